@@ -1,0 +1,298 @@
+//! The command line: flags documented once here and reused by `--help`; every command
+//! returns an exit code or an error, and only `main` exits.
+
+use crate::analysis::{self, Analysis};
+use crate::config::{self, Config};
+use crate::ingest::{self, ReadOptions};
+use crate::model::{Severity, Workbook};
+use crate::report;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Shown under every command's `--help`: what the statuses and the score mean.
+const JUDGING_HELP: &str = "\
+Statuses: each status cell is classified by the longest known term it starts with: done \
+(已完成, 已落实…) and ongoing (持续推进, 常态化…) earn full credit, partial earns 0.5 \
+(推进中…) or 0.75 (基本落实…), not_started (未启动…) and unknown (blank or unrecognised) \
+earn 0, and not_applicable (不适用…) is left out.
+
+Score: 100 × Σ(weight × credit) / Σ(weight) over applicable measures; ≥90 优秀, ≥80 良好, \
+≥60 一般, else 较差, and any open veto item (一票否决) makes it 较差.";
+
+/// Read the measure workbooks a town safety office keeps and judge its readiness for the
+/// safety-production assessment.
+#[derive(Debug, Parser)]
+#[command(name = "dossier", version, after_help = JUDGING_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command that reads inputs shares.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Measure workbooks: .xlsx .xlsm .xlsb .xls .ods .csv .tsv (read together).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// The date every judgement of time is made against [default: the config's as_of, else today].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+
+    /// Project config with extra status terms and a default as-of date [default: ./dossier.toml if present].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read and judge the inputs; print every diagnostic and a one-line summary.
+    /// Exit 0 without error diagnostics, 1 with, 2 when an input cannot be read.
+    #[command(after_help = JUDGING_HELP)]
+    Check {
+        #[command(flatten)]
+        input: InputArgs,
+
+        /// How to print the diagnostics.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// Read and judge the inputs and write the documents into an output folder.
+    #[command(after_help = JUDGING_HELP)]
+    Build {
+        #[command(flatten)]
+        input: InputArgs,
+
+        /// Output folder [default: out/<stem of the first input>].
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+
+        /// Formats to write, comma-separated [default: all].
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMATS")]
+        format: Vec<OutputFormat>,
+    },
+}
+
+/// How `check` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+/// What `build` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// report.json, the machine-readable contract.
+    Json,
+}
+
+impl OutputFormat {
+    const ALL: [OutputFormat; 1] = [OutputFormat::Json];
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date in the form YYYY-MM-DD"))
+}
+
+/// A failure that stops a command: printed as `dossier: …`, exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Input(#[from] ingest::FileError),
+    #[error("{path}: {error}")]
+    Config {
+        path: String,
+        error: config::ConfigError,
+    },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+}
+
+/// Runs the parsed command; returns the exit code.
+pub fn run(cli: Cli) -> Result<i32, CliError> {
+    match cli.command {
+        Command::Check { input, format } => check(&input, format),
+        Command::Build {
+            input,
+            output,
+            format,
+        } => build(&input, output, &format),
+    }
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from(config::FILE_NAME), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Config::default());
+        }
+        Err(error) => {
+            return Err(CliError::Io {
+                path: path.display().to_string(),
+                error,
+            });
+        }
+    };
+    Config::parse(&text).map_err(|error| CliError::Config {
+        path: path.display().to_string(),
+        error,
+    })
+}
+
+/// Reads the inputs with the config in force; returns the workbook and the as-of date.
+fn read(input: &InputArgs) -> Result<(Workbook, NaiveDate), CliError> {
+    let config = load_config(input.config.as_deref())?;
+    let configured = config.as_of().map_err(|error| CliError::Config {
+        path: input
+            .config
+            .clone()
+            .unwrap_or_else(|| config::FILE_NAME.into())
+            .display()
+            .to_string(),
+        error,
+    })?;
+    let as_of = input
+        .as_of
+        .or(configured)
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let options = ReadOptions {
+        as_of,
+        vocabulary: config.vocabulary(),
+    };
+    let book = ingest::read_inputs(&input.inputs, &options)?;
+    Ok((book, as_of))
+}
+
+fn input_names(input: &InputArgs) -> Vec<String> {
+    input
+        .inputs
+        .iter()
+        .map(|p| ingest::display_name(p))
+        .collect()
+}
+
+/// The one-line summary `check` and `build` print.
+pub fn summary_line(book: &Workbook, analysis: &Analysis<'_>) -> String {
+    let s = &analysis.summary;
+    let score = s.score().map_or("—".to_string(), |v| format!("{v:.1}"));
+    let grade = analysis.grade.map_or("—", |g| g.zh());
+    let veto = if analysis.veto.is_some() {
+        " (open veto item)"
+    } else {
+        ""
+    };
+    let count = |sev| {
+        book.diagnostics
+            .iter()
+            .filter(|d| d.severity == sev)
+            .count()
+    };
+    format!(
+        "{} measures ({} applicable), score {score}, grade {grade}{veto}; gaps: {} critical, {} major, {} minor; {} errors, {} warnings",
+        s.measures,
+        s.applicable,
+        s.worst[0],
+        s.worst[1],
+        s.worst[2],
+        count(Severity::Error),
+        count(Severity::Warning),
+    )
+}
+
+fn check(input: &InputArgs, format: CheckFormat) -> Result<i32, CliError> {
+    let (book, as_of) = read(input)?;
+    let analysis = analysis::analyse(&book.measures, as_of);
+    let mut out = std::io::stdout().lock();
+    let text = match format {
+        CheckFormat::Text => {
+            let mut text = String::new();
+            for d in &book.diagnostics {
+                text.push_str(&format!("{d}\n"));
+            }
+            text.push_str(&summary_line(&book, &analysis));
+            text.push('\n');
+            text
+        }
+        CheckFormat::Json => {
+            let diagnostics: Vec<_> = book.diagnostics.iter().map(|d| d.to_json()).collect();
+            let mut text =
+                serde_json::to_string_pretty(&diagnostics).expect("diagnostics serialise");
+            text.push('\n');
+            text
+        }
+    };
+    // A closed pipe (`dossier check … | head`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    let has_errors = book
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error);
+    Ok(i32::from(has_errors))
+}
+
+fn build(
+    input: &InputArgs,
+    output: Option<PathBuf>,
+    formats: &[OutputFormat],
+) -> Result<i32, CliError> {
+    let (book, as_of) = read(input)?;
+    let analysis = analysis::analyse(&book.measures, as_of);
+    let dir = output.unwrap_or_else(|| {
+        let stem = input.inputs[0]
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "report".into());
+        Path::new("out").join(stem)
+    });
+    let formats = if formats.is_empty() {
+        OutputFormat::ALL.to_vec()
+    } else {
+        formats.to_vec()
+    };
+    // Render everything first, so a failure leaves no output at all.
+    let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
+    for format in &formats {
+        match format {
+            OutputFormat::Json => {
+                let r = report::build(&book, &analysis, input_names(input));
+                files.push(("report.json", report::to_json(&r).into_bytes()));
+            }
+        }
+    }
+    std::fs::create_dir_all(&dir).map_err(|error| CliError::Io {
+        path: dir.display().to_string(),
+        error,
+    })?;
+    for (name, bytes) in &files {
+        write_atomically(&dir.join(name), bytes)?;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", summary_line(&book, &analysis));
+    for (name, _) in &files {
+        let _ = writeln!(err, "wrote {}", dir.join(name).display());
+    }
+    Ok(0)
+}
+
+/// Writes a file through a temporary file in the same folder and a rename, so a reader
+/// never sees half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let io_err = |error| CliError::Io {
+        path: path.display().to_string(),
+        error,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
+    tmp.write_all(bytes).map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}

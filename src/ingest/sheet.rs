@@ -1,0 +1,542 @@
+//! One sheet's grid into measures: find the header row, read title and section rows, and
+//! read every measure row, reporting what is wrong cell by cell.
+
+use super::cells::{self, Deadline, YesNo};
+use super::fields::{Field, match_header};
+use super::grid::{Grid, Slot, Value};
+use super::normalize::{clean, key};
+use super::status::{Classified, Vocabulary};
+use crate::model::{
+    Diagnostic, EvidenceReady, Location, Measure, Severity, SheetInfo, Source, cell_name,
+};
+use chrono::{Datelike, NaiveDate};
+use regex::Regex;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
+
+/// How many rows from the top of a sheet may hold the header row.
+pub const HEADER_SEARCH_ROWS: u32 = 10;
+
+/// What a sheet is read against, and where it sits among the inputs.
+pub struct SheetContext<'a> {
+    pub file: &'a str,
+    pub file_order: usize,
+    pub sheet_order: usize,
+    /// The set a row belongs to when it has no `set` cell: sheet name, or CSV file stem.
+    pub default_set: String,
+    pub as_of: NaiveDate,
+    pub vocabulary: &'a Vocabulary,
+}
+
+/// State shared across all sheets of all inputs: running ids and seen ids per set.
+#[derive(Default)]
+pub struct SetState {
+    counts: HashMap<String, usize>,
+    seen: HashMap<(String, String), Location>,
+}
+
+/// A located header row: which column holds which field.
+#[derive(Debug)]
+pub struct Header {
+    pub row: u32,
+    pub fields: BTreeMap<Field, u32>,
+    /// Unknown columns: (column, header text).
+    pub extras: Vec<(u32, String)>,
+}
+
+/// What reading one sheet gave.
+pub struct SheetRead {
+    pub info: Option<SheetInfo>,
+    pub measures: Vec<Measure>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*(?:[一二三四五六七八九十百零]+\s*[、.．]|[(（]\s*[一二三四五六七八九十百零\d]+\s*[)）]|\d+\s*[、.．]|第[一二三四五六七八九十百零\d]+[部分章节条项][、:：.．]?)\s*",
+    )
+    .expect("valid regex")
+});
+
+/// Drops a leading ordinal from a section title: "一、强化责任落实" → "强化责任落实".
+pub fn strip_ordinal(text: &str) -> String {
+    ORDINAL.replace(text.trim(), "").trim().to_string()
+}
+
+/// Finds the header row: the first of the top rows whose cells name both the measure and
+/// the status fields.
+pub fn find_header(grid: &Grid) -> Result<Header, String> {
+    let mut partial: Option<String> = None;
+    for row in grid.row_range().take_while(|r| *r < HEADER_SEARCH_ROWS) {
+        let mut fields = BTreeMap::new();
+        let mut extras = Vec::new();
+        for col in grid.origin.1..grid.col_end() {
+            let Value::Text(text) = &grid.get(row, col).value else {
+                continue;
+            };
+            match match_header(text) {
+                Some(f) => {
+                    fields.entry(f).or_insert(col);
+                }
+                None if !text.trim().is_empty() => extras.push((col, clean(text))),
+                None => {}
+            }
+        }
+        let has_measure = fields.contains_key(&Field::Measure);
+        let has_status = fields.contains_key(&Field::Status);
+        if has_measure && has_status {
+            return Ok(Header {
+                row,
+                fields,
+                extras,
+            });
+        }
+        if partial.is_none() && (has_measure || has_status) {
+            let (found, missing) = if has_measure {
+                (Field::Measure, Field::Status)
+            } else {
+                (Field::Status, Field::Measure)
+            };
+            partial = Some(format!(
+                "row {} names a {} column but no {} column ({})",
+                row + 1,
+                found.name(),
+                missing.name(),
+                missing.synonyms_hint()
+            ));
+        }
+    }
+    Err(partial.unwrap_or_else(|| {
+        format!(
+            "a header row within the first {HEADER_SEARCH_ROWS} rows must name a measure column ({}) and a status column ({})",
+            Field::Measure.synonyms_hint(),
+            Field::Status.synonyms_hint()
+        )
+    }))
+}
+
+/// Reads one sheet.
+pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> SheetRead {
+    let mut reader = RowReader {
+        grid,
+        ctx,
+        diagnostics: Vec::new(),
+        warned: HashSet::new(),
+    };
+    if grid.hidden {
+        reader.diagnostics.push(Diagnostic::new(
+            Severity::Info,
+            reader.location(None),
+            "sheet is hidden; it is read like the others",
+        ));
+    }
+    let header = match find_header(grid) {
+        Ok(h) => h,
+        Err(hint) => {
+            let what = if grid
+                .rows
+                .iter()
+                .all(|r| r.iter().all(|s| s.value.is_empty()))
+            {
+                "sheet is empty; skipped"
+            } else {
+                "no header row found; sheet skipped"
+            };
+            reader
+                .diagnostics
+                .push(Diagnostic::new(Severity::Info, reader.location(None), what).with_hint(hint));
+            return SheetRead {
+                info: None,
+                measures: Vec::new(),
+                diagnostics: reader.diagnostics,
+            };
+        }
+    };
+    reader.check_duplicate_headers(&header);
+    let title = grid
+        .row_range()
+        .take_while(|r| *r < header.row)
+        .find_map(|r| {
+            (grid.origin.1..grid.col_end()).find_map(|c| match &grid.get(r, c).value {
+                Value::Empty => None,
+                v => reader.plain_text(v).filter(|t| !t.is_empty()),
+            })
+        });
+
+    let mut measures = Vec::new();
+    let mut section: Option<String> = None;
+    for row in grid.row_range().filter(|r| *r > header.row) {
+        let own: Vec<(u32, &Slot)> = (grid.origin.1..grid.col_end())
+            .map(|c| (c, grid.get(row, c)))
+            .filter(|(c, s)| s.is_own((row, *c)) && !s.value.is_empty())
+            .collect();
+        if own.is_empty() {
+            continue;
+        }
+        if reader.is_total_row(row, &header, &own) {
+            continue;
+        }
+        if let [(col, slot)] = own.as_slice() {
+            let text = reader.plain_text(&slot.value).unwrap_or_default();
+            let bare_number = matches!(slot.value, Value::Number(_))
+                || (!text.is_empty() && text.chars().all(|c| c.is_ascii_digit()));
+            if !bare_number && !matches!(slot.value, Value::Error(_)) {
+                let name = strip_ordinal(&text);
+                section = (!name.is_empty()).then_some(name);
+                let _ = col;
+                continue;
+            }
+        }
+        if let Some(m) = reader.read_measure(row, &header, section.as_deref(), state) {
+            measures.push(m);
+        }
+    }
+    let info = SheetInfo {
+        file: ctx.file.to_string(),
+        sheet: grid.name.clone(),
+        title,
+        measures: measures.len(),
+    };
+    SheetRead {
+        info: Some(info),
+        measures,
+        diagnostics: reader.diagnostics,
+    }
+}
+
+struct RowReader<'a> {
+    grid: &'a Grid,
+    ctx: &'a SheetContext<'a>,
+    diagnostics: Vec<Diagnostic>,
+    /// Cells already warned about (a merged error cell is reported once).
+    warned: HashSet<(u32, u32)>,
+}
+
+impl RowReader<'_> {
+    fn location(&self, cell: Option<(u32, u32)>) -> Location {
+        Location {
+            file: self.ctx.file.to_string(),
+            sheet: self.grid.name.clone(),
+            cell,
+            order: (self.ctx.file_order, self.ctx.sheet_order),
+        }
+    }
+
+    fn push(&mut self, severity: Severity, cell: (u32, u32), message: String) -> &mut Diagnostic {
+        let d = Diagnostic::new(severity, self.location(Some(cell)), message);
+        self.diagnostics.push(d);
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    fn check_duplicate_headers(&mut self, header: &Header) {
+        let mut firsts: HashMap<Field, u32> = HashMap::new();
+        for col in self.grid.origin.1..self.grid.col_end() {
+            let Value::Text(text) = &self.grid.get(header.row, col).value else {
+                continue;
+            };
+            let Some(field) = match_header(text) else {
+                continue;
+            };
+            match firsts.get(&field) {
+                None => {
+                    firsts.insert(field, col);
+                }
+                Some(first) => {
+                    let msg = format!(
+                        "second {} column {:?}; the first, {}, is used",
+                        field.name(),
+                        text.trim(),
+                        cell_name(header.row, *first)
+                    );
+                    self.push(Severity::Warning, (header.row, col), msg);
+                }
+            }
+        }
+    }
+
+    /// A cell value as display text; formula errors are None (and warned about by `text`).
+    fn plain_text(&self, value: &Value) -> Option<String> {
+        match value {
+            Value::Empty | Value::Error(_) => None,
+            Value::Text(t) => Some(t.trim().to_string()),
+            Value::Number(n) => Some(cells::number_text(*n)),
+            Value::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+            Value::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.to_string()),
+        }
+    }
+
+    /// The text of a cell, with a warning for a formula error.
+    fn text_at(&mut self, row: u32, col: u32) -> Option<String> {
+        let slot = self.grid.get(row, col);
+        if let Value::Error(e) = &slot.value {
+            let at = slot.merged_from.unwrap_or((row, col));
+            if self.warned.insert(at) {
+                let msg = format!("formula error {e}; read as empty");
+                self.push(Severity::Warning, at, msg);
+            }
+            return None;
+        }
+        self.plain_text(&slot.value).filter(|t| !t.is_empty())
+    }
+
+    fn field_text(&mut self, row: u32, header: &Header, field: Field) -> Option<String> {
+        let col = *header.fields.get(&field)?;
+        self.text_at(row, col)
+    }
+
+    fn is_total_row(&self, row: u32, header: &Header, own: &[(u32, &Slot)]) -> bool {
+        let value = match header.fields.get(&Field::Id) {
+            Some(col) => &self.grid.get(row, *col).value,
+            None => &own[0].1.value,
+        };
+        let Some(text) = self.plain_text(value) else {
+            return false;
+        };
+        let k = key(&text);
+        ["合计", "总计", "小计"].iter().any(|t| k.starts_with(t))
+    }
+
+    fn read_measure(
+        &mut self,
+        row: u32,
+        header: &Header,
+        section: Option<&str>,
+        state: &mut SetState,
+    ) -> Option<Measure> {
+        let col = |f: Field| header.fields.get(&f).copied();
+        let id_text = self.field_text(row, header, Field::Id);
+        let text = self.field_text(row, header, Field::Measure);
+        let first_col = self.grid.origin.1;
+        if id_text.is_none() && text.is_none() {
+            let msg = "row has content but neither an id nor measure text; skipped".to_string();
+            self.push(
+                Severity::Warning,
+                (row, col(Field::Measure).unwrap_or(first_col)),
+                msg,
+            );
+            return None;
+        }
+        let set = self
+            .field_text(row, header, Field::Set)
+            .unwrap_or_else(|| self.ctx.default_set.clone());
+        let count = state.counts.entry(set.clone()).or_insert(0);
+        *count += 1;
+        let id = match &id_text {
+            Some(id) => {
+                let cell = (row, col(Field::Id).unwrap_or(first_col));
+                let here = self.location(Some(cell));
+                match state.seen.get(&(set.clone(), id.clone())) {
+                    Some(first) => {
+                        let msg =
+                            format!("duplicate id {id:?} in set {set:?}; first used at {first}");
+                        self.diagnostics.push(
+                            Diagnostic::new(Severity::Error, here, msg)
+                                .with_hint("give every measure of a set its own number"),
+                        );
+                    }
+                    None => {
+                        state.seen.insert((set.clone(), id.clone()), here);
+                    }
+                }
+                id.clone()
+            }
+            None => count.to_string(),
+        };
+        if text.is_none() {
+            let cell = (row, col(Field::Measure).unwrap_or(first_col));
+            self.push(Severity::Warning, cell, format!("measure {id} has no text"));
+        }
+
+        let status_col = col(Field::Status).unwrap_or(first_col);
+        let status_text = self.text_at(row, status_col).unwrap_or_default();
+        let status = match self.ctx.vocabulary.classify(&status_text) {
+            Classified::Known(s) => s,
+            Classified::Blank(s) => {
+                let hint = format!("known statuses: {}", self.ctx.vocabulary.summary());
+                self.push(
+                    Severity::Warning,
+                    (row, status_col),
+                    format!("measure {id} has no status; counted as unknown"),
+                )
+                .hint = Some(hint);
+                s
+            }
+            Classified::Unrecognised(s, nearest) => {
+                let mut hint = String::new();
+                if let Some(n) = nearest {
+                    hint.push_str(&format!("did you mean {n:?}? "));
+                }
+                hint.push_str(&format!(
+                    "known statuses: {}",
+                    self.ctx.vocabulary.summary()
+                ));
+                let msg = format!("unknown status {:?}; counted as unknown", s.text);
+                self.push(Severity::Warning, (row, status_col), msg).hint = Some(hint);
+                s
+            }
+        };
+
+        let (deadline, continuous) = self.read_deadline(row, col(Field::Deadline));
+        let evidence = self
+            .field_text(row, header, Field::Evidence)
+            .map(|t| cells::split_list(&t))
+            .unwrap_or_default();
+        let evidence_ready = match col(Field::EvidenceReady) {
+            None => EvidenceReady::Unknown,
+            Some(c) => self
+                .text_at(row, c)
+                .map(|t| cells::parse_evidence_ready(&t))
+                .unwrap_or(EvidenceReady::Unknown),
+        };
+        let weight = self.read_weight(row, col(Field::Weight));
+        let veto = self.read_veto(row, col(Field::Veto));
+        let category = self
+            .field_text(row, header, Field::Category)
+            .or_else(|| section.map(str::to_string));
+        let list = |s: &mut Self, f| {
+            s.field_text(row, header, f)
+                .map(|t| cells::split_unique(&t))
+                .unwrap_or_default()
+        };
+        let owners = list(self, Field::Owner);
+        let supporting = list(self, Field::Supporting);
+        let extras = header
+            .extras
+            .iter()
+            .map(|(c, name)| (name.clone(), self.text_at(row, *c).unwrap_or_default()))
+            .collect();
+        Some(Measure {
+            set,
+            id,
+            category,
+            text: text.unwrap_or_default(),
+            owners,
+            supporting,
+            contact: self.field_text(row, header, Field::Contact),
+            status,
+            progress: self.field_text(row, header, Field::Progress),
+            deadline,
+            continuous,
+            evidence,
+            evidence_ready,
+            check: self.field_text(row, header, Field::Check),
+            site: self.field_text(row, header, Field::Site),
+            box_no: self.field_text(row, header, Field::Box),
+            weight,
+            veto,
+            notes: self.field_text(row, header, Field::Notes),
+            extras,
+            source: Source {
+                file: self.ctx.file.to_string(),
+                sheet: self.grid.name.clone(),
+                row: row + 1,
+            },
+        })
+    }
+
+    fn read_deadline(&mut self, row: u32, col: Option<u32>) -> (Option<NaiveDate>, bool) {
+        let Some(col) = col else {
+            return (None, false);
+        };
+        let value = self.grid.get(row, col).value.clone();
+        let text = match value {
+            Value::Date(d) => return (Some(d), false),
+            Value::Number(n) => {
+                let msg = format!(
+                    "deadline {} is a number, not a date; no deadline read",
+                    cells::number_text(n)
+                );
+                self.push(Severity::Warning, (row, col), msg).hint =
+                    Some("format the cell as a date, or write 2026-12-31".into());
+                return (None, false);
+            }
+            _ => match self.text_at(row, col) {
+                Some(t) => t,
+                None => return (None, false),
+            },
+        };
+        match cells::parse_deadline(&text, self.ctx.as_of.year()) {
+            Deadline::None => (None, false),
+            Deadline::Date(d) => (Some(d), false),
+            Deadline::Continuous => (None, true),
+            Deadline::DateWithoutYear(d) => {
+                let msg = format!(
+                    "deadline {text:?} has no year; read as {} (the as-of year)",
+                    d.format("%Y-%m-%d")
+                );
+                self.push(Severity::Warning, (row, col), msg);
+                (Some(d), false)
+            }
+            Deadline::Unreadable => {
+                let msg = format!("deadline {text:?} is not a date; no deadline read");
+                self.push(Severity::Warning, (row, col), msg).hint = Some(
+                    "write 2026-12-31, 2026年12月31日, 2026年12月底 or 2026年底; 长期坚持 for none"
+                        .into(),
+                );
+                (None, false)
+            }
+        }
+    }
+
+    fn read_weight(&mut self, row: u32, col: Option<u32>) -> f64 {
+        let Some(col) = col else {
+            return 1.0;
+        };
+        let value = self.grid.get(row, col).value.clone();
+        let parsed = match &value {
+            Value::Number(n) => Some(*n),
+            Value::Text(t) => clean(t).parse::<f64>().ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(w) if w.is_finite() && w >= 0.0 => w,
+            _ => {
+                let shown = self.text_at(row, col);
+                let msg = match shown {
+                    None => "weight is blank; 1 is used".to_string(),
+                    Some(t) => format!("weight {t:?} is not a number; 1 is used"),
+                };
+                self.push(Severity::Warning, (row, col), msg);
+                1.0
+            }
+        }
+    }
+
+    fn read_veto(&mut self, row: u32, col: Option<u32>) -> bool {
+        let Some(col) = col else {
+            return false;
+        };
+        let value = self.grid.get(row, col).value.clone();
+        if let Value::Bool(b) = value {
+            return b;
+        }
+        let text = self.text_at(row, col).unwrap_or_default();
+        match cells::parse_yes_no(&text) {
+            YesNo::Yes => true,
+            YesNo::No => false,
+            YesNo::Unclear => {
+                let msg = format!("veto {text:?} is neither yes nor no; read as no");
+                self.push(Severity::Warning, (row, col), msg).hint =
+                    Some("write 是 or 否 (yes or no)".into());
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_ordinals_are_dropped() {
+        assert_eq!(
+            strip_ordinal("一、强化安全生产责任落实"),
+            "强化安全生产责任落实"
+        );
+        assert_eq!(strip_ordinal("（二）深化专项整治"), "深化专项整治");
+        assert_eq!(strip_ordinal("3. 夯实基层基础"), "夯实基层基础");
+        assert_eq!(strip_ordinal("4、提升应急能力"), "提升应急能力");
+        assert_eq!(strip_ordinal("提升应急能力"), "提升应急能力");
+    }
+}

@@ -1,0 +1,258 @@
+//! Status vocabulary: turns the free text of a status cell into a class and a credit.
+//! Offices write "已完成。11月20日召开专题会议" or "completed - meeting held"; the longest
+//! known term the text starts with decides.
+
+use super::normalize::key;
+use crate::model::{Status, StatusClass};
+
+/// A status term and what it means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// The term as written in the vocabulary (shown in hints).
+    pub text: String,
+    /// The matching key of the term (see [`key`]).
+    key: String,
+    pub class: StatusClass,
+    pub credit: Option<f64>,
+}
+
+/// The built-in vocabulary, as the spec lists it: (class, credit, terms).
+#[rustfmt::skip]
+const BUILT_IN: &[(StatusClass, Option<f64>, &[&str])] = &[
+    (StatusClass::Done, Some(1.0), &["已完成", "已落实", "完成", "落实", "已整改", "已办结", "已销号", "全面落实", "done", "complete", "completed", "implemented", "yes", "√", "✓"]),
+    (StatusClass::Ongoing, Some(1.0), &["持续推进", "长期坚持", "常态化", "常态化推进", "常态化开展", "ongoing", "continuous"]),
+    (StatusClass::Partial, Some(0.5), &["部分落实", "部分完成", "推进中", "正在推进", "进行中", "整改中", "正在整改", "序时推进", "partial", "in progress", "partially"]),
+    (StatusClass::Partial, Some(0.75), &["基本落实", "基本完成", "mostly done", "largely done"]),
+    (StatusClass::NotStarted, Some(0.0), &["未落实", "未完成", "未启动", "未开展", "未整改", "滞后", "not started", "no", "×", "✗"]),
+    (StatusClass::NotApplicable, None, &["不适用", "不涉及", "无此项", "n/a", "na", "not applicable", "/", "—"]),
+];
+
+/// The status vocabulary in force: the built-in terms plus any the project config adds.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    terms: Vec<Term>,
+}
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        let mut v = Vocabulary { terms: Vec::new() };
+        for (class, credit, terms) in BUILT_IN {
+            for t in *terms {
+                v.push(t, *class, *credit);
+            }
+        }
+        v
+    }
+}
+
+/// The credit a class earns when a config term does not say otherwise.
+pub fn default_credit(class: StatusClass) -> Option<f64> {
+    match class {
+        StatusClass::Done | StatusClass::Ongoing => Some(1.0),
+        StatusClass::Partial => Some(0.5),
+        StatusClass::NotStarted | StatusClass::Unknown => Some(0.0),
+        StatusClass::NotApplicable => None,
+    }
+}
+
+/// How a status cell was read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Classified {
+    /// A term matched.
+    Known(Status),
+    /// The cell is blank.
+    Blank(Status),
+    /// Text that no term starts: `unknown`, with the nearest term as a suggestion.
+    Unrecognised(Status, Option<String>),
+}
+
+impl Vocabulary {
+    /// Adds a term (from the project config). A later term with the same key replaces
+    /// the earlier one, so a config can re-class a built-in term.
+    pub fn push(&mut self, text: &str, class: StatusClass, credit: Option<f64>) {
+        let k = key(text);
+        if k.is_empty() {
+            return;
+        }
+        self.terms.retain(|t| t.key != k);
+        self.terms.push(Term {
+            text: text.to_string(),
+            key: k,
+            class,
+            credit,
+        });
+    }
+
+    /// The terms, for help texts and hints.
+    pub fn terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    /// Classifies a status cell's text by the longest term it starts with.
+    pub fn classify(&self, text: &str) -> Classified {
+        let shown = super::normalize::clean(text);
+        if shown.is_empty() {
+            return Classified::Blank(unknown(shown));
+        }
+        let lowered: Vec<char> = shown.chars().map(|c| c.to_ascii_lowercase()).collect();
+        let folded = key(&shown);
+        let mut best: Option<&Term> = None;
+        for term in &self.terms {
+            if term.key.chars().count() <= best.map_or(0, |b| b.key.chars().count()) {
+                continue;
+            }
+            if folded.starts_with(&term.key) && ends_at_boundary(&lowered, &term.key) {
+                best = Some(term);
+            }
+        }
+        match best {
+            Some(t) => Classified::Known(Status {
+                class: t.class,
+                credit: t.credit,
+                text: shown,
+            }),
+            None => {
+                let nearest = self.nearest(&folded).map(|t| t.text.clone());
+                Classified::Unrecognised(unknown(shown), nearest)
+            }
+        }
+    }
+
+    /// The term closest to an unrecognised text, if any is reasonably close.
+    fn nearest(&self, folded: &str) -> Option<&Term> {
+        let text: Vec<char> = folded.chars().collect();
+        self.terms
+            .iter()
+            .map(|t| {
+                let term: Vec<char> = t.key.chars().collect();
+                // Compare with the text's prefix of the term's length, since terms lead.
+                let prefix = &text[..text.len().min(term.len() + 1)];
+                (levenshtein(prefix, &term), t)
+            })
+            .filter(|(d, t)| *d * 2 <= t.key.chars().count().max(2))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, t)| t)
+    }
+
+    /// One or two example terms per class, for the "known statuses" hint.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        for class in StatusClass::ALL {
+            let examples: Vec<&str> = self
+                .terms
+                .iter()
+                .filter(|t| t.class == class)
+                .take(2)
+                .map(|t| t.text.as_str())
+                .collect();
+            if !examples.is_empty() {
+                parts.push(format!("{} ({})", examples.join("/"), class.key()));
+            }
+        }
+        parts.join(", ")
+    }
+}
+
+fn unknown(text: String) -> Status {
+    Status {
+        class: StatusClass::Unknown,
+        credit: Some(0.0),
+        text,
+    }
+}
+
+/// True when the term, matched against the text with its spaces removed, ends where a
+/// word ends in the original text: "none" does not start with the term "no", but
+/// "done today" starts with "done".
+fn ends_at_boundary(original: &[char], term_key: &str) -> bool {
+    let Some(last) = term_key.chars().last() else {
+        return true;
+    };
+    if !last.is_ascii_alphanumeric() {
+        return true;
+    }
+    // Walk the original text, skipping whitespace, until the term's characters are used.
+    let mut remaining = term_key.chars().count();
+    let mut i = 0;
+    while i < original.len() && remaining > 0 {
+        if !original[i].is_whitespace() {
+            remaining -= 1;
+        }
+        i += 1;
+    }
+    match original.get(i) {
+        None => true,
+        Some(c) => !c.is_ascii_alphanumeric(),
+    }
+}
+
+fn levenshtein(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class_of(text: &str) -> StatusClass {
+        match Vocabulary::default().classify(text) {
+            Classified::Known(s) | Classified::Blank(s) | Classified::Unrecognised(s, _) => s.class,
+        }
+    }
+
+    #[test]
+    fn longest_leading_term_decides() {
+        assert_eq!(class_of("已完成。11月20日召开专题会议"), StatusClass::Done);
+        assert_eq!(class_of("未完成"), StatusClass::NotStarted);
+        assert_eq!(class_of("常态化开展"), StatusClass::Ongoing);
+        assert_eq!(class_of("基本落实"), StatusClass::Partial);
+        assert_eq!(class_of("部分落實"), StatusClass::Partial);
+        assert_eq!(class_of("未啟動"), StatusClass::NotStarted);
+        assert_eq!(class_of(" In  Progress "), StatusClass::Partial);
+        assert_eq!(class_of("completed - meeting held"), StatusClass::Done);
+        assert_eq!(class_of("N/A"), StatusClass::NotApplicable);
+    }
+
+    #[test]
+    fn english_terms_end_at_a_word_boundary() {
+        assert_eq!(class_of("none"), StatusClass::Unknown);
+        assert_eq!(class_of("no"), StatusClass::NotStarted);
+        assert_eq!(class_of("no progress yet"), StatusClass::NotStarted);
+        assert_eq!(class_of("nah"), StatusClass::Unknown);
+        assert_eq!(class_of("done today"), StatusClass::Done);
+    }
+
+    #[test]
+    fn partial_credits_differ_by_term() {
+        let v = Vocabulary::default();
+        let Classified::Known(s) = v.classify("基本完成") else {
+            panic!()
+        };
+        assert_eq!(s.credit, Some(0.75));
+        let Classified::Known(s) = v.classify("推进中") else {
+            panic!()
+        };
+        assert_eq!(s.credit, Some(0.5));
+    }
+
+    #[test]
+    fn unknown_text_suggests_the_nearest_term() {
+        let v = Vocabulary::default();
+        match v.classify("已完城") {
+            Classified::Unrecognised(s, Some(n)) => {
+                assert_eq!(s.class, StatusClass::Unknown);
+                assert_eq!(n, "已完成");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Spreadsheet files (xlsx, xlsm, xlsb, xls, ods) into grids, through calamine. The file
+//! type is sniffed from the content, since an extension can lie.
+
+use super::InputError;
+use super::grid::{Grid, Region, Value};
+use calamine::{Data, DataType, Reader, SheetVisible, Sheets};
+use std::io::Cursor;
+
+/// What the first bytes of a file say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Office Open XML (xlsx, xlsm) or xlsb: a zip with an `xl/` folder.
+    Ooxml,
+    /// OpenDocument spreadsheet: a zip with `content.xml`.
+    Ods,
+    /// A zip that is neither.
+    OtherZip,
+    /// OLE compound file: legacy .xls, or an encrypted (password-protected) xlsx.
+    Compound,
+    /// Anything else: read as delimited text.
+    Text,
+}
+
+/// Sniffs the container format from the bytes.
+pub fn sniff(bytes: &[u8]) -> Kind {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        let Ok(zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+            return Kind::OtherZip;
+        };
+        let names: Vec<String> = zip.file_names().flatten().map(|n| n.into_owned()).collect();
+        if names.iter().any(|n| n.starts_with("xl/")) {
+            Kind::Ooxml
+        } else if names.iter().any(|n| n == "content.xml") {
+            Kind::Ods
+        } else {
+            Kind::OtherZip
+        }
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Kind::Compound
+    } else {
+        Kind::Text
+    }
+}
+
+/// Reads every sheet of a workbook into grids.
+pub fn read(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
+    let cursor = Cursor::new(bytes);
+    let mut book: Sheets<Cursor<&[u8]>> = match kind {
+        Kind::Ooxml => {
+            let is_xlsb = zip::ZipArchive::new(Cursor::new(bytes))
+                .map(|z| z.file_names().flatten().any(|n| n == "xl/workbook.bin"))
+                .unwrap_or(false);
+            if is_xlsb {
+                Sheets::Xlsb(calamine::open_workbook_from_rs(cursor).map_err(broken)?)
+            } else {
+                Sheets::Xlsx(calamine::open_workbook_from_rs(cursor).map_err(broken)?)
+            }
+        }
+        Kind::Ods => Sheets::Ods(calamine::open_workbook_from_rs(cursor).map_err(broken)?),
+        Kind::Compound => match calamine::open_workbook_from_rs(cursor.clone()) {
+            Ok(xls) => Sheets::Xls(xls),
+            Err(calamine::XlsError::Password) => return Err(InputError::Encrypted),
+            Err(e) => {
+                // An encrypted xlsx is a compound file holding an `EncryptedPackage`.
+                if let Err(calamine::XlsxError::Password) =
+                    calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(cursor)
+                {
+                    return Err(InputError::Encrypted);
+                }
+                return Err(broken(e));
+            }
+        },
+        Kind::OtherZip | Kind::Text => return Err(InputError::NotSpreadsheet),
+    };
+    let ods_merges = if kind == Kind::Ods {
+        super::ods::merged_regions(bytes)
+    } else {
+        Default::default()
+    };
+    let sheets = book.sheets_metadata().to_vec();
+    let mut grids = Vec::with_capacity(sheets.len());
+    for sheet in sheets {
+        if sheet.typ != calamine::SheetType::WorkSheet {
+            continue;
+        }
+        let range = book.worksheet_range(&sheet.name).map_err(|e| {
+            InputError::Broken(format!("sheet {:?} cannot be read: {e}", sheet.name))
+        })?;
+        let merges: Vec<Region> = match &mut book {
+            Sheets::Xlsx(x) => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
+            Sheets::Xls(x) => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
+            Sheets::Ods(_) => ods_merges.get(&sheet.name).cloned().unwrap_or_default(),
+            // calamine does not read xlsb merges; values stay in the top-left cell.
+            Sheets::Xlsb(_) => Vec::new(),
+        };
+        let origin = range.start().unwrap_or((0, 0));
+        let rows = range
+            .rows()
+            .map(|r| r.iter().map(to_value).collect())
+            .collect();
+        grids.push(Grid::new(
+            Some(sheet.name.clone()),
+            sheet.visible != SheetVisible::Visible,
+            origin,
+            rows,
+            &merges,
+        ));
+    }
+    Ok(grids)
+}
+
+fn to_regions(dims: Option<Vec<calamine::Dimensions>>) -> Vec<Region> {
+    dims.unwrap_or_default()
+        .into_iter()
+        .map(|d| Region {
+            start: d.start,
+            end: d.end,
+        })
+        .collect()
+}
+
+fn to_value(data: &Data) -> Value {
+    match data {
+        Data::Empty => Value::Empty,
+        Data::String(s) => Value::from_text(s.clone()),
+        Data::Int(i) => Value::Number(*i as f64),
+        Data::Float(f) => Value::Number(*f),
+        Data::Bool(b) => Value::Bool(*b),
+        Data::DateTime(_) | Data::DateTimeIso(_) => match data.as_date() {
+            Some(d) => Value::Date(d),
+            None => Value::Text(data.to_string()),
+        },
+        Data::DurationIso(s) => Value::Text(s.clone()),
+        Data::Error(e) => Value::Error(e.to_string()),
+    }
+}
+
+fn broken(e: impl std::fmt::Display) -> InputError {
+    let text = e.to_string();
+    if text.to_ascii_lowercase().contains("password") {
+        InputError::Encrypted
+    } else {
+        InputError::Broken(text)
+    }
+}

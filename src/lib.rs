@@ -1,0 +1,13 @@
+//! `dossier` reads the measure workbooks a town safety office keeps and judges how ready
+//! it is for the annual safety-production assessment: scores, a projected grade, gaps,
+//! and the documents built from them.
+//!
+//! Stages, each its own module: [`ingest`] (files → [`model`]), [`analysis`] (pure
+//! judgement), [`report`] (the JSON contract), and [`config`] (the project file).
+
+pub mod analysis;
+pub mod cli;
+pub mod config;
+pub mod ingest;
+pub mod model;
+pub mod report;

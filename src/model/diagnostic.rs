@@ -1,0 +1,164 @@
+//! Diagnostics: what is wrong in the inputs, each pinned to a file, sheet and cell so the
+//! office can go straight to it.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a diagnostic is. Errors make `dossier check` fail; warnings and infos do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// A place in the inputs. Carries the numeric position as well as the A1 name, so that
+/// diagnostics sort in reading order (row 9 before row 10) rather than by string.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    pub file: String,
+    pub sheet: Option<String>,
+    /// 0-based (row, column) in the sheet's real coordinates, when a cell is meant.
+    pub cell: Option<(u32, u32)>,
+    /// Order of the file among the inputs and of the sheet in its workbook, for sorting.
+    pub order: (usize, usize),
+}
+
+impl Location {
+    /// The A1-style name of the cell, counted from the sheet's real A1.
+    pub fn cell_name(&self) -> Option<String> {
+        self.cell.map(|(r, c)| cell_name(r, c))
+    }
+}
+
+/// Turns a 0-based (row, column) into an A1-style name: (13, 6) → "G14".
+pub fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!(
+        "{}{}",
+        String::from_utf8(letters).unwrap_or_default(),
+        row + 1
+    )
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        match (&self.sheet, self.cell_name()) {
+            (Some(sheet), Some(cell)) => write!(f, ": {sheet}!{cell}"),
+            (Some(sheet), None) => write!(f, ": {sheet}"),
+            (None, Some(cell)) => write!(f, ": {cell}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// One problem found in the inputs, with a hint on how to fix it where one helps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub location: Location,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, location: Location, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            location,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint, shown after the message.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Sort key: errors first, then reading order (file, sheet, row, column).
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        let l = &self.location;
+        (
+            self.severity,
+            l.order,
+            l.cell,
+            &self.message,
+        )
+    }
+}
+
+/// Sorts diagnostics the way they are printed: errors first, then by location.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.location, self.severity, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "; {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The JSON shape of a diagnostic in `report.json` and `check --format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosticJson<'a> {
+    pub severity: Severity,
+    pub file: &'a str,
+    pub sheet: Option<&'a str>,
+    pub cell: Option<String>,
+    pub message: &'a str,
+    pub hint: Option<&'a str>,
+}
+
+impl Diagnostic {
+    /// The stable JSON view of this diagnostic.
+    pub fn to_json(&self) -> DiagnosticJson<'_> {
+        DiagnosticJson {
+            severity: self.severity,
+            file: &self.location.file,
+            sheet: self.location.sheet.as_deref(),
+            cell: self.location.cell_name(),
+            message: &self.message,
+            hint: self.hint.as_deref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_names_count_from_a1() {
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(13, 6), "G14");
+        assert_eq!(cell_name(0, 25), "Z1");
+        assert_eq!(cell_name(0, 26), "AA1");
+        assert_eq!(cell_name(9, 701), "ZZ10");
+        assert_eq!(cell_name(0, 702), "AAA1");
+    }
+}

@@ -1,0 +1,144 @@
+//! The typed domain: measures as read from a workbook, and the diagnostics that say what
+//! in the workbook is wrong. No I/O lives here, so every later stage can be tested on
+//! values built in memory.
+
+mod diagnostic;
+
+pub use diagnostic::{
+    Diagnostic, DiagnosticJson, Location, Severity, cell_name, sort as sort_diagnostics,
+};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// How far a measure has got, after its free-text status cell has been classified.
+/// Everything downstream (credit, gaps, documents) keys off this class, never the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusClass {
+    Done,
+    Ongoing,
+    Partial,
+    NotStarted,
+    NotApplicable,
+    Unknown,
+}
+
+impl StatusClass {
+    /// Every class, in the order reports list them.
+    pub const ALL: [StatusClass; 6] = [
+        StatusClass::Done,
+        StatusClass::Ongoing,
+        StatusClass::Partial,
+        StatusClass::NotStarted,
+        StatusClass::NotApplicable,
+        StatusClass::Unknown,
+    ];
+
+    /// The snake_case key used in `report.json` and the project config.
+    pub fn key(self) -> &'static str {
+        match self {
+            StatusClass::Done => "done",
+            StatusClass::Ongoing => "ongoing",
+            StatusClass::Partial => "partial",
+            StatusClass::NotStarted => "not_started",
+            StatusClass::NotApplicable => "not_applicable",
+            StatusClass::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a config key back into a class.
+    pub fn from_key(key: &str) -> Option<StatusClass> {
+        StatusClass::ALL.into_iter().find(|c| c.key() == key)
+    }
+
+    /// A measure is open (still owes work) when it is partial, not started or unknown.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            StatusClass::Partial | StatusClass::NotStarted | StatusClass::Unknown
+        )
+    }
+}
+
+/// A classified status: the class, the credit it earns and the text the office wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub class: StatusClass,
+    /// Credit in 0..=1; `None` for `not_applicable`, which leaves the denominator.
+    pub credit: Option<f64>,
+    /// The cell's text as written, trimmed.
+    pub text: String,
+}
+
+/// What the `evidence_ready` cell says is in hand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvidenceReady {
+    /// No column, or a blank cell: nobody has said, so nothing is judged missing.
+    Unknown,
+    /// 齐全 / yes: every required item is in hand.
+    All,
+    /// 无 / no: nothing is in hand.
+    Nothing,
+    /// A list of items in hand, matched against the required list.
+    Items(Vec<String>),
+}
+
+/// Where a measure came from, so every document can point back at the row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    pub file: String,
+    /// `None` for CSV, which has no sheets.
+    pub sheet: Option<String>,
+    /// 1-based row number as the spreadsheet shows it.
+    pub row: u32,
+}
+
+/// One hard measure (硬措施) as the office tracks it: one row of a measure sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    /// The measure set (国务院15条, 省65条, …): the `set` column, else the sheet or file name.
+    pub set: String,
+    pub id: String,
+    pub category: Option<String>,
+    pub text: String,
+    pub owners: Vec<String>,
+    pub supporting: Vec<String>,
+    pub contact: Option<String>,
+    pub status: Status,
+    pub progress: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    /// The deadline cell said "long-term" (长期坚持, 常态化…): no date applies.
+    pub continuous: bool,
+    /// Required evidence documents (佐证材料).
+    pub evidence: Vec<String>,
+    pub evidence_ready: EvidenceReady,
+    pub check: Option<String>,
+    pub site: Option<String>,
+    pub box_no: Option<String>,
+    pub weight: f64,
+    pub veto: bool,
+    pub notes: Option<String>,
+    /// Columns the tool does not know, as (header text, value), in column order.
+    pub extras: Vec<(String, String)>,
+    pub source: Source,
+}
+
+/// A sheet (or CSV file) that held measures, with the title row above its table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SheetInfo {
+    pub file: String,
+    pub sheet: Option<String>,
+    /// The first non-empty row above the header, e.g. "清溪镇落实市安委会78条硬措施工作台账".
+    pub title: Option<String>,
+    pub measures: usize,
+}
+
+/// Everything read from the inputs: the measures, the sheets they came from, and what
+/// was wrong along the way.
+#[derive(Debug, Clone, Default)]
+pub struct Workbook {
+    pub measures: Vec<Measure>,
+    pub sheets: Vec<SheetInfo>,
+    pub diagnostics: Vec<Diagnostic>,
+}

@@ -1,0 +1,266 @@
+//! `report.json`: the machine-readable contract for CI and dashboards
+//! (`schema: dossier.report/1`). Field names and meanings follow the spec; more keys are
+//! added, never renamed. Serialisation is deterministic: fixed field order, inputs order.
+
+use crate::analysis::{Analysis, Gap, Group, Judged, Tally};
+use crate::model::{DiagnosticJson, EvidenceReady, SheetInfo, Source, StatusClass, Workbook};
+use serde::Serialize;
+
+/// The schema name written into every report.
+pub const SCHEMA: &str = "dossier.report/1";
+
+/// Counts per status class, with the contract's keys.
+#[derive(Debug, Serialize)]
+pub struct ByStatus {
+    pub done: usize,
+    pub ongoing: usize,
+    pub partial: usize,
+    pub not_started: usize,
+    pub not_applicable: usize,
+    pub unknown: usize,
+}
+
+impl From<&Tally> for ByStatus {
+    fn from(t: &Tally) -> Self {
+        ByStatus {
+            done: t.status_count(StatusClass::Done),
+            ongoing: t.status_count(StatusClass::Ongoing),
+            partial: t.status_count(StatusClass::Partial),
+            not_started: t.status_count(StatusClass::NotStarted),
+            not_applicable: t.status_count(StatusClass::NotApplicable),
+            unknown: t.status_count(StatusClass::Unknown),
+        }
+    }
+}
+
+/// Measures counted by their worst gap.
+#[derive(Debug, Serialize)]
+pub struct GapCounts {
+    pub critical: usize,
+    pub major: usize,
+    pub minor: usize,
+}
+
+/// The overall figures.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub measures: usize,
+    pub applicable: usize,
+    pub by_status: ByStatus,
+    pub score: Option<f64>,
+    pub grade: Option<&'static str>,
+    /// Why the grade is 较差 regardless of the score, when an open veto item forced it.
+    pub grade_reason: Option<String>,
+    pub open: usize,
+    pub gaps: GapCounts,
+    pub overdue: usize,
+    pub due_soon: usize,
+    pub veto_open: usize,
+    pub evidence_missing: usize,
+}
+
+/// One measure set's figures.
+#[derive(Debug, Serialize)]
+pub struct SetJson {
+    pub name: String,
+    pub measures: usize,
+    pub applicable: usize,
+    pub score: Option<f64>,
+    pub open: usize,
+    pub overdue: usize,
+    pub by_status: ByStatus,
+}
+
+/// One owner's (or category's) figures.
+#[derive(Debug, Serialize)]
+pub struct OwnerJson {
+    pub name: String,
+    pub measures: usize,
+    pub open: usize,
+    pub overdue: usize,
+    pub score: Option<f64>,
+}
+
+/// An unknown column's value, under its own header text.
+#[derive(Debug, Serialize)]
+pub struct Extra {
+    pub name: String,
+    pub value: String,
+}
+
+/// One measure with its judgement.
+#[derive(Debug, Serialize)]
+pub struct MeasureJson {
+    pub set: String,
+    pub id: String,
+    pub category: Option<String>,
+    pub measure: String,
+    pub owners: Vec<String>,
+    pub supporting: Vec<String>,
+    pub contact: Option<String>,
+    pub status: StatusClass,
+    pub status_text: String,
+    pub credit: Option<f64>,
+    pub weight: f64,
+    pub veto: bool,
+    pub deadline: Option<String>,
+    /// True when the deadline cell says the measure is long-term (长期坚持).
+    pub continuous: bool,
+    /// Days from the as-of date to the deadline; negative when overdue.
+    pub days_left: Option<i64>,
+    pub progress: Option<String>,
+    pub evidence: Vec<String>,
+    /// `complete`, `missing`, `unknown` or `none_required`.
+    pub evidence_state: &'static str,
+    pub evidence_missing: Vec<String>,
+    pub check: Option<String>,
+    pub site: Option<String>,
+    #[serde(rename = "box")]
+    pub box_no: Option<String>,
+    pub notes: Option<String>,
+    pub extras: Vec<Extra>,
+    pub gaps: Vec<Gap>,
+    pub worst_gap: Option<crate::analysis::Severity>,
+    pub source: Source,
+}
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    pub schema: &'static str,
+    pub as_of: String,
+    pub inputs: Vec<String>,
+    pub summary: Summary,
+    pub sets: Vec<SetJson>,
+    pub categories: Vec<OwnerJson>,
+    pub owners: Vec<OwnerJson>,
+    pub sheets: &'a [SheetInfo],
+    pub measures: Vec<MeasureJson>,
+    pub diagnostics: Vec<DiagnosticJson<'a>>,
+}
+
+fn owner_json(g: &Group) -> OwnerJson {
+    OwnerJson {
+        name: g.name.clone(),
+        measures: g.tally.measures,
+        open: g.tally.open,
+        overdue: g.tally.overdue,
+        score: g.tally.score(),
+    }
+}
+
+fn evidence_state(j: &Judged<'_>) -> &'static str {
+    let m = j.measure;
+    if m.evidence.is_empty() {
+        "none_required"
+    } else if !j.evidence_missing.is_empty() {
+        "missing"
+    } else if m.evidence_ready == EvidenceReady::Unknown
+        || m.status.class == StatusClass::NotApplicable
+    {
+        "unknown"
+    } else {
+        "complete"
+    }
+}
+
+fn measure_json(j: &Judged<'_>) -> MeasureJson {
+    let m = j.measure;
+    MeasureJson {
+        set: m.set.clone(),
+        id: m.id.clone(),
+        category: m.category.clone(),
+        measure: m.text.clone(),
+        owners: m.owners.clone(),
+        supporting: m.supporting.clone(),
+        contact: m.contact.clone(),
+        status: m.status.class,
+        status_text: m.status.text.clone(),
+        credit: m.status.credit,
+        weight: m.weight,
+        veto: m.veto,
+        deadline: m.deadline.map(|d| d.format("%Y-%m-%d").to_string()),
+        continuous: m.continuous,
+        days_left: j.days_left,
+        progress: m.progress.clone(),
+        evidence: m.evidence.clone(),
+        evidence_state: evidence_state(j),
+        evidence_missing: j.evidence_missing.clone(),
+        check: m.check.clone(),
+        site: m.site.clone(),
+        box_no: m.box_no.clone(),
+        notes: m.notes.clone(),
+        extras: m
+            .extras
+            .iter()
+            .map(|(name, value)| Extra {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        gaps: j.gaps.clone(),
+        worst_gap: j.worst(),
+        source: m.source.clone(),
+    }
+}
+
+/// Builds the report from a workbook and its analysis.
+pub fn build<'a>(book: &'a Workbook, analysis: &Analysis<'_>, inputs: Vec<String>) -> Report<'a> {
+    let s = &analysis.summary;
+    let grade_reason = analysis.veto.as_ref().map(|v| {
+        let items: Vec<String> = v
+            .measures
+            .iter()
+            .map(|(set, id, _)| format!("{set} {id}"))
+            .collect();
+        format!("open veto items (一票否决): {}", items.join(", "))
+    });
+    Report {
+        schema: SCHEMA,
+        as_of: analysis.as_of.format("%Y-%m-%d").to_string(),
+        inputs,
+        summary: Summary {
+            measures: s.measures,
+            applicable: s.applicable,
+            by_status: s.into(),
+            score: s.score(),
+            grade: analysis.grade.map(|g| g.zh()),
+            grade_reason,
+            open: s.open,
+            gaps: GapCounts {
+                critical: s.worst[0],
+                major: s.worst[1],
+                minor: s.worst[2],
+            },
+            overdue: s.overdue,
+            due_soon: s.due_soon,
+            veto_open: s.veto_open,
+            evidence_missing: s.evidence_missing,
+        },
+        sets: analysis
+            .sets
+            .iter()
+            .map(|g| SetJson {
+                name: g.name.clone(),
+                measures: g.tally.measures,
+                applicable: g.tally.applicable,
+                score: g.tally.score(),
+                open: g.tally.open,
+                overdue: g.tally.overdue,
+                by_status: (&g.tally).into(),
+            })
+            .collect(),
+        categories: analysis.categories.iter().map(owner_json).collect(),
+        owners: analysis.owners.iter().map(owner_json).collect(),
+        sheets: &book.sheets,
+        measures: analysis.measures.iter().map(measure_json).collect(),
+        diagnostics: book.diagnostics.iter().map(|d| d.to_json()).collect(),
+    }
+}
+
+/// The report as pretty JSON text with a final newline.
+pub fn to_json(report: &Report<'_>) -> String {
+    let mut text = serde_json::to_string_pretty(report).expect("report serialises");
+    text.push('\n');
+    text
+}
