@@ -45,7 +45,12 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), InputError> {
 fn looks_like_utf16(bytes: &[u8]) -> bool {
     let sample = &bytes[..bytes.len().min(4096) & !1];
     let even = sample.iter().step_by(2).filter(|b| **b == 0).count();
-    let odd = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|b| **b == 0)
+        .count();
     let (most, least) = (even.max(odd), even.min(odd));
     most >= 2 && least * 20 <= most && most * 16 >= sample.len() / 2
 }

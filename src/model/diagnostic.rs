@@ -99,12 +99,7 @@ impl Diagnostic {
     /// Sort key: errors first, then reading order (file, sheet, row, column).
     pub fn sort_key(&self) -> impl Ord + '_ {
         let l = &self.location;
-        (
-            self.severity,
-            l.order,
-            l.cell,
-            &self.message,
-        )
+        (self.severity, l.order, l.cell, &self.message)
     }
 }
 

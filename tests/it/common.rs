@@ -1,0 +1,95 @@
+//! Helpers shared by the integration tests: running the binary, building small
+//! workbooks, reading reports.
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The as-of date the sample summaries were computed for.
+pub const AS_OF: &str = "2026-12-15";
+
+/// The `dossier` binary, run in `dir` so no stray `dossier.toml` is picked up.
+pub fn dossier(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("dossier").expect("binary built");
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A sample workbook in `inputs/`.
+pub fn sample(name: &str) -> PathBuf {
+    root().join("inputs").join(name)
+}
+
+/// A fixture in `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("tests").join("fixtures").join(name)
+}
+
+/// Runs `dossier build INPUTS -o TMP --as-of AS_OF --format json`, asserts success and
+/// returns the parsed report.
+pub fn report(inputs: &[&Path]) -> Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut cmd = dossier(tmp.path());
+    cmd.arg("build");
+    for i in inputs {
+        cmd.arg(i);
+    }
+    cmd.arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF, "--format", "json"]);
+    cmd.assert().success();
+    let text = std::fs::read_to_string(out.join("report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The measure with this id (in any set) from a report.
+pub fn measure<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no measure {id} in {report:#}"))
+}
+
+/// The diagnostics of a report as `CELL: message` lines.
+pub fn diagnostic_lines(report: &Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}: {}",
+                d["severity"].as_str().unwrap_or(""),
+                d["cell"].as_str().unwrap_or("-"),
+                d["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// Writes a one-sheet xlsx from rows of text (empty strings stay blank) and returns its path.
+pub fn xlsx(dir: &Path, name: &str, sheet: &str, rows: &[&[&str]]) -> PathBuf {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet).unwrap();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            if !text.is_empty() {
+                ws.write_string(r as u32, c as u16, *text).unwrap();
+            }
+        }
+    }
+    let path = dir.join(name);
+    book.save(&path).unwrap();
+    path
+}
