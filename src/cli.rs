@@ -5,6 +5,8 @@ use crate::analysis::{self, Analysis};
 use crate::config::{self, Config};
 use crate::ingest::{self, ReadOptions};
 use crate::model::{Severity, Workbook};
+use crate::render::templates::{TemplateError, Templates};
+use crate::render::{self, Lang, RenderError};
 use crate::report;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -72,7 +74,54 @@ pub enum Command {
         /// Formats to write, comma-separated [default: all].
         #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMATS")]
         format: Vec<OutputFormat>,
+
+        #[command(flatten)]
+        docs: DocArgs,
     },
+    /// Write a starter project: the built-in templates to edit, a sample workbook, a
+    /// config and a README on what to change.
+    Init {
+        /// Folder to create or fill (existing files are never overwritten).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// Flags that shape the documents.
+#[derive(Debug, clap::Args)]
+pub struct DocArgs {
+    /// Language of the documents' labels.
+    #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
+    pub lang: LangArg,
+
+    /// The unit the documents are for [default: named by the sheet titles (清溪镇落实… → 清溪镇), else the first input's stem].
+    #[arg(long, value_name = "NAME")]
+    pub unit: Option<String>,
+
+    /// A folder of templates laid over the built-in ones, file by file (see `dossier init`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// The languages the documents come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    #[value(name = "zh-CN")]
+    ZhCn,
+    #[value(name = "zh-TW")]
+    ZhTw,
+    #[value(name = "en")]
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::ZhCn => Lang::ZhCn,
+            LangArg::ZhTw => Lang::ZhTw,
+            LangArg::En => Lang::En,
+        }
+    }
 }
 
 /// How `check` prints.
@@ -87,10 +136,14 @@ pub enum CheckFormat {
 pub enum OutputFormat {
     /// report.json, the machine-readable contract.
     Json,
+    /// The documents as Markdown, with their charts as SVG files beside them.
+    Md,
+    /// The documents as self-contained HTML pages.
+    Html,
 }
 
 impl OutputFormat {
-    const ALL: [OutputFormat; 1] = [OutputFormat::Json];
+    const ALL: [OutputFormat; 3] = [OutputFormat::Json, OutputFormat::Md, OutputFormat::Html];
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
@@ -110,6 +163,10 @@ pub enum CliError {
     },
     #[error("{path}: {error}")]
     Io { path: String, error: std::io::Error },
+    #[error(transparent)]
+    Templates(#[from] TemplateError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
 }
 
 /// Runs the parsed command; returns the exit code.
@@ -120,7 +177,9 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             input,
             output,
             format,
-        } => build(&input, output, &format),
+            docs,
+        } => build(&input, output, &format, &docs),
+        Command::Init { dir } => init(&dir),
     }
 }
 
@@ -242,28 +301,50 @@ fn build(
     input: &InputArgs,
     output: Option<PathBuf>,
     formats: &[OutputFormat],
+    docs: &DocArgs,
 ) -> Result<i32, CliError> {
+    let templates = match &docs.templates {
+        Some(dir) => Templates::layered(dir)?,
+        None => Templates::default(),
+    };
+    let labels = render::labels(&templates, docs.lang.into())?;
     let (book, as_of) = read(input)?;
     let analysis = analysis::analyse(&book.measures, as_of);
-    let dir = output.unwrap_or_else(|| {
-        let stem = input.inputs[0]
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "report".into());
-        Path::new("out").join(stem)
-    });
+    let stem = input.inputs[0]
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let dir = output.unwrap_or_else(|| Path::new("out").join(&stem));
     let formats = if formats.is_empty() {
         OutputFormat::ALL.to_vec()
     } else {
         formats.to_vec()
     };
+    let report = report::build(&book, &analysis, input_names(input));
     // Render everything first, so a failure leaves no output at all.
-    let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
-    for format in &formats {
-        match format {
-            OutputFormat::Json => {
-                let r = report::build(&book, &analysis, input_names(input));
-                files.push(("report.json", report::to_json(&r).into_bytes()));
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if formats.contains(&OutputFormat::Json) {
+        files.push(("report.json".into(), report::to_json(&report).into_bytes()));
+    }
+    if formats.iter().any(|f| *f != OutputFormat::Json) {
+        let unit = render::context::unit_name(docs.unit.as_deref(), &book, &stem);
+        let prepared = render::prepare(&book, &analysis, &report, &templates, &labels, &unit)?;
+        for doc in &prepared.documents {
+            if formats.contains(&OutputFormat::Md) {
+                files.push((
+                    format!("{}.md", doc.kind.stem()),
+                    doc.markdown.clone().into_bytes(),
+                ));
+            }
+            if formats.contains(&OutputFormat::Html) {
+                let html =
+                    render::html_document(&templates, doc, &prepared.context, &prepared.charts)?;
+                files.push((format!("{}.html", doc.kind.stem()), html.into_bytes()));
+            }
+        }
+        if formats.contains(&OutputFormat::Md) {
+            for (name, svg) in &prepared.charts {
+                files.push((name.to_string(), svg.clone().into_bytes()));
             }
         }
     }
@@ -276,8 +357,44 @@ fn build(
     }
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", summary_line(&book, &analysis));
-    for (name, _) in &files {
-        let _ = writeln!(err, "wrote {}", dir.join(name).display());
+    let _ = writeln!(err, "wrote {} files to {}", files.len(), dir.display());
+    Ok(0)
+}
+
+/// The README `dossier init` writes beside the templates.
+const INIT_README: &str = include_str!("../templates/README.md");
+
+/// The config `dossier init` writes.
+const INIT_CONFIG: &str = "# dossier project config (see README.md)\n# as_of = 2026-12-15\n[statuses]\n# done = [\"已验收\"]\n";
+
+/// The sample workbook `dossier init` writes.
+const SAMPLE_WORKBOOK: &[u8] = include_bytes!("../inputs/qingxi-town.xlsx");
+
+fn init(dir: &Path) -> Result<i32, CliError> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = render::templates::BUILT_IN
+        .iter()
+        .map(|(name, text)| (dir.join("templates").join(name), text.as_bytes().to_vec()))
+        .collect();
+    files.push((
+        dir.join("inputs").join("qingxi-town.xlsx"),
+        SAMPLE_WORKBOOK.to_vec(),
+    ));
+    files.push((dir.join("README.md"), INIT_README.as_bytes().to_vec()));
+    files.push((dir.join(config::FILE_NAME), INIT_CONFIG.as_bytes().to_vec()));
+    let mut err = std::io::stderr().lock();
+    for (path, bytes) in &files {
+        if path.exists() {
+            let _ = writeln!(err, "kept {} (exists)", path.display());
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|error| CliError::Io {
+                path: parent.display().to_string(),
+                error,
+            })?;
+        }
+        write_atomically(path, bytes)?;
+        let _ = writeln!(err, "wrote {}", path.display());
     }
     Ok(0)
 }

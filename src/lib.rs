@@ -10,4 +10,5 @@ pub mod cli;
 pub mod config;
 pub mod ingest;
 pub mod model;
+pub mod render;
 pub mod report;

@@ -3,5 +3,6 @@
 mod bad_input;
 mod common;
 mod contract;
+mod documents;
 mod formats;
 mod rules;

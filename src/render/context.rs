@@ -1,0 +1,487 @@
+//! The template context: the data of `report.json` plus views shaped for the documents
+//! (gaps grouped by severity, tasks per owner, evidence per set and category) and the
+//! labels of the chosen language. Documented for template authors in docs/templates.md.
+
+use crate::analysis::{Analysis, GapKind, Grade, Judged, Severity};
+use crate::model::{EvidenceReady, StatusClass, Workbook};
+use crate::report::Report;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Labels of one language: `labels.status.done`, `labels.gap_report`, …
+pub type Labels = toml::Table;
+
+/// One label by dotted key, or the key itself when a label file lacks it.
+pub fn label(labels: &Labels, key: &str) -> String {
+    let mut parts = key.split('.');
+    let mut value: Option<&toml::Value> = parts.next().and_then(|k| labels.get(k));
+    for p in parts {
+        value = value.and_then(|v| v.get(p));
+    }
+    value
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// Replaces `{name}` placeholders in a label.
+pub fn fill(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in values {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// A score as documents show it: one decimal, or "—" when nothing applies.
+pub fn score_text(score: Option<f64>) -> String {
+    score.map_or("—".to_string(), |s| format!("{s:.1}"))
+}
+
+/// A measure in a gap list or task sheet.
+#[derive(Debug, Serialize)]
+pub struct GapRow {
+    pub set: String,
+    pub id: String,
+    pub measure: String,
+    pub owners: String,
+    pub status: String,
+    pub deadline: String,
+    /// "超期12天" / "剩余3天" / "长期坚持" / "—".
+    pub due: String,
+    pub days_left: Option<i64>,
+    pub days_overdue: Option<i64>,
+    pub severity: String,
+    pub severity_key: Option<Severity>,
+    pub gaps: String,
+    pub missing: Vec<String>,
+}
+
+/// An evidence item and its mark: ☑ in hand, ☐ missing, ？ not known.
+#[derive(Debug, Serialize)]
+pub struct EvidenceItem {
+    pub name: String,
+    pub mark: &'static str,
+    pub state: &'static str,
+}
+
+/// A measure in the evidence checklist.
+#[derive(Debug, Serialize)]
+pub struct EvidenceRow {
+    pub id: String,
+    pub measure: String,
+    pub owners: String,
+    pub status: String,
+    pub check: String,
+    pub site: String,
+    #[serde(rename = "box")]
+    pub box_no: String,
+    pub items: Vec<EvidenceItem>,
+}
+
+/// A category of a set in the evidence checklist.
+#[derive(Debug, Serialize)]
+pub struct CategoryView {
+    pub name: String,
+    pub measures: Vec<EvidenceRow>,
+}
+
+/// A measure set's figures and its measures by category.
+#[derive(Debug, Serialize)]
+pub struct SetView {
+    pub name: String,
+    pub anchor: String,
+    pub measures: usize,
+    pub applicable: usize,
+    pub score: String,
+    pub open: usize,
+    pub overdue: usize,
+    pub counts: BTreeMap<&'static str, usize>,
+    /// True when any measure of the set names a site or a box (else the column is left out).
+    pub has_place: bool,
+    pub categories: Vec<CategoryView>,
+}
+
+/// An owner's figures, tasks and missing evidence.
+#[derive(Debug, Serialize)]
+pub struct OwnerView {
+    pub name: String,
+    pub measures: usize,
+    pub open: usize,
+    pub overdue: usize,
+    pub score: String,
+    pub tasks: Vec<GapRow>,
+    pub missing: Vec<GapRow>,
+}
+
+/// A (label, count) line of a summary table.
+#[derive(Debug, Serialize)]
+pub struct CountRow {
+    pub key: &'static str,
+    pub label: String,
+    pub count: usize,
+}
+
+/// A diagnostic as documents list it.
+#[derive(Debug, Serialize)]
+pub struct DiagnosticRow {
+    pub severity: String,
+    pub location: String,
+    pub message: String,
+    pub hint: String,
+}
+
+/// File names of the charts (Markdown links them; HTML inlines them).
+#[derive(Debug, Serialize)]
+pub struct Charts {
+    pub score_by_set: &'static str,
+    pub open_by_owner: &'static str,
+}
+
+/// Everything a document template sees.
+#[derive(Debug, Serialize)]
+pub struct Context<'a> {
+    pub lang: String,
+    pub labels: &'a Labels,
+    pub unit: String,
+    pub as_of: String,
+    pub generator: String,
+    /// Exactly the data of report.json.
+    pub report: &'a Report<'a>,
+    pub overview: String,
+    pub score: String,
+    pub grade: String,
+    pub veto_reason: Option<String>,
+    pub veto_measures: Vec<GapRow>,
+    pub status_counts: Vec<CountRow>,
+    pub severity_counts: Vec<CountRow>,
+    pub sets: Vec<SetView>,
+    pub owners: Vec<OwnerView>,
+    pub critical: Vec<GapRow>,
+    pub major: Vec<GapRow>,
+    pub minor: Vec<GapRow>,
+    pub charts: Charts,
+    pub diagnostics: Vec<DiagnosticRow>,
+}
+
+fn grade_label(labels: &Labels, grade: Option<Grade>) -> String {
+    let key = match grade {
+        None => "none",
+        Some(Grade::Excellent) => "excellent",
+        Some(Grade::Good) => "good",
+        Some(Grade::Fair) => "fair",
+        Some(Grade::Poor) => "poor",
+    };
+    label(labels, &format!("grade.{key}"))
+}
+
+fn severity_key(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::Major => "major",
+        Severity::Minor => "minor",
+    }
+}
+
+fn gap_key(k: GapKind) -> &'static str {
+    match k {
+        GapKind::VetoOpen => "veto_open",
+        GapKind::Overdue => "overdue",
+        GapKind::NotStarted => "not_started",
+        GapKind::UnknownStatus => "unknown_status",
+        GapKind::DueSoon => "due_soon",
+        GapKind::Partial => "partial",
+        GapKind::EvidenceMissing => "evidence_missing",
+        GapKind::NoOwner => "no_owner",
+    }
+}
+
+fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
+    let m = j.measure;
+    let open = m.status.class.is_open();
+    let due = match (j.days_left, m.continuous) {
+        (Some(d), _) if d < 0 && open => {
+            fill(&label(labels, "overdue_by"), &[("days", (-d).to_string())])
+        }
+        (Some(0), _) if open => label(labels, "due_today"),
+        (Some(d), _) if open => fill(&label(labels, "due_in"), &[("days", d.to_string())]),
+        (_, true) => label(labels, "continuous"),
+        _ => label(labels, "no_deadline"),
+    };
+    GapRow {
+        set: m.set.clone(),
+        id: m.id.clone(),
+        measure: m.text.clone(),
+        owners: m.owners.join("、"),
+        status: label(labels, &format!("status.{}", m.status.class.key())),
+        deadline: m
+            .deadline
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| {
+                if m.continuous {
+                    label(labels, "continuous")
+                } else {
+                    label(labels, "no_deadline")
+                }
+            }),
+        due,
+        days_left: j.days_left,
+        days_overdue: j.days_left.filter(|d| *d < 0 && open).map(|d| -d),
+        severity: j
+            .worst()
+            .map(|s| label(labels, &format!("severity.{}", severity_key(s))))
+            .unwrap_or_default(),
+        severity_key: j.worst(),
+        gaps: j
+            .gaps
+            .iter()
+            .map(|g| label(labels, &format!("gap.{}", gap_key(g.kind))))
+            .collect::<Vec<_>>()
+            .join("、"),
+        missing: j.evidence_missing.clone(),
+    }
+}
+
+fn evidence_row(labels: &Labels, j: &Judged<'_>) -> EvidenceRow {
+    let m = j.measure;
+    let known =
+        m.evidence_ready != EvidenceReady::Unknown && m.status.class != StatusClass::NotApplicable;
+    let items = m
+        .evidence
+        .iter()
+        .map(|name| {
+            let (mark, state) = if !known {
+                ("？", "unknown")
+            } else if j.evidence_missing.contains(name) {
+                ("☐", "missing")
+            } else {
+                ("☑", "in_hand")
+            };
+            EvidenceItem {
+                name: name.clone(),
+                mark,
+                state,
+            }
+        })
+        .collect();
+    EvidenceRow {
+        id: m.id.clone(),
+        measure: m.text.clone(),
+        owners: m.owners.join("、"),
+        status: label(labels, &format!("status.{}", m.status.class.key())),
+        check: m.check.clone().unwrap_or_default(),
+        site: m.site.clone().unwrap_or_default(),
+        box_no: m.box_no.clone().unwrap_or_default(),
+        items,
+    }
+}
+
+/// Worst first: severity, then the most overdue / soonest due, then input order.
+fn sort_worst_first(rows: &mut [GapRow]) {
+    rows.sort_by(|a, b| {
+        a.severity_key.cmp(&b.severity_key).then(
+            a.days_left
+                .unwrap_or(i64::MAX)
+                .cmp(&b.days_left.unwrap_or(i64::MAX)),
+        )
+    });
+}
+
+/// The unit name: `--unit`, else what the sheet titles name before "落实"
+/// (清溪镇落实…工作台账 → 清溪镇), else the first input's file stem.
+pub fn unit_name(explicit: Option<&str>, book: &Workbook, first_input_stem: &str) -> String {
+    if let Some(u) = explicit {
+        return u.to_string();
+    }
+    for s in &book.sheets {
+        if let Some(title) = &s.title {
+            for marker in ["落实", "落實", "贯彻", "貫徹", "关于", "關於"] {
+                if let Some(pos) = title.find(marker) {
+                    let name = title[..pos].trim();
+                    if !name.is_empty() {
+                        return name.to_string();
+                    }
+                }
+            }
+        }
+    }
+    first_input_stem.to_string()
+}
+
+/// Builds the context shared by the three documents.
+pub fn build<'a>(
+    book: &Workbook,
+    analysis: &Analysis<'_>,
+    report: &'a Report<'a>,
+    labels: &'a Labels,
+    unit: &str,
+) -> Context<'a> {
+    let s = &analysis.summary;
+    let as_of = analysis.as_of.format("%Y-%m-%d").to_string();
+    let score = score_text(s.score());
+    let grade = grade_label(labels, analysis.grade);
+    let count = |c: StatusClass| s.status_count(c).to_string();
+    let overview = fill(
+        &label(labels, "overview_text"),
+        &[
+            ("as_of", as_of.clone()),
+            ("unit", unit.to_string()),
+            ("measures", s.measures.to_string()),
+            ("applicable", s.applicable.to_string()),
+            ("done", count(StatusClass::Done)),
+            ("ongoing", count(StatusClass::Ongoing)),
+            ("partial", count(StatusClass::Partial)),
+            ("not_started", count(StatusClass::NotStarted)),
+            ("unknown", count(StatusClass::Unknown)),
+            ("not_applicable", count(StatusClass::NotApplicable)),
+            ("score", score.clone()),
+            ("grade", grade.clone()),
+        ],
+    );
+    let veto_measures: Vec<GapRow> = analysis
+        .measures
+        .iter()
+        .filter(|j| j.has(GapKind::VetoOpen))
+        .map(|j| gap_row(labels, j))
+        .collect();
+    let veto_reason = (!veto_measures.is_empty()).then(|| label(labels, "veto_reason"));
+
+    let status_counts = StatusClass::ALL
+        .iter()
+        .map(|c| CountRow {
+            key: c.key(),
+            label: label(labels, &format!("status.{}", c.key())),
+            count: s.status_count(*c),
+        })
+        .collect();
+    let severity_counts = [Severity::Critical, Severity::Major, Severity::Minor]
+        .iter()
+        .enumerate()
+        .map(|(i, sev)| CountRow {
+            key: severity_key(*sev),
+            label: label(labels, &format!("severity.{}", severity_key(*sev))),
+            count: s.worst[i],
+        })
+        .collect();
+
+    let mut by_severity: [Vec<GapRow>; 3] = Default::default();
+    for j in &analysis.measures {
+        if let Some(w) = j.worst() {
+            by_severity[w as usize].push(gap_row(labels, j));
+        }
+    }
+    for rows in &mut by_severity {
+        sort_worst_first(rows);
+    }
+    let [critical, major, minor] = by_severity;
+
+    let sets = analysis
+        .sets
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let mut categories: Vec<CategoryView> = Vec::new();
+            for j in analysis.measures.iter().filter(|j| j.measure.set == g.name) {
+                let name = j
+                    .measure
+                    .category
+                    .clone()
+                    .unwrap_or_else(|| label(labels, "uncategorised"));
+                let row = evidence_row(labels, j);
+                match categories.iter_mut().find(|c| c.name == name) {
+                    Some(c) => c.measures.push(row),
+                    None => categories.push(CategoryView {
+                        name,
+                        measures: vec![row],
+                    }),
+                }
+            }
+            SetView {
+                name: g.name.clone(),
+                anchor: format!("set-{}", i + 1),
+                measures: g.tally.measures,
+                applicable: g.tally.applicable,
+                score: score_text(g.tally.score()),
+                open: g.tally.open,
+                overdue: g.tally.overdue,
+                counts: StatusClass::ALL
+                    .iter()
+                    .map(|c| (c.key(), g.tally.status_count(*c)))
+                    .collect(),
+                has_place: categories
+                    .iter()
+                    .flat_map(|c| &c.measures)
+                    .any(|m| !m.site.is_empty() || !m.box_no.is_empty()),
+                categories,
+            }
+        })
+        .collect();
+
+    let owners = analysis
+        .owners
+        .iter()
+        .map(|g| {
+            let mine = || {
+                analysis
+                    .measures
+                    .iter()
+                    .filter(|j| j.measure.owners.contains(&g.name))
+            };
+            let mut tasks: Vec<GapRow> = mine()
+                .filter(|j| j.measure.status.class.is_open() || !j.evidence_missing.is_empty())
+                .map(|j| gap_row(labels, j))
+                .collect();
+            sort_worst_first(&mut tasks);
+            let missing = mine()
+                .filter(|j| !j.evidence_missing.is_empty())
+                .map(|j| gap_row(labels, j))
+                .collect();
+            OwnerView {
+                name: g.name.clone(),
+                measures: g.tally.measures,
+                open: g.tally.open,
+                overdue: g.tally.overdue,
+                score: score_text(g.tally.score()),
+                tasks,
+                missing,
+            }
+        })
+        .collect();
+
+    let diagnostics = book
+        .diagnostics
+        .iter()
+        .map(|d| DiagnosticRow {
+            severity: label(labels, &format!("severity.{}", d.severity)),
+            location: d.location.to_string(),
+            message: d.message.clone(),
+            hint: d.hint.clone().unwrap_or_default(),
+        })
+        .collect();
+
+    Context {
+        lang: label(labels, "lang"),
+        labels,
+        unit: unit.to_string(),
+        as_of,
+        generator: format!("dossier {}", env!("CARGO_PKG_VERSION")),
+        report,
+        overview,
+        score,
+        grade,
+        veto_reason,
+        veto_measures,
+        status_counts,
+        severity_counts,
+        sets,
+        owners,
+        critical,
+        major,
+        minor,
+        charts: Charts {
+            score_by_set: "score-by-set.svg",
+            open_by_owner: "open-by-owner.svg",
+        },
+        diagnostics,
+    }
+}

@@ -1,0 +1,233 @@
+//! The documents: gap report, evidence checklist and owner task sheets. Each is one
+//! Markdown template rendered with Tera over one context; the Markdown is the `.md`
+//! output, and the HTML backend renders that same Markdown, so formats never disagree.
+
+pub mod charts;
+pub mod context;
+pub mod escape;
+pub mod html;
+pub mod templates;
+
+use crate::analysis::Analysis;
+use crate::model::Workbook;
+use crate::report::Report;
+use context::{Context, Labels, label};
+use templates::{Origin, Templates};
+
+/// The documents dossier writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    GapReport,
+    EvidenceChecklist,
+    OwnerTasks,
+}
+
+impl DocKind {
+    /// Every document, in the order they are written.
+    pub const ALL: [DocKind; 3] = [
+        DocKind::GapReport,
+        DocKind::EvidenceChecklist,
+        DocKind::OwnerTasks,
+    ];
+
+    /// The file stem of the document and its template.
+    pub fn stem(self) -> &'static str {
+        match self {
+            DocKind::GapReport => "gap-report",
+            DocKind::EvidenceChecklist => "evidence-checklist",
+            DocKind::OwnerTasks => "owner-tasks",
+        }
+    }
+
+    /// The label key of the document's title.
+    fn title_key(self) -> &'static str {
+        match self {
+            DocKind::GapReport => "gap_report",
+            DocKind::EvidenceChecklist => "evidence_checklist",
+            DocKind::OwnerTasks => "owner_tasks",
+        }
+    }
+}
+
+/// The language of the documents' labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    ZhCn,
+    ZhTw,
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag, also the label file's name.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::ZhTw => "zh-TW",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// A document rendered to Markdown.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub kind: DocKind,
+    pub title: String,
+    pub markdown: String,
+}
+
+/// A template problem, naming the template file and line.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("template {origin}: {message}")]
+    Template { origin: String, message: String },
+    #[error("{0}: the label file is not valid TOML: {1}")]
+    Labels(String, String),
+}
+
+fn origin_text(templates: &Templates, name: &str) -> String {
+    match templates.origin(name) {
+        Some(Origin::User(path)) => path.clone(),
+        _ => format!("{name} (built-in)"),
+    }
+}
+
+fn template_error(templates: &Templates, name: &str, e: tera::Error) -> RenderError {
+    // Tera's message carries the line and a caret under the problem.
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    RenderError::Template {
+        origin: origin_text(templates, name),
+        message,
+    }
+}
+
+/// Loads the labels of a language from the (possibly layered) templates.
+pub fn labels(templates: &Templates, lang: Lang) -> Result<Labels, RenderError> {
+    let name = format!("i18n/{}.toml", lang.tag());
+    let text = templates.get(&name).unwrap_or_default();
+    text.parse::<Labels>()
+        .map_err(|e| RenderError::Labels(origin_text(templates, &name), e.message().to_string()))
+}
+
+/// Renders the three documents to Markdown.
+pub fn markdown_documents(
+    templates: &Templates,
+    context: &Context<'_>,
+) -> Result<Vec<Document>, RenderError> {
+    let mut tera = tera::Tera::default();
+    tera.set_escape_fn(escape::markdown_escape_fn);
+    tera.autoescape_on(vec![".md"]);
+    for kind in DocKind::ALL {
+        let name = format!("{}.md", kind.stem());
+        let text = templates.get(&name).unwrap_or_default();
+        tera.add_raw_template(&name, text)
+            .map_err(|e| template_error(templates, &name, e))?;
+    }
+    let ctx = tera::Context::from_serialize(context)
+        .map_err(|e| template_error(templates, "context", e))?;
+    DocKind::ALL
+        .iter()
+        .map(|kind| {
+            let name = format!("{}.md", kind.stem());
+            let markdown = tera
+                .render(&name, &ctx)
+                .map_err(|e| template_error(templates, &name, e))?;
+            Ok(Document {
+                kind: *kind,
+                title: label(context.labels, kind.title_key()),
+                markdown,
+            })
+        })
+        .collect()
+}
+
+/// The charts every document may link, by file name.
+pub fn charts(analysis: &Analysis<'_>, labels: &Labels) -> Vec<(&'static str, String)> {
+    use charts::{Bar, bar_chart};
+    let sets: Vec<Bar> = analysis
+        .sets
+        .iter()
+        .map(|g| Bar {
+            label: g.name.clone(),
+            value: g.tally.score(),
+            text: context::score_text(g.tally.score()),
+        })
+        .collect();
+    let mut owners: Vec<&crate::analysis::Group> = analysis.owners.iter().collect();
+    owners.sort_by(|a, b| b.tally.open.cmp(&a.tally.open).then(a.name.cmp(&b.name)));
+    let max_open = owners.first().map_or(0, |g| g.tally.open).max(1) as f64;
+    let owners: Vec<Bar> = owners
+        .iter()
+        .map(|g| Bar {
+            label: g.name.clone(),
+            value: Some(g.tally.open as f64),
+            text: g.tally.open.to_string(),
+        })
+        .collect();
+    vec![
+        (
+            "score-by-set.svg",
+            bar_chart(&label(labels, "chart_score_by_set"), &sets, 100.0),
+        ),
+        (
+            "open-by-owner.svg",
+            bar_chart(&label(labels, "chart_open_by_owner"), &owners, max_open),
+        ),
+    ]
+}
+
+/// Wraps a document's Markdown into the HTML layout: one self-contained page.
+pub fn html_document(
+    templates: &Templates,
+    doc: &Document,
+    context: &Context<'_>,
+    charts: &[(&str, String)],
+) -> Result<String, RenderError> {
+    let mut tera = tera::Tera::default();
+    let name = "layout.html";
+    tera.add_raw_template(name, templates.get(name).unwrap_or_default())
+        .map_err(|e| template_error(templates, name, e))?;
+    let mut ctx = tera::Context::new();
+    ctx.insert("title", &doc.title);
+    ctx.insert("doc", doc.kind.stem());
+    ctx.insert("lang", &context.lang);
+    ctx.insert("unit", &context.unit);
+    ctx.insert("as_of", &context.as_of);
+    ctx.insert("labels", context.labels);
+    ctx.insert("generator", &context.generator);
+    ctx.insert("body", &html::body(&doc.markdown, charts));
+    tera.render(name, &ctx)
+        .map_err(|e| template_error(templates, name, e))
+}
+
+/// Everything the documents need, computed once for all formats.
+pub struct Prepared<'a> {
+    pub context: Context<'a>,
+    pub documents: Vec<Document>,
+    pub charts: Vec<(&'static str, String)>,
+}
+
+/// Builds the context and renders the Markdown of every document.
+pub fn prepare<'a>(
+    book: &Workbook,
+    analysis: &Analysis<'_>,
+    report: &'a Report<'a>,
+    templates: &Templates,
+    labels: &'a Labels,
+    unit: &str,
+) -> Result<Prepared<'a>, RenderError> {
+    let context = context::build(book, analysis, report, labels, unit);
+    let documents = markdown_documents(templates, &context)?;
+    let charts = charts(analysis, labels);
+    Ok(Prepared {
+        context,
+        documents,
+        charts,
+    })
+}
