@@ -15,6 +15,8 @@ pub enum Kind {
     Ods,
     /// A zip that is neither.
     OtherZip,
+    /// Starts like a zip but cannot be opened as one: cut short or damaged.
+    BrokenZip,
     /// OLE compound file: legacy .xls, or an encrypted (password-protected) xlsx.
     Compound,
     /// Anything else: read as delimited text.
@@ -25,7 +27,7 @@ pub enum Kind {
 pub fn sniff(bytes: &[u8]) -> Kind {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         let Ok(zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-            return Kind::OtherZip;
+            return Kind::BrokenZip;
         };
         let names: Vec<String> = zip.file_names().flatten().map(|n| n.into_owned()).collect();
         if names.iter().any(|n| n.starts_with("xl/")) {
@@ -43,7 +45,41 @@ pub fn sniff(bytes: &[u8]) -> Kind {
 }
 
 /// Reads every sheet of a workbook into grids.
+///
+/// calamine can panic on a damaged file (a compound file cut short indexes past its
+/// end); such a panic is caught, kept off stderr, and reported as a damaged workbook.
 pub fn read(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
+    quiet_panics();
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(|| read_unguarded(bytes, kind));
+    QUIET.with(|q| q.set(false));
+    result.unwrap_or_else(|_| {
+        Err(InputError::Broken(
+            "its contents are inconsistent and cannot be read".into(),
+        ))
+    })
+}
+
+thread_local! {
+    /// Set while this thread reads a workbook: a panic then prints nothing.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once, a panic hook that stays silent while [`QUIET`] is set and otherwise
+/// does what the previous hook did.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
     let cursor = Cursor::new(bytes);
     let mut book: Sheets<Cursor<&[u8]>> = match kind {
         Kind::Ooxml => {
@@ -57,6 +93,11 @@ pub fn read(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
             }
         }
         Kind::Ods => Sheets::Ods(calamine::open_workbook_from_rs(cursor).map_err(broken)?),
+        Kind::Compound if compound_chains_loop(bytes) => {
+            return Err(InputError::Broken(
+                "its sector chains loop back on themselves".into(),
+            ));
+        }
         Kind::Compound => match calamine::open_workbook_from_rs(cursor.clone()) {
             Ok(xls) => Sheets::Xls(xls),
             Err(calamine::XlsError::Password) => return Err(InputError::Encrypted),
@@ -70,6 +111,13 @@ pub fn read(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
                 return Err(broken(e));
             }
         },
+        Kind::BrokenZip => {
+            let e = zip::ZipArchive::new(Cursor::new(bytes)).err();
+            return Err(InputError::Broken(match e {
+                Some(e) => format!("the zip container cannot be opened ({e})"),
+                None => "the zip container cannot be opened".into(),
+            }));
+        }
         Kind::OtherZip | Kind::Text => return Err(InputError::NotSpreadsheet),
     };
     let ods_merges = if kind == Kind::Ods {
@@ -107,6 +155,71 @@ pub fn read(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
         ));
     }
     Ok(grids)
+}
+
+/// Whether the allocation table of an OLE compound file has a cycle. calamine follows
+/// sector chains without a bound and would loop, growing memory, until the process dies;
+/// in a sound file every chain ends. Anything else that is wrong is left to calamine.
+fn compound_chains_loop(bytes: &[u8]) -> bool {
+    const DIFSECT: u32 = 0xFFFF_FFFC;
+    let u32_at = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let Some(shift) = bytes
+        .get(0x1E..0x20)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    else {
+        return false;
+    };
+    if !(7..=16).contains(&shift) {
+        return false;
+    }
+    let size = 1usize << shift;
+    let sector = |id: u32| {
+        let start = (id as usize).checked_add(1)?.checked_mul(size)?;
+        bytes.get(start..start.checked_add(size)?)
+    };
+    let words = |s: &[u8]| -> Vec<u32> {
+        s.chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    };
+    let mut difat: Vec<u32> = (0..109).filter_map(|i| u32_at(0x4C + 4 * i)).collect();
+    let mut next = u32_at(0x44).unwrap_or(u32::MAX);
+    let mut steps = 0;
+    while next < DIFSECT && steps <= bytes.len() / size {
+        let Some(s) = sector(next) else { return false };
+        let mut entries = words(s);
+        next = entries.pop().unwrap_or(u32::MAX);
+        difat.extend(entries);
+        steps += 1;
+    }
+    let mut fat = Vec::new();
+    for id in difat.into_iter().filter(|id| *id < DIFSECT) {
+        let Some(s) = sector(id) else { return false };
+        fat.extend(words(s));
+    }
+    // Each sector has at most one successor: walk every chain once, marking sectors on
+    // the current walk (1) and sectors known to reach an end (2).
+    let mut state = vec![0u8; fat.len()];
+    for start in 0..fat.len() {
+        let mut path = Vec::new();
+        let mut at = start;
+        while at < fat.len() && state[at] == 0 {
+            state[at] = 1;
+            path.push(at);
+            at = fat[at] as usize;
+        }
+        if at < fat.len() && state[at] == 1 {
+            return true;
+        }
+        for p in path {
+            state[p] = 2;
+        }
+    }
+    false
 }
 
 fn to_regions(dims: Option<Vec<calamine::Dimensions>>) -> Vec<Region> {
