@@ -58,6 +58,10 @@ static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// A number typed as text ("3", "3.2", "3.2.1", full-width "３"): an id, not a section title.
+static BARE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d+(?:\.\d+)*$").expect("valid regex"));
+
 /// Drops a leading ordinal from a section title: "一、强化责任落实" → "强化责任落实".
 pub fn strip_ordinal(text: &str) -> String {
     ORDINAL.replace(text.trim(), "").trim().to_string()
@@ -178,8 +182,8 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
         }
         if let [(col, slot)] = own.as_slice() {
             let text = reader.plain_text(&slot.value).unwrap_or_default();
-            let bare_number = matches!(slot.value, Value::Number(_))
-                || (!text.is_empty() && text.chars().all(|c| c.is_ascii_digit()));
+            let bare_number =
+                matches!(slot.value, Value::Number(_)) || BARE_NUMBER.is_match(&clean(&text));
             if !bare_number && !matches!(slot.value, Value::Error(_)) {
                 let name = strip_ordinal(&text);
                 section = (!name.is_empty()).then_some(name);
