@@ -180,14 +180,14 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
         if reader.is_total_row(row, &header, &own) {
             continue;
         }
-        if let [(col, slot)] = own.as_slice() {
+        if let [(_, slot)] = own.as_slice() {
             let text = reader.plain_text(&slot.value).unwrap_or_default();
             let bare_number =
                 matches!(slot.value, Value::Number(_)) || BARE_NUMBER.is_match(&clean(&text));
-            if !bare_number && !matches!(slot.value, Value::Error(_)) {
-                let name = strip_ordinal(&text);
-                section = (!name.is_empty()).then_some(name);
-                let _ = col;
+            // A lone ordinal with no title ("第三条", "（一）") is an id, not a section.
+            let name = strip_ordinal(&text);
+            if !bare_number && !name.is_empty() && !matches!(slot.value, Value::Error(_)) {
+                section = Some(name);
                 continue;
             }
         }
@@ -329,7 +329,9 @@ impl RowReader<'_> {
             Some(id) => {
                 let cell = (row, col(Field::Id).unwrap_or(first_col));
                 let here = self.location(Some(cell));
-                match state.seen.get(&(set.clone(), id.clone())) {
+                // Ids compare after NFKC, so a full-width "４" and "4" are one id.
+                let seen_key = (set.clone(), clean(id));
+                match state.seen.get(&seen_key) {
                     Some(first) => {
                         let msg =
                             format!("duplicate id {id:?} in set {set:?}; first used at {first}");
@@ -339,7 +341,7 @@ impl RowReader<'_> {
                         );
                     }
                     None => {
-                        state.seen.insert((set.clone(), id.clone()), here);
+                        state.seen.insert(seen_key, here);
                     }
                 }
                 id.clone()

@@ -1445,3 +1445,33 @@ fn each_gap_kind_and_severity() {
     assert_eq!(owner["overdue"], 2);
     assert_eq!(owner["open"], 9); // A B C D E F G I L
 }
+
+#[test]
+fn lone_ordinal_row_is_a_measure_and_full_width_ids_collide() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = xlsx(
+        tmp.path(),
+        "ids.xlsx",
+        "台账",
+        &[
+            &["序号", "类别", "措施内容", "落实情况"],
+            &["一、强化责任落实", "", "", ""],
+            &["4", "", "排查隐患", "已完成"],
+            &["第三条", "", "", ""],
+            &["４", "", "开展培训", "已完成"],
+        ],
+    );
+    let r = report(&[&path]);
+    assert_eq!(r["summary"]["measures"], 3);
+    // The lone "第三条" is a measure without text, and does not reset the category.
+    assert_eq!(measure(&r, "第三条")["category"], "强化责任落实");
+    assert_eq!(measure(&r, "第三条")["status"], "unknown");
+    let errors: Vec<String> = diagnostic_lines(&r)
+        .into_iter()
+        .filter(|l| l.starts_with("error"))
+        .collect();
+    assert_eq!(
+        errors,
+        ["error A5: duplicate id \"４\" in set \"台账\"; first used at ids.xlsx: 台账!A3"]
+    );
+}
