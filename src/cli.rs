@@ -5,6 +5,7 @@ use crate::analysis::{self, Analysis};
 use crate::config::{self, Config};
 use crate::ingest::{self, ReadOptions};
 use crate::model::{Severity, Workbook};
+use crate::render::context::label;
 use crate::render::templates::{TemplateError, Templates};
 use crate::render::{self, Lang, RenderError};
 use crate::report;
@@ -101,6 +102,43 @@ pub struct DocArgs {
     /// A folder of templates laid over the built-in ones, file by file (see `dossier init`).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+
+    /// PDF paper size.
+    #[arg(long, value_enum, default_value_t = PaperArg::A4)]
+    pub paper: PaperArg,
+
+    /// PDF pages in landscape.
+    #[arg(long)]
+    pub landscape: bool,
+
+    /// PDF font instead of the built-in Noto Sans CJK SC: a TTF or OTF, or a face of a TTC
+    /// as PATH#INDEX (e.g. an office's FangSong).
+    #[arg(long, value_name = "PATH[#INDEX]")]
+    pub font: Option<String>,
+}
+
+/// Loads the PDF font: `--font PATH[#INDEX]`, else the built-in one.
+fn load_font(spec: Option<&str>) -> Result<render::pdf::font::Font, CliError> {
+    use render::pdf::font::Font;
+    let Some(spec) = spec else {
+        return Ok(Font::built_in()?);
+    };
+    let (path, index) = match spec.rsplit_once('#') {
+        Some((p, i)) if i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => {
+            (p, i.parse::<usize>().unwrap_or(0))
+        }
+        _ => (spec, 0),
+    };
+    let bytes = std::fs::read(path).map_err(|error| CliError::Io {
+        path: path.to_string(),
+        error,
+    })?;
+    let stem = Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Font::from_bytes(bytes, index, &stem)
+        .map_err(|_| CliError::Font(render::pdf::font::FontError::Unreadable(spec.to_string())))
 }
 
 /// The languages the documents come in.
@@ -112,6 +150,16 @@ pub enum LangArg {
     ZhTw,
     #[value(name = "en")]
     En,
+}
+
+impl From<PaperArg> for render::pdf::Paper {
+    fn from(p: PaperArg) -> Self {
+        match p {
+            PaperArg::A4 => render::pdf::Paper::A4,
+            PaperArg::A3 => render::pdf::Paper::A3,
+            PaperArg::Letter => render::pdf::Paper::Letter,
+        }
+    }
 }
 
 impl From<LangArg> for Lang {
@@ -140,10 +188,28 @@ pub enum OutputFormat {
     Md,
     /// The documents as self-contained HTML pages.
     Html,
+    /// The documents as PDF, with the CJK font embedded (only the glyphs used).
+    Pdf,
 }
 
 impl OutputFormat {
-    const ALL: [OutputFormat; 3] = [OutputFormat::Json, OutputFormat::Md, OutputFormat::Html];
+    const ALL: [OutputFormat; 4] = [
+        OutputFormat::Json,
+        OutputFormat::Md,
+        OutputFormat::Html,
+        OutputFormat::Pdf,
+    ];
+}
+
+/// Paper sizes for PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaperArg {
+    #[value(name = "A4", alias = "a4")]
+    A4,
+    #[value(name = "A3", alias = "a3")]
+    A3,
+    #[value(name = "letter", alias = "Letter")]
+    Letter,
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
@@ -167,6 +233,8 @@ pub enum CliError {
     Templates(#[from] TemplateError),
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error(transparent)]
+    Font(#[from] render::pdf::font::FontError),
 }
 
 /// Runs the parsed command; returns the exit code.
@@ -342,9 +410,54 @@ fn build(
                 files.push((format!("{}.html", doc.kind.stem()), html.into_bytes()));
             }
         }
+        if formats.contains(&OutputFormat::Pdf) {
+            let font = load_font(docs.font.as_deref())?;
+            let (w, h) = (label(&labels, "as_of"), &prepared.context.as_of);
+            let header_right = format!("{w} {h}");
+            let page_of = label(&labels, "page_of");
+            let created = as_of
+                .and_hms_opt(0, 0, 0)
+                .map_or(0, |d| d.and_utc().timestamp());
+            for doc in &prepared.documents {
+                let name = format!("{}.pdf", doc.kind.stem());
+                let header_left = format!("{unit} · {}", doc.title);
+                let title = format!("{unit} {}", doc.title);
+                let opts = render::pdf::PdfOptions {
+                    paper: docs.paper.into(),
+                    landscape: docs.landscape,
+                    header_left: &header_left,
+                    header_right: &header_right,
+                    page_of: &page_of,
+                    title: &title,
+                    author: &unit,
+                    created,
+                };
+                let pdf = render::pdf::render(&doc.markdown, &prepared.charts, &font, &opts)?;
+                if !pdf.missing.is_empty() {
+                    let chars: Vec<String> = pdf
+                        .missing
+                        .iter()
+                        .map(|c| format!("U+{:04X} {c:?}", *c as u32))
+                        .collect();
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "dossier: warning: {name}: {} not in the font {}, drawn as {}: {}",
+                        if chars.len() == 1 {
+                            "a character is"
+                        } else {
+                            "characters are"
+                        },
+                        font.name,
+                        render::pdf::MISSING_MARK,
+                        chars.join(", ")
+                    );
+                }
+                files.push((name, pdf.bytes));
+            }
+        }
         if formats.contains(&OutputFormat::Md) {
-            for (name, svg) in &prepared.charts {
-                files.push((name.to_string(), svg.clone().into_bytes()));
+            for (name, chart) in &prepared.charts {
+                files.push((name.to_string(), chart.svg().into_bytes()));
             }
         }
     }

@@ -11,8 +11,22 @@ pub struct Bar {
     pub text: String,
 }
 
-/// A horizontal bar chart. `max` is the value of a full-width bar.
-pub fn bar_chart(title: &str, bars: &[Bar], max: f64) -> String {
+/// A horizontal bar chart: drawn as SVG for Markdown and HTML, as vectors in PDF.
+pub struct Chart {
+    pub title: String,
+    pub bars: Vec<Bar>,
+    /// The value of a full-width bar.
+    pub max: f64,
+}
+
+impl Chart {
+    /// The chart as a standalone SVG document.
+    pub fn svg(&self) -> String {
+        bar_chart(&self.title, &self.bars, self.max)
+    }
+}
+
+fn bar_chart(title: &str, bars: &[Bar], max: f64) -> String {
     let label_w = 180.0;
     let bar_w = 380.0;
     let row_h = 26.0;

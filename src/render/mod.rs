@@ -6,6 +6,7 @@ pub mod charts;
 pub mod context;
 pub mod escape;
 pub mod html;
+pub mod pdf;
 pub mod templates;
 
 use crate::analysis::Analysis;
@@ -148,8 +149,8 @@ pub fn markdown_documents(
 }
 
 /// The charts every document may link, by file name.
-pub fn charts(analysis: &Analysis<'_>, labels: &Labels) -> Vec<(&'static str, String)> {
-    use charts::{Bar, bar_chart};
+pub fn charts(analysis: &Analysis<'_>, labels: &Labels) -> Vec<(&'static str, charts::Chart)> {
+    use charts::{Bar, Chart};
     let sets: Vec<Bar> = analysis
         .sets
         .iter()
@@ -173,11 +174,19 @@ pub fn charts(analysis: &Analysis<'_>, labels: &Labels) -> Vec<(&'static str, St
     vec![
         (
             "score-by-set.svg",
-            bar_chart(&label(labels, "chart_score_by_set"), &sets, 100.0),
+            Chart {
+                title: label(labels, "chart_score_by_set"),
+                bars: sets,
+                max: 100.0,
+            },
         ),
         (
             "open-by-owner.svg",
-            bar_chart(&label(labels, "chart_open_by_owner"), &owners, max_open),
+            Chart {
+                title: label(labels, "chart_open_by_owner"),
+                bars: owners,
+                max: max_open,
+            },
         ),
     ]
 }
@@ -187,7 +196,7 @@ pub fn html_document(
     templates: &Templates,
     doc: &Document,
     context: &Context<'_>,
-    charts: &[(&str, String)],
+    charts: &[(&str, charts::Chart)],
 ) -> Result<String, RenderError> {
     let mut tera = tera::Tera::default();
     let name = "layout.html";
@@ -201,7 +210,8 @@ pub fn html_document(
     ctx.insert("as_of", &context.as_of);
     ctx.insert("labels", context.labels);
     ctx.insert("generator", &context.generator);
-    ctx.insert("body", &html::body(&doc.markdown, charts));
+    let svgs: Vec<(&str, String)> = charts.iter().map(|(n, c)| (*n, c.svg())).collect();
+    ctx.insert("body", &html::body(&doc.markdown, &svgs));
     tera.render(name, &ctx)
         .map_err(|e| template_error(templates, name, e))
 }
@@ -210,7 +220,7 @@ pub fn html_document(
 pub struct Prepared<'a> {
     pub context: Context<'a>,
     pub documents: Vec<Document>,
-    pub charts: Vec<(&'static str, String)>,
+    pub charts: Vec<(&'static str, charts::Chart)>,
 }
 
 /// Builds the context and renders the Markdown of every document.

@@ -202,11 +202,14 @@ fn every_format_is_byte_identical_across_runs() {
         [
             "evidence-checklist.html",
             "evidence-checklist.md",
+            "evidence-checklist.pdf",
             "gap-report.html",
             "gap-report.md",
+            "gap-report.pdf",
             "open-by-owner.svg",
             "owner-tasks.html",
             "owner-tasks.md",
+            "owner-tasks.pdf",
             "report.json",
             "score-by-set.svg"
         ]

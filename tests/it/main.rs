@@ -5,4 +5,5 @@ mod common;
 mod contract;
 mod documents;
 mod formats;
+mod pdf;
 mod rules;

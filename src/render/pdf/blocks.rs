@@ -1,0 +1,224 @@
+//! The document's Markdown (the same text the `.md` output holds) as a small tree of
+//! blocks the PDF layout understands: headings, paragraphs, lists, quotes, tables,
+//! charts and page breaks.
+
+use crate::render::html::{PAGE_BREAK, options};
+use pulldown_cmark::{Alignment, Event, Parser, Tag, TagEnd};
+
+/// A run of text with one style.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// The text; `\n` is a hard line break.
+    pub text: String,
+    pub bold: bool,
+    /// The target of an in-document link (`#set-1` → `set-1`).
+    pub anchor: Option<String>,
+}
+
+/// How a table column is aligned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Center,
+    Right,
+}
+
+/// A block of the document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Heading {
+        level: u8,
+        spans: Vec<Span>,
+        id: Option<String>,
+    },
+    Paragraph(Vec<Span>),
+    /// List items, each a paragraph of spans; `start` is the first number of an ordered list.
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Span>>,
+    },
+    Quote(Vec<Vec<Span>>),
+    Rule,
+    PageBreak,
+    Table {
+        align: Vec<Align>,
+        header: Vec<Vec<Span>>,
+        rows: Vec<Vec<Vec<Span>>>,
+    },
+    /// A chart, by the file name the Markdown links.
+    Chart(String),
+}
+
+/// A table being read: alignments, header cells, body rows.
+type TableParts = (Vec<Align>, Vec<Vec<Span>>, Vec<Vec<Vec<Span>>>);
+
+/// Parses Markdown into blocks; `charts` are the image targets that name charts.
+pub fn parse(markdown: &str, charts: &[&str]) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut bold = 0usize;
+    let mut anchor: Option<String> = None;
+    let mut heading: Option<(u8, Option<String>)> = None;
+    let mut list: Option<(Option<u64>, Vec<Vec<Span>>)> = None;
+    let mut quote: Option<Vec<Vec<Span>>> = None;
+    let mut table: Option<TableParts> = None;
+    let mut row: Vec<Vec<Span>> = Vec::new();
+    let mut in_image = false;
+
+    let push_text = |spans: &mut Vec<Span>, text: &str, bold: bool, anchor: &Option<String>| {
+        if let Some(last) = spans.last_mut()
+            && last.bold == bold
+            && last.anchor == *anchor
+        {
+            last.text.push_str(text);
+            return;
+        }
+        spans.push(Span {
+            text: text.to_string(),
+            bold,
+            anchor: anchor.clone(),
+        });
+    };
+
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                in_image = true;
+                if charts.contains(&dest_url.as_ref()) {
+                    blocks.push(Block::Chart(dest_url.to_string()));
+                }
+            }
+            Event::End(TagEnd::Image) => in_image = false,
+            _ if in_image => {}
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                heading = Some((level as u8, id.map(|i| i.to_string())));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, id)) = heading.take() {
+                    blocks.push(Block::Heading {
+                        level,
+                        spans: std::mem::take(&mut spans),
+                        id,
+                    });
+                }
+            }
+            Event::Start(Tag::List(start)) => list = Some((start, Vec::new())),
+            Event::End(TagEnd::List(_)) => {
+                if let Some((start, items)) = list.take() {
+                    blocks.push(Block::List { start, items });
+                }
+            }
+            Event::End(TagEnd::Item) => {
+                if let Some((_, items)) = &mut list {
+                    items.push(std::mem::take(&mut spans));
+                }
+            }
+            Event::Start(Tag::BlockQuote(_)) => quote = Some(Vec::new()),
+            Event::End(TagEnd::BlockQuote(_)) => {
+                if let Some(q) = quote.take() {
+                    blocks.push(Block::Quote(q));
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                let p = std::mem::take(&mut spans);
+                if let Some(q) = &mut quote {
+                    q.push(p);
+                } else if let Some((_, items)) = &mut list {
+                    // A loose list item: keep its paragraphs together.
+                    if !p.is_empty() {
+                        items.push(p);
+                    }
+                } else if !p.is_empty() {
+                    blocks.push(Block::Paragraph(p));
+                }
+            }
+            Event::Start(Tag::Table(aligns)) => {
+                let align = aligns
+                    .iter()
+                    .map(|a| match a {
+                        Alignment::Right => Align::Right,
+                        Alignment::Center => Align::Center,
+                        _ => Align::Left,
+                    })
+                    .collect();
+                table = Some((align, Vec::new(), Vec::new()));
+            }
+            Event::End(TagEnd::TableHead) => {
+                if let Some((_, header, _)) = &mut table {
+                    *header = std::mem::take(&mut row);
+                }
+            }
+            Event::End(TagEnd::TableRow) => {
+                if let Some((_, _, rows)) = &mut table {
+                    rows.push(std::mem::take(&mut row));
+                }
+            }
+            Event::End(TagEnd::TableCell) => row.push(std::mem::take(&mut spans)),
+            Event::End(TagEnd::Table) => {
+                if let Some((align, header, rows)) = table.take() {
+                    blocks.push(Block::Table {
+                        align,
+                        header,
+                        rows,
+                    });
+                }
+            }
+            Event::Start(Tag::Strong) => bold += 1,
+            Event::End(TagEnd::Strong) => bold = bold.saturating_sub(1),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                anchor = dest_url.strip_prefix('#').map(str::to_string);
+            }
+            Event::End(TagEnd::Link) => anchor = None,
+            Event::Text(t) | Event::Code(t) => push_text(&mut spans, &t, bold > 0, &anchor),
+            Event::SoftBreak | Event::HardBreak => push_text(&mut spans, "\n", bold > 0, &anchor),
+            Event::InlineHtml(h) if h.trim().eq_ignore_ascii_case("<br>") => {
+                push_text(&mut spans, "\n", bold > 0, &anchor)
+            }
+            Event::Html(h) if h.trim() == PAGE_BREAK => blocks.push(Block::PageBreak),
+            Event::Rule => blocks.push(Block::Rule),
+            _ => {}
+        }
+    }
+    blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(spans: &[Span]) -> String {
+        spans.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    #[test]
+    fn markdown_becomes_blocks() {
+        let md = "# 标题 {#top}\n\n正文 **加粗**\n\n![图](chart.svg)\n\n<!-- pagebreak -->\n\n\
+                  | a | b |\n|:--|--:|\n| 1\\|2 | x<br>y |\n\n1. [甲](#set-1)\n2. 乙\n";
+        let blocks = parse(md, &["chart.svg"]);
+        assert!(matches!(&blocks[0], Block::Heading { level: 1, id: Some(id), .. } if id == "top"));
+        let Block::Paragraph(p) = &blocks[1] else {
+            panic!()
+        };
+        assert_eq!(p.len(), 2);
+        assert!(p[1].bold);
+        assert_eq!(blocks[2], Block::Chart("chart.svg".into()));
+        assert_eq!(blocks[3], Block::PageBreak);
+        let Block::Table {
+            align,
+            header,
+            rows,
+        } = &blocks[4]
+        else {
+            panic!()
+        };
+        assert_eq!(align, &[Align::Left, Align::Right]);
+        assert_eq!(plain(&header[1]), "b");
+        assert_eq!(plain(&rows[0][0]), "1|2");
+        assert_eq!(plain(&rows[0][1]), "x\ny");
+        let Block::List { start, items } = &blocks[5] else {
+            panic!()
+        };
+        assert_eq!(*start, Some(1));
+        assert_eq!(items[0][0].anchor.as_deref(), Some("set-1"));
+    }
+}

@@ -1,0 +1,119 @@
+//! Fonts for PDF: the CJK font compiled into the binary (a cut of Noto Sans CJK SC, see
+//! assets/fonts/README.md) or an office's own (`--font PATH[#INDEX]`), with advance
+//! widths for layout and a per-document subset so each PDF embeds only the glyphs it uses.
+
+use super::text::Metrics;
+use allsorts::binary::read::ReadScope;
+use allsorts::font_data::FontData;
+use allsorts::subset::{CmapTarget, SubsetProfile};
+use printpdf::ParsedFont;
+use std::collections::BTreeSet;
+
+/// The built-in font: Noto Sans CJK SC Regular cut to GB2312, Big5 level 1, Latin-1 and
+/// the punctuation and marks the documents use (OFL-1.1).
+pub static BUILT_IN: &[u8] =
+    include_bytes!("../../../assets/fonts/NotoSansCJKsc-Regular-dossier.otf");
+
+/// A font that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FontError {
+    #[error("{0}: not a font dossier can read (TTF, OTF, or a face of a TTC as PATH#INDEX)")]
+    Unreadable(String),
+    #[error("{0}: cannot cut the font down to the glyphs used: {1}")]
+    Subset(String, String),
+}
+
+/// A loaded font face.
+pub struct Font {
+    bytes: Vec<u8>,
+    index: usize,
+    parsed: ParsedFont,
+    /// The name shown in error messages and, with a subset tag, as /BaseFont.
+    pub name: String,
+    /// How much wider synthetic bold draws (stroke width per point of size).
+    bold_stroke: f32,
+}
+
+impl Font {
+    /// The font compiled into the binary.
+    pub fn built_in() -> Result<Font, FontError> {
+        Font::from_bytes(BUILT_IN.to_vec(), 0, "NotoSansCJKsc-Regular")
+    }
+
+    /// A font face from a file's bytes; `index` picks the face of a collection.
+    pub fn from_bytes(bytes: Vec<u8>, index: usize, name: &str) -> Result<Font, FontError> {
+        let mut warnings = Vec::new();
+        let parsed = ParsedFont::from_bytes(&bytes, index, &mut warnings)
+            .ok_or_else(|| FontError::Unreadable(name.to_string()))?;
+        if parsed.units_per_em == 0 || parsed.lookup_glyph_index('A' as u32).is_none() {
+            return Err(FontError::Unreadable(name.to_string()));
+        }
+        let ps: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        Ok(Font {
+            bytes,
+            index,
+            parsed,
+            name: if ps.is_empty() { "Font".into() } else { ps },
+            bold_stroke: 0.035,
+        })
+    }
+
+    /// The glyph of a character, if the font has one.
+    pub fn glyph(&self, c: char) -> Option<u16> {
+        self.parsed.lookup_glyph_index(c as u32).filter(|g| *g != 0)
+    }
+
+    /// The stroke width that makes synthetic bold at a size.
+    pub fn bold_stroke(&self, size: f32) -> f32 {
+        self.bold_stroke * size
+    }
+
+    /// A copy of the font holding only the glyphs of `used`, ready to embed.
+    pub fn subset(&self, used: &BTreeSet<char>) -> Result<ParsedFont, FontError> {
+        let fail = |e: String| FontError::Subset(self.name.clone(), e);
+        let font_file = ReadScope::new(&self.bytes)
+            .read::<FontData<'_>>()
+            .map_err(|e| fail(e.to_string()))?;
+        let provider = font_file
+            .table_provider(self.index)
+            .map_err(|e| fail(e.to_string()))?;
+        // .notdef first, no duplicates: what allsorts requires.
+        let glyphs: BTreeSet<u16> = used.iter().filter_map(|c| self.glyph(*c)).collect();
+        let ids: Vec<u16> = std::iter::once(0).chain(glyphs).collect();
+        let bytes =
+            allsorts::subset::subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+                .map_err(|e| fail(e.to_string()))?;
+        let mut warnings = Vec::new();
+        let mut font = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
+            .ok_or_else(|| fail("the subset cannot be read back".into()))?;
+        // A deterministic subset tag makes viewers and pdffonts see a subset.
+        font.font_name = Some(format!("{}+{}", subset_tag(&ids), self.name));
+        Ok(font)
+    }
+}
+
+impl Metrics for Font {
+    fn advance(&self, c: char, _bold: bool) -> f32 {
+        let gid = self.glyph(c).unwrap_or(0);
+        let adv = self.parsed.get_glyph_width(gid).unwrap_or(0) as f32;
+        // Whole thousandths of an em, as printpdf writes them into /W.
+        (adv * 1000.0 / self.parsed.units_per_em as f32).trunc() / 1000.0
+    }
+}
+
+/// Six capital letters from an FNV-1a hash of the glyph ids.
+fn subset_tag(ids: &[u16]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for id in ids {
+        for b in id.to_be_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    (0..6)
+        .map(|i| (b'A' + ((h >> (i * 8)) % 26) as u8) as char)
+        .collect()
+}

@@ -1,0 +1,668 @@
+//! Page layout: blocks placed onto pages as simple drawing commands, in points from the
+//! top-left corner. Pure: fonts are seen only through [`Metrics`], so layout is tested
+//! without a PDF.
+
+use super::blocks::{Align, Block, Span};
+use super::text::{Line, Metrics, break_lines, extents};
+use crate::render::charts::Chart;
+use std::collections::HashMap;
+
+/// Paper and margins, in points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageSetup {
+    pub width: f32,
+    pub height: f32,
+    pub margin_x: f32,
+    pub margin_top: f32,
+    pub margin_bottom: f32,
+}
+
+impl PageSetup {
+    /// A page of the given size in millimetres, portrait or landscape.
+    pub fn from_mm(width: f32, height: f32, landscape: bool) -> PageSetup {
+        let (w, h) = if landscape {
+            (height, width)
+        } else {
+            (width, height)
+        };
+        let pt = 72.0 / 25.4;
+        PageSetup {
+            width: w * pt,
+            height: h * pt,
+            margin_x: 16.0 * pt,
+            margin_top: 20.0 * pt,
+            margin_bottom: 18.0 * pt,
+        }
+    }
+
+    fn content_width(&self) -> f32 {
+        self.width - 2.0 * self.margin_x
+    }
+
+    fn bottom(&self) -> f32 {
+        self.height - self.margin_bottom
+    }
+}
+
+/// A grey level or the accent colour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Paint {
+    Gray(f32),
+    Accent,
+    Warning,
+}
+
+/// One drawing command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Draw {
+    /// Text with its baseline at `y`.
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        text: String,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        paint: Paint,
+    },
+}
+
+/// A heading's place, for bookmarks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub level: u8,
+    pub title: String,
+    pub page: usize,
+}
+
+/// The laid-out document.
+#[derive(Debug, Clone, Default)]
+pub struct Laid {
+    pub pages: Vec<Vec<Draw>>,
+    pub marks: Vec<Mark>,
+    /// Heading ids and the (1-based) page they start on.
+    pub anchors: HashMap<String, usize>,
+}
+
+/// Type sizes and spacing.
+const BODY: f32 = 10.0;
+const TABLE: f32 = 8.5;
+const LEADING: f32 = 1.5;
+const PAD: f32 = 3.0;
+/// Cells up to this many ems wide are not wrapped when the table can avoid it.
+const SHORT_CELL_EM: f32 = 5.0;
+
+fn heading_size(level: u8) -> f32 {
+    match level {
+        1 => 18.0,
+        2 => 14.0,
+        3 => 12.0,
+        _ => 11.0,
+    }
+}
+
+struct Cursor<'a> {
+    setup: PageSetup,
+    m: &'a dyn Metrics,
+    laid: Laid,
+    y: f32,
+    /// Page numbers to print after TOC entries, by anchor.
+    toc: &'a HashMap<String, usize>,
+}
+
+impl Cursor<'_> {
+    fn page(&mut self) -> &mut Vec<Draw> {
+        self.laid.pages.last_mut().expect("a page")
+    }
+
+    fn new_page(&mut self) {
+        self.laid.pages.push(Vec::new());
+        self.y = self.setup.margin_top;
+    }
+
+    fn room(&self) -> f32 {
+        self.setup.bottom() - self.y
+    }
+
+    fn ensure(&mut self, height: f32) {
+        if height > self.room() && self.y > self.setup.margin_top + 0.5 {
+            self.new_page();
+        }
+    }
+
+    fn page_no(&self) -> usize {
+        self.laid.pages.len()
+    }
+
+    /// Draws lines of text at x, advancing y, breaking pages between lines.
+    fn lines(&mut self, lines: &[Line], x: f32, size: f32, align_right: Option<f32>) {
+        let lh = size * LEADING;
+        for line in lines {
+            self.ensure(lh);
+            let baseline = self.y + size * 1.1;
+            let dx = align_right.map_or(0.0, |w| (w - line.width).max(0.0));
+            for p in &line.pieces {
+                self.page().push(Draw::Text {
+                    x: x + dx + p.x,
+                    y: baseline,
+                    size,
+                    bold: p.bold,
+                    text: p.text.clone(),
+                });
+            }
+            self.y += lh;
+        }
+    }
+
+    fn paragraph(&mut self, spans: &[Span], x: f32, width: f32, size: f32) {
+        let lines = break_lines(spans, size, width, self.m);
+        self.lines(&lines, x, size, None);
+    }
+
+    fn heading(&mut self, level: u8, spans: &[Span], id: &Option<String>) {
+        let size = heading_size(level);
+        let width = self.setup.content_width();
+        let lines = break_lines(&bolded(spans), size, width, self.m);
+        let height = lines.len() as f32 * size * LEADING + size;
+        // Keep a heading with at least three lines of what follows.
+        self.ensure(height + 3.0 * BODY * LEADING);
+        self.y += size * 0.6;
+        let title: String = spans.iter().map(|s| s.text.as_str()).collect();
+        self.laid.marks.push(Mark {
+            level,
+            title: title.trim().to_string(),
+            page: self.page_no(),
+        });
+        if let Some(id) = id {
+            self.laid.anchors.insert(id.clone(), self.page_no());
+        }
+        let x = if level == 1 {
+            self.setup.margin_x + ((width - lines.first().map_or(0.0, |l| l.width)) / 2.0).max(0.0)
+        } else {
+            self.setup.margin_x
+        };
+        self.lines(&lines, x, size, None);
+        if level == 2 {
+            let (x1, x2, y) = (
+                self.setup.margin_x,
+                self.setup.width - self.setup.margin_x,
+                self.y,
+            );
+            self.page().push(Draw::Line {
+                x1,
+                y1: y,
+                x2,
+                y2: y,
+                width: 0.5,
+            });
+        }
+        self.y += size * 0.4;
+    }
+
+    fn list(&mut self, start: Option<u64>, items: &[Vec<Span>]) {
+        let indent = BODY * 2.0;
+        let x = self.setup.margin_x + indent;
+        let width = self.setup.content_width() - indent;
+        for (i, item) in items.iter().enumerate() {
+            let marker = match start {
+                Some(n) => format!("{}.", n + i as u64),
+                None => "•".to_string(),
+            };
+            // A table-of-contents entry: a link to a heading gets its page number.
+            let page = item
+                .iter()
+                .find_map(|s| s.anchor.as_ref())
+                .map(|a| self.toc.get(a).map_or("—".to_string(), |p| p.to_string()));
+            let text_width = if page.is_some() {
+                width - BODY * 3.0
+            } else {
+                width
+            };
+            let lines = break_lines(item, BODY, text_width, self.m);
+            self.ensure(BODY * LEADING);
+            let baseline = self.y + BODY * 1.1;
+            self.page().push(Draw::Text {
+                x: x - indent,
+                y: baseline,
+                size: BODY,
+                bold: false,
+                text: marker,
+            });
+            if let Some(page) = page {
+                let pw: f32 = page.chars().map(|c| self.m.advance(c, false)).sum::<f32>() * BODY;
+                let right = self.setup.width - self.setup.margin_x;
+                let last_w = lines.last().map_or(0.0, |l| l.width);
+                let y = baseline + (lines.len().saturating_sub(1)) as f32 * BODY * LEADING;
+                let dot_w = self.m.advance('.', false) * BODY;
+                let dots_from = x + last_w + BODY * 0.5;
+                let dots_to = right - pw - BODY * 0.5;
+                if dots_to > dots_from && dot_w > 0.0 {
+                    let n = ((dots_to - dots_from) / dot_w) as usize;
+                    self.page().push(Draw::Text {
+                        x: dots_to - n as f32 * dot_w,
+                        y,
+                        size: BODY,
+                        bold: false,
+                        text: ".".repeat(n),
+                    });
+                }
+                self.page().push(Draw::Text {
+                    x: right - pw,
+                    y,
+                    size: BODY,
+                    bold: false,
+                    text: page,
+                });
+            }
+            self.lines(&lines, x, BODY, None);
+        }
+        self.y += BODY * 0.5;
+    }
+
+    fn quote(&mut self, paragraphs: &[Vec<Span>]) {
+        let x = self.setup.margin_x + 10.0;
+        let width = self.setup.content_width() - 14.0;
+        let top = self.y;
+        let page = self.page_no();
+        for p in paragraphs {
+            self.paragraph(p, x, width, BODY);
+        }
+        if page == self.page_no() {
+            let h = self.y - top;
+            let mx = self.setup.margin_x;
+            self.page().insert(
+                0,
+                Draw::Rect {
+                    x: mx,
+                    y: top,
+                    w: 3.0,
+                    h,
+                    paint: Paint::Warning,
+                },
+            );
+        }
+        self.y += BODY * 0.5;
+    }
+
+    fn chart(&mut self, chart: &Chart) {
+        let row = 16.0;
+        let label_w = 120.0;
+        let bar_w = (self.setup.content_width() - label_w - 50.0).min(300.0);
+        let height = 22.0 + row * chart.bars.len() as f32;
+        self.ensure(height.min(self.setup.bottom() - self.setup.margin_top));
+        let x0 = self.setup.margin_x;
+        let title_y = self.y + 12.0;
+        self.page().push(Draw::Text {
+            x: x0,
+            y: title_y,
+            size: 10.5,
+            bold: true,
+            text: chart.title.clone(),
+        });
+        self.y += 20.0;
+        for bar in &chart.bars {
+            self.ensure(row);
+            let y = self.y;
+            let label: String = if bar.label.chars().count() > 12 {
+                bar.label.chars().take(11).collect::<String>() + "…"
+            } else {
+                bar.label.clone()
+            };
+            let lw: f32 = label.chars().map(|c| self.m.advance(c, false)).sum::<f32>() * TABLE;
+            self.page().push(Draw::Text {
+                x: x0 + label_w - 6.0 - lw,
+                y: y + 11.0,
+                size: TABLE,
+                bold: false,
+                text: label,
+            });
+            self.page().push(Draw::Rect {
+                x: x0 + label_w,
+                y: y + 2.0,
+                w: bar_w,
+                h: 11.0,
+                paint: Paint::Gray(0.93),
+            });
+            if let Some(v) = bar.value {
+                let w = if chart.max > 0.0 {
+                    ((v / chart.max).clamp(0.0, 1.0) as f32) * bar_w
+                } else {
+                    0.0
+                };
+                self.page().push(Draw::Rect {
+                    x: x0 + label_w,
+                    y: y + 2.0,
+                    w,
+                    h: 11.0,
+                    paint: Paint::Accent,
+                });
+            }
+            self.page().push(Draw::Text {
+                x: x0 + label_w + bar_w + 6.0,
+                y: y + 11.0,
+                size: TABLE,
+                bold: false,
+                text: bar.text.clone(),
+            });
+            self.y += row;
+        }
+        self.y += 8.0;
+    }
+
+    fn table(&mut self, align: &[Align], header: &[Vec<Span>], rows: &[Vec<Vec<Span>>]) {
+        let cols = header
+            .len()
+            .max(rows.iter().map(Vec::len).max().unwrap_or(0));
+        if cols == 0 {
+            return;
+        }
+        let avail = self.setup.content_width();
+        let cell = |r: &Vec<Vec<Span>>, c: usize| r.get(c).cloned().unwrap_or_default();
+        let head: Vec<Vec<Span>> = (0..cols)
+            .map(|c| bolded(&cell(&header.to_vec(), c)))
+            .collect();
+        // Column widths from content: at least the widest word, then share the rest in
+        // proportion to how much each column would like beyond that.
+        let mut min = vec![0.0f32; cols];
+        let mut max = vec![0.0f32; cols];
+        for r in std::iter::once(&head).chain(rows.iter()) {
+            for c in 0..cols {
+                let (lo, hi) = extents(&cell(r, c), TABLE, self.m);
+                // Short cells (a status, a date, a name) are kept on one line if at all possible.
+                let lo = if hi <= SHORT_CELL_EM * TABLE { hi } else { lo };
+                min[c] = min[c].max(lo + 2.0 * PAD);
+                max[c] = max[c].max(hi + 2.0 * PAD);
+            }
+        }
+        let (sum_min, sum_max): (f32, f32) = (min.iter().sum(), max.iter().sum());
+        let widths: Vec<f32> = if sum_max <= avail {
+            max.clone()
+        } else if sum_min >= avail {
+            min.iter().map(|w| w * avail / sum_min).collect()
+        } else {
+            let extra = avail - sum_min;
+            let want = sum_max - sum_min;
+            (0..cols)
+                .map(|c| min[c] + extra * (max[c] - min[c]) / want)
+                .collect()
+        };
+        let x0 = self.setup.margin_x;
+        let layout_row = |r: &Vec<Vec<Span>>, m: &dyn Metrics| -> Vec<Vec<Line>> {
+            (0..cols)
+                .map(|c| break_lines(&cell(r, c), TABLE, (widths[c] - 2.0 * PAD).max(1.0), m))
+                .collect()
+        };
+        let lh = TABLE * LEADING;
+        let head_lines = layout_row(&head, self.m);
+        let head_h = head_lines.iter().map(Vec::len).max().unwrap_or(1) as f32 * lh + 2.0 * PAD;
+        // Keep the header with the first row.
+        let first_h = rows.first().map_or(0.0, |r| {
+            layout_row(r, self.m)
+                .iter()
+                .map(Vec::len)
+                .max()
+                .unwrap_or(1) as f32
+                * lh
+                + 2.0 * PAD
+        });
+        self.ensure(head_h + first_h.min(self.setup.bottom() - self.setup.margin_top - head_h));
+        self.draw_row(&head_lines, &widths, align, x0, head_h, true);
+        for r in rows {
+            let lines = layout_row(r, self.m);
+            let n = lines.iter().map(Vec::len).max().unwrap_or(1);
+            let h = n as f32 * lh + 2.0 * PAD;
+            let full = self.setup.bottom() - self.setup.margin_top - head_h;
+            if h > self.room() && (h <= full || self.room() < lh * 3.0 + 2.0 * PAD) {
+                self.new_page();
+                self.draw_row(&head_lines, &widths, align, x0, head_h, true);
+            }
+            if h <= self.room() {
+                self.draw_row(&lines, &widths, align, x0, h, false);
+                continue;
+            }
+            // A row taller than a page: split it between lines, repeating the header.
+            let mut from = 0;
+            while from < n {
+                let fit = (((self.room() - 2.0 * PAD) / lh).floor() as usize).max(1);
+                let to = (from + fit).min(n);
+                let part: Vec<Vec<Line>> = lines
+                    .iter()
+                    .map(|c| c.iter().skip(from).take(to - from).cloned().collect())
+                    .collect();
+                let ph = (to - from) as f32 * lh + 2.0 * PAD;
+                self.draw_row(&part, &widths, align, x0, ph, false);
+                from = to;
+                if from < n {
+                    self.new_page();
+                    self.draw_row(&head_lines, &widths, align, x0, head_h, true);
+                }
+            }
+        }
+        self.y += BODY * 0.8;
+    }
+
+    fn draw_row(
+        &mut self,
+        cells: &[Vec<Line>],
+        widths: &[f32],
+        align: &[Align],
+        x0: f32,
+        h: f32,
+        header: bool,
+    ) {
+        let top = self.y;
+        let total: f32 = widths.iter().sum();
+        if header {
+            self.page().push(Draw::Rect {
+                x: x0,
+                y: top,
+                w: total,
+                h,
+                paint: Paint::Gray(0.92),
+            });
+        }
+        let mut x = x0;
+        for (c, lines) in cells.iter().enumerate() {
+            let w = widths[c];
+            let right = matches!(align.get(c), Some(Align::Right)) && !header;
+            for (i, line) in lines.iter().enumerate() {
+                let baseline = top + PAD + i as f32 * TABLE * LEADING + TABLE * 1.1;
+                let dx = if right {
+                    (w - 2.0 * PAD - line.width).max(0.0)
+                } else {
+                    0.0
+                };
+                for p in &line.pieces {
+                    self.page().push(Draw::Text {
+                        x: x + PAD + dx + p.x,
+                        y: baseline,
+                        size: TABLE,
+                        bold: p.bold,
+                        text: p.text.clone(),
+                    });
+                }
+            }
+            // Borders drawn around the cell at the row's real height.
+            self.page().push(Draw::Line {
+                x1: x,
+                y1: top,
+                x2: x,
+                y2: top + h,
+                width: 0.4,
+            });
+            x += w;
+        }
+        self.page().push(Draw::Line {
+            x1: x,
+            y1: top,
+            x2: x,
+            y2: top + h,
+            width: 0.4,
+        });
+        self.page().push(Draw::Line {
+            x1: x0,
+            y1: top,
+            x2: x,
+            y2: top,
+            width: 0.4,
+        });
+        self.page().push(Draw::Line {
+            x1: x0,
+            y1: top + h,
+            x2: x,
+            y2: top + h,
+            width: 0.4,
+        });
+        self.y += h;
+    }
+}
+
+fn bolded(spans: &[Span]) -> Vec<Span> {
+    spans
+        .iter()
+        .map(|s| Span {
+            bold: true,
+            ..s.clone()
+        })
+        .collect()
+}
+
+/// Lays the blocks out on pages. `toc` gives the page of each heading id (from a first
+/// pass) for table-of-contents entries.
+pub fn layout(
+    blocks: &[Block],
+    charts: &[(&str, Chart)],
+    setup: PageSetup,
+    m: &dyn Metrics,
+    toc: &HashMap<String, usize>,
+) -> Laid {
+    let mut c = Cursor {
+        setup,
+        m,
+        laid: Laid::default(),
+        y: setup.margin_top,
+        toc,
+    };
+    c.new_page();
+    for (i, block) in blocks.iter().enumerate() {
+        match block {
+            Block::Heading { level, spans, id } => c.heading(*level, spans, id),
+            Block::Paragraph(spans) => {
+                let (x, w) = (setup.margin_x, setup.content_width());
+                c.paragraph(spans, x, w, BODY);
+                c.y += BODY * 0.6;
+            }
+            Block::List { start, items } => c.list(*start, items),
+            Block::Quote(ps) => c.quote(ps),
+            Block::Rule => {
+                let y = c.y + 4.0;
+                let (x1, x2) = (setup.margin_x, setup.width - setup.margin_x);
+                c.page().push(Draw::Line {
+                    x1,
+                    y1: y,
+                    x2,
+                    y2: y,
+                    width: 0.5,
+                });
+                c.y += 10.0;
+            }
+            Block::PageBreak => {
+                // No empty page at the very end, nor twice in a row.
+                let more = blocks[i + 1..].iter().any(|b| *b != Block::PageBreak);
+                if more && c.y > setup.margin_top + 0.5 {
+                    c.new_page();
+                }
+            }
+            Block::Table {
+                align,
+                header,
+                rows,
+            } => c.table(align, header, rows),
+            Block::Chart(name) => {
+                if let Some((_, chart)) = charts.iter().find(|(n, _)| n == name) {
+                    c.chart(chart);
+                }
+            }
+        }
+    }
+    c.laid
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::pdf::blocks::parse;
+    use crate::render::pdf::text::tests::Mono;
+
+    fn a4() -> PageSetup {
+        PageSetup::from_mm(210.0, 297.0, false)
+    }
+
+    fn texts(page: &[Draw]) -> Vec<&str> {
+        page.iter()
+            .filter_map(|d| match d {
+                Draw::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_tables_repeat_their_header_on_every_page() {
+        let mut md = String::from("| 序号 | 措施 |\n|:--|:--|\n");
+        for i in 0..200 {
+            md.push_str(&format!("| {i} | 措施内容{i} |\n"));
+        }
+        let laid = layout(&parse(&md, &[]), &[], a4(), &Mono, &HashMap::new());
+        assert!(laid.pages.len() > 2);
+        for page in &laid.pages {
+            assert_eq!(texts(page)[0], "序号", "every page starts with the header");
+        }
+        // Nothing below the bottom margin.
+        for page in &laid.pages {
+            for d in page {
+                if let Draw::Text { y, .. } = d {
+                    assert!(*y <= a4().height - a4().margin_bottom + 0.01);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn table_fits_the_page_width() {
+        let long = "很长".repeat(2000);
+        let md = format!("| a | b |\n|:--|:--|\n| {long} | x |\n");
+        let setup = a4();
+        let laid = layout(&parse(&md, &[]), &[], setup, &Mono, &HashMap::new());
+        for page in &laid.pages {
+            for d in page {
+                if let Draw::Line { x2, .. } = d {
+                    assert!(*x2 <= setup.width - setup.margin_x + 0.01);
+                }
+            }
+        }
+        assert!(laid.pages.len() >= 2, "a 4,000-character cell spans pages");
+    }
+
+    #[test]
+    fn page_breaks_and_bookmarks() {
+        let md = "# 标题\n\n## 一 {#a}\n\n<!-- pagebreak -->\n\n## 二 {#b}\n\n<!-- pagebreak -->\n";
+        let laid = layout(&parse(md, &[]), &[], a4(), &Mono, &HashMap::new());
+        assert_eq!(laid.pages.len(), 2);
+        assert_eq!(laid.anchors["a"], 1);
+        assert_eq!(laid.anchors["b"], 2);
+        assert_eq!(laid.marks.len(), 3);
+    }
+}

@@ -1,0 +1,273 @@
+//! PDF output: text that `pdftotext` gets back, fonts embedded as subsets, page footers,
+//! bookmarks, a table of contents with real page numbers, byte-identical output.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn build(inputs: &[&Path], extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut cmd = dossier(tmp.path());
+    cmd.arg("build");
+    for i in inputs {
+        cmd.arg(i);
+    }
+    cmd.arg("-o").arg(&out).args(["--as-of", AS_OF]).args(extra);
+    let assert = cmd.assert().success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    (tmp, out, stderr)
+}
+
+/// `pdftotext` of a PDF (all pages, or one), U+3000 folded to a space as poppler does.
+fn text(pdf: &Path, page: Option<usize>) -> String {
+    extract(pdf, page, false)
+}
+
+/// Text in drawing order (`pdftotext -raw`): a table cell's lines stay together.
+fn raw_text(pdf: &Path) -> String {
+    extract(pdf, None, true)
+}
+
+fn extract(pdf: &Path, page: Option<usize>, raw: bool) -> String {
+    let mut cmd = Command::new("pdftotext");
+    if raw {
+        cmd.arg("-raw");
+    }
+    if let Some(p) = page {
+        cmd.args(["-f", &p.to_string(), "-l", &p.to_string()]);
+    }
+    let out = cmd
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) installed");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn tool(name: &str, pdf: &Path) -> String {
+    let out = Command::new(name)
+        .arg(pdf)
+        .output()
+        .expect("poppler-utils installed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn pages(pdf: &Path) -> usize {
+    tool("pdfinfo", pdf)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap()
+}
+
+/// Removes the line breaks `pdftotext` puts where the layout wrapped a line.
+fn flat(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn pdfs_hold_the_measures_unit_score_and_footers() {
+    let (_t, out, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf,json"]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    for doc in ["gap-report", "evidence-checklist", "owner-tasks"] {
+        let pdf = out.join(format!("{doc}.pdf"));
+        let size = std::fs::metadata(&pdf).unwrap().len();
+        assert!(size < 1024 * 1024, "{doc}.pdf is {size} bytes");
+        let all = text(&pdf, None);
+        let n = pages(&pdf);
+        assert!(all.contains("清溪镇"), "{doc}: unit");
+        for p in 1..=n {
+            let page = text(&pdf, Some(p));
+            assert!(
+                page.contains(&format!("第 {p} 页 共 {n} 页")),
+                "{doc}: footer of page {p}"
+            );
+            assert!(
+                page.contains("统计截至 2026-12-15"),
+                "{doc}: running header of page {p}"
+            );
+        }
+        let fonts = tool("pdffonts", &pdf);
+        let rows: Vec<&str> = fonts.lines().skip(2).collect();
+        assert!(!rows.is_empty());
+        for row in rows {
+            assert!(
+                row.contains("yes yes yes"),
+                "{doc}: font not embedded as subset: {row}"
+            );
+            assert!(
+                row.split_whitespace().next().unwrap().contains('+'),
+                "{row}"
+            );
+        }
+        let flat_all = flat(&raw_text(&pdf));
+        if doc == "evidence-checklist" {
+            // Every measure's text is in the checklist.
+            for m in report["measures"].as_array().unwrap() {
+                let t = flat(m["measure"].as_str().unwrap());
+                assert!(flat_all.contains(&t), "{doc}: measure {t}");
+            }
+        }
+        if doc == "gap-report" {
+            assert!(all.contains("得分：76.0"), "score");
+            assert!(all.contains("预计等次：较差"));
+        }
+    }
+}
+
+#[test]
+fn same_inputs_give_byte_identical_pdfs() {
+    let (_a, first, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf"]);
+    let (_b, second, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf"]);
+    for doc in ["gap-report", "evidence-checklist", "owner-tasks"] {
+        let name = format!("{doc}.pdf");
+        assert_eq!(
+            std::fs::read(first.join(&name)).unwrap(),
+            std::fs::read(second.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+    assert!(
+        !first.join("report.json").exists(),
+        "--format pdf alone wrote json"
+    );
+}
+
+#[test]
+fn table_of_contents_shows_the_pages_sets_start_on() {
+    let (_t, out, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf"]);
+    let pdf = out.join("evidence-checklist.pdf");
+    let toc = text(&pdf, Some(1));
+    for set in ["国务院15条", "省65条", "市78条"] {
+        let line = toc
+            .lines()
+            .find(|l| l.contains(set))
+            .unwrap_or_else(|| panic!("{set} not in the contents: {toc}"));
+        let page: usize = line
+            .trim_end()
+            .rsplit(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap_or_else(|_| panic!("no page number in {line:?}"));
+        // The first line under the running header.
+        let first_line_of_page = text(&pdf, Some(page))
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .find(|l| !l.contains("佐证材料清单") && !l.contains("统计截至"))
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(
+            first_line_of_page.trim(),
+            set,
+            "{set} starts on page {page}"
+        );
+    }
+}
+
+#[test]
+fn every_heading_is_a_bookmark() {
+    let (_t, out, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf"]);
+    let doc = lopdf::Document::load(out.join("gap-report.pdf")).unwrap();
+    let catalog = doc.catalog().unwrap();
+    let outlines = catalog.get(b"Outlines").unwrap().as_reference().unwrap();
+    let outlines = doc.get_object(outlines).unwrap().as_dict().unwrap();
+    let count = outlines.get(b"Count").unwrap().as_i64().unwrap();
+    let md_headings = {
+        let (_t2, md_out, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "md"]);
+        std::fs::read_to_string(md_out.join("gap-report.md"))
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with('#'))
+            .count()
+    };
+    assert_eq!(count as usize, md_headings);
+}
+
+#[test]
+fn traditional_and_english_pdfs() {
+    let (_t, out, _) = build(
+        &[&sample("qingxi-town.xlsx")],
+        &["--format", "pdf", "--lang", "zh-TW"],
+    );
+    let t = text(&out.join("gap-report.pdf"), None);
+    assert!(t.contains("清溪镇 差距分析報告"), "{}", &t[..200]);
+    assert!(t.contains("第 1 頁 共"));
+    let (_t, out, _) = build(
+        &[&sample("sample-en.xlsx")],
+        &["--format", "pdf", "--lang", "en"],
+    );
+    let t = text(&out.join("owner-tasks.pdf"), None);
+    assert!(t.contains("Owner task sheets"));
+    assert!(t.contains("Page 1 of"));
+}
+
+#[test]
+fn a_character_no_font_has_is_a_warning_not_a_wrong_glyph() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "长文本".repeat(667);
+    let input = xlsx(
+        tmp.path(),
+        "odd.xlsx",
+        "台账",
+        &[
+            &["序号", "措施内容", "落实情况", "牵头单位"],
+            &["1", "韩文 한국 测试", "未启动", "应急办"],
+            &["2", &long, "未启动", "应急办"],
+        ],
+    );
+    let (_t, out, stderr) = build(&[&input], &["--format", "pdf"]);
+    assert!(
+        stderr.contains("dossier: warning: gap-report.pdf: characters are not in the font"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("U+D55C '한'"), "{stderr}");
+    let t = flat(&text(&out.join("gap-report.pdf"), None));
+    assert!(t.contains("韩文□□测试"), "missing characters drawn as □");
+    // The 2,001-character cell comes out whole, over as many lines and pages as it needs.
+    let checklist = flat(&raw_text(&out.join("evidence-checklist.pdf")));
+    assert!(checklist.contains(&long), "long cell cut");
+}
+
+#[test]
+fn paper_size_and_orientation() {
+    let (_t, out, _) = build(
+        &[&sample("sample-en.xlsx")],
+        &["--format", "pdf", "--paper", "A3", "--landscape"],
+    );
+    let info = tool("pdfinfo", &out.join("gap-report.pdf"));
+    let size = info.lines().find(|l| l.starts_with("Page size:")).unwrap();
+    // A3 landscape: 420 × 297 mm = 1190.55 × 841.89 pt.
+    assert!(size.contains("1190.55 x 841.89"), "{size}");
+}
+
+#[test]
+fn an_unreadable_font_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bogus = tmp.path().join("fangsong.ttf");
+    std::fs::write(&bogus, b"not a font").unwrap();
+    let out = tmp.path().join("out");
+    let assert = dossier(tmp.path())
+        .arg("build")
+        .arg(sample("qingxi-town.xlsx"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--format", "pdf", "--font"])
+        .arg(format!("{}#0", bogus.display()))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.starts_with("dossier: "), "{stderr}");
+    assert!(
+        stderr.contains("fangsong.ttf#0: not a font dossier can read"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
