@@ -271,3 +271,18 @@ fn an_unreadable_font_is_one_clear_error() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn an_office_font_is_embedded_instead_of_the_built_in_one() {
+    // Any OTF/TTF works; the repository's own font file stands in for an office's FangSong.
+    let font = root().join("assets/fonts/NotoSansCJKsc-Regular-dossier.otf");
+    let spec = format!("{}#0", font.display());
+    let (_t, out, stderr) = build(
+        &[&sample("sample-en.xlsx")],
+        &["--format", "pdf", "--font", &spec],
+    );
+    assert!(!stderr.contains("dossier: warning"), "{stderr}");
+    let fonts = tool("pdffonts", &out.join("owner-tasks.pdf"));
+    assert!(fonts.contains("+NotoSansCJKsc-Regular-dossier"), "{fonts}");
+    assert!(text(&out.join("owner-tasks.pdf"), None).contains("Owner task sheets"));
+}
