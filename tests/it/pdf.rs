@@ -284,5 +284,5 @@ fn an_office_font_is_embedded_instead_of_the_built_in_one() {
     assert!(!stderr.contains("dossier: warning"), "{stderr}");
     let fonts = tool("pdffonts", &out.join("owner-tasks.pdf"));
     assert!(fonts.contains("+NotoSansCJKsc-Regular-dossier"), "{fonts}");
-    assert!(text(&out.join("owner-tasks.pdf"), None).contains("Owner task sheets"));
+    assert!(text(&out.join("owner-tasks.pdf"), None).contains("责任单位任务清单"));
 }
