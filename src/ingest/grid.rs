@@ -66,6 +66,8 @@ impl Slot {
 pub struct Grid {
     pub name: Option<String>,
     pub hidden: bool,
+    /// Real (0-based) numbers of rows hidden in the spreadsheet (read like the others).
+    pub hidden_rows: Vec<u32>,
     /// Real (row, column) of `rows[0][0]`.
     pub origin: (u32, u32),
     pub rows: Vec<Vec<Slot>>,
@@ -83,6 +85,7 @@ impl Grid {
         let mut grid = Grid {
             name,
             hidden,
+            hidden_rows: Vec::new(),
             origin,
             rows: rows
                 .into_iter()

@@ -8,6 +8,7 @@ pub mod cells;
 pub mod delimited;
 pub mod fields;
 pub mod grid;
+mod hidden;
 pub mod normalize;
 mod ods;
 pub mod sheet;

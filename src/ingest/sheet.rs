@@ -67,6 +67,27 @@ pub fn strip_ordinal(text: &str) -> String {
     ORDINAL.replace(text.trim(), "").trim().to_string()
 }
 
+/// Row numbers as a person reads them: 0-based [4, 8, 9, 10] → "5, 9–11".
+fn row_list(rows: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let start = rows[i];
+        let mut end = start;
+        while i + 1 < rows.len() && rows[i + 1] == end + 1 {
+            i += 1;
+            end = rows[i];
+        }
+        parts.push(if start == end {
+            format!("{}", start + 1)
+        } else {
+            format!("{}–{}", start + 1, end + 1)
+        });
+        i += 1;
+    }
+    parts.join(", ")
+}
+
 /// Finds the header row: the first of the top rows whose cells name both the measure and
 /// the status fields.
 pub fn find_header(grid: &Grid) -> Result<Header, String> {
@@ -157,6 +178,21 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
         }
     };
     reader.check_duplicate_headers(&header);
+    if let Some(first) = grid.hidden_rows.first() {
+        let msg = format!(
+            "{} hidden: {}; hidden rows are read like the others",
+            if grid.hidden_rows.len() == 1 {
+                "a row is"
+            } else {
+                "rows are"
+            },
+            row_list(&grid.hidden_rows)
+        );
+        let at = reader.location(Some((*first, grid.origin.1)));
+        reader
+            .diagnostics
+            .push(Diagnostic::new(Severity::Info, at, msg));
+    }
     let title = grid
         .row_range()
         .take_while(|r| *r < header.row)

@@ -125,6 +125,11 @@ fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
     } else {
         Default::default()
     };
+    let hidden_rows = if matches!(book, Sheets::Xlsx(_)) {
+        super::hidden::xlsx_hidden_rows(bytes)
+    } else {
+        Default::default()
+    };
     let sheets = book.sheets_metadata().to_vec();
     let mut grids = Vec::with_capacity(sheets.len());
     for sheet in sheets {
@@ -146,13 +151,15 @@ fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
             .rows()
             .map(|r| r.iter().map(to_value).collect())
             .collect();
-        grids.push(Grid::new(
+        let mut grid = Grid::new(
             Some(sheet.name.clone()),
             sheet.visible != SheetVisible::Visible,
             origin,
             rows,
             &merges,
-        ));
+        );
+        grid.hidden_rows = hidden_rows.get(&sheet.name).cloned().unwrap_or_default();
+        grids.push(grid);
     }
     Ok(grids)
 }
