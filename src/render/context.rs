@@ -55,6 +55,8 @@ pub struct GapRow {
     pub severity_key: Option<Severity>,
     pub gaps: String,
     pub missing: Vec<String>,
+    /// An open veto item (一票否决).
+    pub veto: bool,
 }
 
 /// An evidence item and its mark: ☑ in hand, ☐ missing, ？ not known.
@@ -152,7 +154,14 @@ pub struct Context<'a> {
     pub score: String,
     pub grade: String,
     pub veto_reason: Option<String>,
+    /// The first open veto measures (at most ten), as gap rows.
     pub veto_measures: Vec<GapRow>,
+    /// Set when there are more than ten: "等共{n}项，详见…".
+    pub veto_more: Option<String>,
+    /// Applicable measures that name no lead owner, worst first.
+    pub unassigned: Vec<GapRow>,
+    /// Owners with nothing open and no evidence missing (no task sheet of their own).
+    pub idle_owners: Vec<String>,
     pub status_counts: Vec<CountRow>,
     pub severity_counts: Vec<CountRow>,
     pub sets: Vec<SetView>,
@@ -208,11 +217,16 @@ fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
         (_, true) => label(labels, "continuous"),
         _ => label(labels, "no_deadline"),
     };
+    let sep = label(labels, "sep");
     GapRow {
         set: m.set.clone(),
         id: m.id.clone(),
         measure: m.text.clone(),
-        owners: m.owners.join("、"),
+        owners: if m.owners.is_empty() {
+            label(labels, "no_deadline")
+        } else {
+            m.owners.join(&sep)
+        },
         status: label(labels, &format!("status.{}", m.status.class.key())),
         deadline: m
             .deadline
@@ -237,8 +251,9 @@ fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
             .iter()
             .map(|g| label(labels, &format!("gap.{}", gap_key(g.kind))))
             .collect::<Vec<_>>()
-            .join("、"),
+            .join(&sep),
         missing: j.evidence_missing.clone(),
+        veto: j.has(GapKind::VetoOpen),
     }
 }
 
@@ -267,7 +282,7 @@ fn evidence_row(labels: &Labels, j: &Judged<'_>) -> EvidenceRow {
     EvidenceRow {
         id: m.id.clone(),
         measure: m.text.clone(),
-        owners: m.owners.join("、"),
+        owners: m.owners.join(&label(labels, "sep")),
         status: label(labels, &format!("status.{}", m.status.class.key())),
         check: m.check.clone().unwrap_or_default(),
         site: m.site.clone().unwrap_or_default(),
@@ -338,13 +353,28 @@ pub fn build<'a>(
             ("grade", grade.clone()),
         ],
     );
-    let veto_measures: Vec<GapRow> = analysis
+    let mut veto_measures: Vec<GapRow> = analysis
         .measures
         .iter()
         .filter(|j| j.has(GapKind::VetoOpen))
         .map(|j| gap_row(labels, j))
         .collect();
     let veto_reason = (!veto_measures.is_empty()).then(|| label(labels, "veto_reason"));
+    const VETO_SHOWN: usize = 10;
+    let veto_more = (veto_measures.len() > VETO_SHOWN).then(|| {
+        fill(
+            &label(labels, "veto_more"),
+            &[("n", veto_measures.len().to_string())],
+        )
+    });
+    veto_measures.truncate(VETO_SHOWN);
+    let mut unassigned: Vec<GapRow> = analysis
+        .measures
+        .iter()
+        .filter(|j| j.has(GapKind::NoOwner))
+        .map(|j| gap_row(labels, j))
+        .collect();
+    sort_worst_first(&mut unassigned);
 
     let status_counts = StatusClass::ALL
         .iter()
@@ -417,7 +447,7 @@ pub fn build<'a>(
         })
         .collect();
 
-    let owners = analysis
+    let owners: Vec<OwnerView> = analysis
         .owners
         .iter()
         .map(|g| {
@@ -448,6 +478,12 @@ pub fn build<'a>(
         })
         .collect();
 
+    let idle_owners = owners
+        .iter()
+        .filter(|o| o.tasks.is_empty())
+        .map(|o| o.name.clone())
+        .collect();
+
     let diagnostics = book
         .diagnostics
         .iter()
@@ -471,6 +507,9 @@ pub fn build<'a>(
         grade,
         veto_reason,
         veto_measures,
+        veto_more,
+        unassigned,
+        idle_owners,
         status_counts,
         severity_counts,
         sets,

@@ -53,11 +53,6 @@ pub fn markdown(text: &str) -> String {
                     chars.next();
                 }
             }
-            ' ' | '\t' if at_start => {
-                // Leading spaces could make an indented code block.
-                out.push_str("&#32;");
-                continue;
-            }
             _ => out.push(c),
         }
         at_start = false;

@@ -101,8 +101,13 @@ const BODY: f32 = 10.0;
 const TABLE: f32 = 8.5;
 const LEADING: f32 = 1.5;
 const PAD: f32 = 3.0;
-/// Cells up to this many ems wide are not wrapped when the table can avoid it.
-const SHORT_CELL_EM: f32 = 5.0;
+/// Cells (lines) up to this many ems wide are not wrapped when the table can avoid it.
+const SHORT_CELL_EM: f32 = 7.0;
+/// When even the narrowest layout is too wide, columns keep at least this many ems (or
+/// their content, if less) and only wider columns are squeezed.
+const PROTECTED_EM: f32 = 7.0;
+/// A row split across pages shows at least this many lines on a page.
+const MIN_SPLIT_LINES: f32 = 3.0;
 
 fn heading_size(level: u8) -> f32 {
     match level {
@@ -120,6 +125,8 @@ struct Cursor<'a> {
     y: f32,
     /// Page numbers to print after TOC entries, by anchor.
     toc: &'a HashMap<String, usize>,
+    /// Draw a warning bar beside each line (block quotes), page break or not.
+    bar: bool,
 }
 
 impl Cursor<'_> {
@@ -152,6 +159,16 @@ impl Cursor<'_> {
         for line in lines {
             self.ensure(lh);
             let baseline = self.y + size * 1.1;
+            if self.bar {
+                let (x, y) = (self.setup.margin_x, self.y);
+                self.page().push(Draw::Rect {
+                    x,
+                    y,
+                    w: 3.0,
+                    h: lh,
+                    paint: Paint::Warning,
+                });
+            }
             let dx = align_right.map_or(0.0, |w| (w - line.width).max(0.0));
             for p in &line.pieces {
                 self.page().push(Draw::Text {
@@ -171,13 +188,15 @@ impl Cursor<'_> {
         self.lines(&lines, x, size, None);
     }
 
-    fn heading(&mut self, level: u8, spans: &[Span], id: &Option<String>) {
+    fn heading(&mut self, level: u8, spans: &[Span], id: &Option<String>, next: f32) {
         let size = heading_size(level);
         let width = self.setup.content_width();
         let lines = break_lines(&bolded(spans), size, width, self.m);
         let height = lines.len() as f32 * size * LEADING + size;
-        // Keep a heading with at least three lines of what follows.
-        self.ensure(height + 3.0 * BODY * LEADING);
+        // Keep a heading with the start of what follows (a paragraph's first lines, a
+        // table's header and first row, a whole chart), as far as a page can hold both.
+        let page = self.setup.bottom() - self.setup.margin_top;
+        self.ensure((height + next.max(3.0 * BODY * LEADING)).min(page));
         self.y += size * 0.6;
         let title: String = spans.iter().map(|s| s.text.as_str()).collect();
         self.laid.marks.push(Mark {
@@ -274,25 +293,11 @@ impl Cursor<'_> {
     fn quote(&mut self, paragraphs: &[Vec<Span>]) {
         let x = self.setup.margin_x + 10.0;
         let width = self.setup.content_width() - 14.0;
-        let top = self.y;
-        let page = self.page_no();
+        self.bar = true;
         for p in paragraphs {
             self.paragraph(p, x, width, BODY);
         }
-        if page == self.page_no() {
-            let h = self.y - top;
-            let mx = self.setup.margin_x;
-            self.page().insert(
-                0,
-                Draw::Rect {
-                    x: mx,
-                    y: top,
-                    w: 3.0,
-                    h,
-                    paint: Paint::Warning,
-                },
-            );
-        }
+        self.bar = false;
         self.y += BODY * 0.5;
     }
 
@@ -361,17 +366,17 @@ impl Cursor<'_> {
         self.y += 8.0;
     }
 
-    fn table(&mut self, align: &[Align], header: &[Vec<Span>], rows: &[Vec<Vec<Span>>]) {
+    /// Column count, bold header cells and column widths of a table.
+    fn table_geometry(
+        &self,
+        header: &[Vec<Span>],
+        rows: &[Vec<Vec<Span>>],
+    ) -> (usize, Vec<Vec<Span>>, Vec<f32>) {
         let cols = header
             .len()
             .max(rows.iter().map(Vec::len).max().unwrap_or(0));
-        if cols == 0 {
-            return;
-        }
-        let avail = self.setup.content_width();
-        let cell = |r: &Vec<Vec<Span>>, c: usize| r.get(c).cloned().unwrap_or_default();
         let head: Vec<Vec<Span>> = (0..cols)
-            .map(|c| bolded(&cell(&header.to_vec(), c)))
+            .map(|c| bolded(&header.get(c).cloned().unwrap_or_default()))
             .collect();
         // Column widths from content: at least the widest word, then share the rest in
         // proportion to how much each column would like beyond that.
@@ -379,25 +384,70 @@ impl Cursor<'_> {
         let mut max = vec![0.0f32; cols];
         for r in std::iter::once(&head).chain(rows.iter()) {
             for c in 0..cols {
-                let (lo, hi) = extents(&cell(r, c), TABLE, self.m);
+                let (lo, hi) = match r.get(c) {
+                    Some(spans) => extents(spans, TABLE, self.m),
+                    None => (0.0, 0.0),
+                };
                 // Short cells (a status, a date, a name) are kept on one line if at all possible.
                 let lo = if hi <= SHORT_CELL_EM * TABLE { hi } else { lo };
                 min[c] = min[c].max(lo + 2.0 * PAD);
                 max[c] = max[c].max(hi + 2.0 * PAD);
             }
         }
-        let (sum_min, sum_max): (f32, f32) = (min.iter().sum(), max.iter().sum());
-        let widths: Vec<f32> = if sum_max <= avail {
-            max.clone()
-        } else if sum_min >= avail {
-            min.iter().map(|w| w * avail / sum_min).collect()
-        } else {
-            let extra = avail - sum_min;
-            let want = sum_max - sum_min;
-            (0..cols)
-                .map(|c| min[c] + extra * (max[c] - min[c]) / want)
-                .collect()
-        };
+        let avail = self.setup.content_width();
+        let widths = column_widths(&min, &max, avail, PROTECTED_EM * TABLE + 2.0 * PAD);
+        (cols, head, widths)
+    }
+
+    /// The height a row of cells takes at the given column widths.
+    fn row_height(&self, row: &[Vec<Span>], widths: &[f32]) -> f32 {
+        let n = widths
+            .iter()
+            .enumerate()
+            .map(|(c, w)| match row.get(c) {
+                Some(spans) => break_lines(spans, TABLE, (w - 2.0 * PAD).max(1.0), self.m).len(),
+                None => 1,
+            })
+            .max()
+            .unwrap_or(1);
+        n as f32 * TABLE * LEADING + 2.0 * PAD
+    }
+
+    /// How much room the start of a block needs, so a heading is not left alone above it.
+    fn start_height(&self, block: Option<&Block>, charts: &[(&str, Chart)]) -> f32 {
+        match block {
+            None | Some(Block::Rule) | Some(Block::PageBreak) => 0.0,
+            Some(Block::Heading { level, spans, .. }) => {
+                let size = heading_size(*level);
+                let n = break_lines(spans, size, self.setup.content_width(), self.m).len();
+                n as f32 * size * LEADING + size
+            }
+            Some(Block::Table { header, rows, .. }) => {
+                let (_, head, widths) = self.table_geometry(header, &rows[..rows.len().min(1)]);
+                let head_h = self.row_height(&head, &widths);
+                let full = self.setup.bottom() - self.setup.margin_top - head_h;
+                let first = rows.first().map_or(0.0, |r| self.row_height(r, &widths));
+                let first = if first > full / 2.0 {
+                    MIN_SPLIT_LINES * TABLE * LEADING + 2.0 * PAD
+                } else {
+                    first
+                };
+                head_h + first
+            }
+            Some(Block::Chart(name)) => charts
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(0.0, |(_, c)| 22.0 + 16.0 * c.bars.len() as f32),
+            Some(_) => 3.0 * BODY * LEADING,
+        }
+    }
+
+    fn table(&mut self, align: &[Align], header: &[Vec<Span>], rows: &[Vec<Vec<Span>>]) {
+        let (cols, head, widths) = self.table_geometry(header, rows);
+        if cols == 0 {
+            return;
+        }
+        let cell = |r: &Vec<Vec<Span>>, c: usize| r.get(c).cloned().unwrap_or_default();
         let x0 = self.setup.margin_x;
         let layout_row = |r: &Vec<Vec<Span>>, m: &dyn Metrics| -> Vec<Vec<Line>> {
             (0..cols)
@@ -417,14 +467,24 @@ impl Cursor<'_> {
                 * lh
                 + 2.0 * PAD
         });
-        self.ensure(head_h + first_h.min(self.setup.bottom() - self.setup.margin_top - head_h));
+        // A first row taller than a page is split anyway: then a few of its lines will do.
+        let full = self.setup.bottom() - self.setup.margin_top - head_h;
+        let first_h = if first_h > full / 2.0 {
+            MIN_SPLIT_LINES * lh + 2.0 * PAD
+        } else {
+            first_h
+        };
+        self.ensure(head_h + first_h);
         self.draw_row(&head_lines, &widths, align, x0, head_h, true);
         for r in rows {
             let lines = layout_row(r, self.m);
             let n = lines.iter().map(Vec::len).max().unwrap_or(1);
             let h = n as f32 * lh + 2.0 * PAD;
             let full = self.setup.bottom() - self.setup.margin_top - head_h;
-            if h > self.room() && (h <= full || self.room() < lh * 3.0 + 2.0 * PAD) {
+            // Rows are kept whole where they fit; a row taller than half a page is split
+            // rather than leaving most of a page empty.
+            let min_part = MIN_SPLIT_LINES * lh + 2.0 * PAD;
+            if h > self.room() && (h <= full / 2.0 || self.room() < min_part) {
                 self.new_page();
                 self.draw_row(&head_lines, &widths, align, x0, head_h, true);
             }
@@ -529,6 +589,40 @@ impl Cursor<'_> {
     }
 }
 
+/// Column widths from content. Each column wants `max` (its text on one line) and needs
+/// `min` (its widest unbreakable piece; whole short cells). If everything fits, columns get
+/// what they want; else each gets its need plus a share of the rest in proportion to how
+/// much more it wants. If even the needs do not fit, columns keep their need up to
+/// `protect` points and only the columns needing more are squeezed (a 300-character name
+/// wraps; a number or a status does not).
+pub fn column_widths(min: &[f32], max: &[f32], avail: f32, protect: f32) -> Vec<f32> {
+    let n = min.len();
+    let (sum_min, sum_max): (f32, f32) = (min.iter().sum(), max.iter().sum());
+    if sum_max <= avail {
+        return max.to_vec();
+    }
+    if sum_min <= avail {
+        let extra = avail - sum_min;
+        let want = (sum_max - sum_min).max(f32::EPSILON);
+        return (0..n)
+            .map(|c| min[c] + extra * (max[c] - min[c]) / want)
+            .collect();
+    }
+    let kept: Vec<f32> = min.iter().map(|m| m.min(protect)).collect();
+    let sum_kept: f32 = kept.iter().sum();
+    if sum_kept >= avail {
+        return kept.iter().map(|k| k * avail / sum_kept).collect();
+    }
+    let extra = avail - sum_kept;
+    let over: f32 = (0..n)
+        .map(|c| min[c] - kept[c])
+        .sum::<f32>()
+        .max(f32::EPSILON);
+    (0..n)
+        .map(|c| kept[c] + extra * (min[c] - kept[c]) / over)
+        .collect()
+}
+
 fn bolded(spans: &[Span]) -> Vec<Span> {
     spans
         .iter()
@@ -554,11 +648,22 @@ pub fn layout(
         laid: Laid::default(),
         y: setup.margin_top,
         toc,
+        bar: false,
     };
     c.new_page();
     for (i, block) in blocks.iter().enumerate() {
         match block {
-            Block::Heading { level, spans, id } => c.heading(*level, spans, id),
+            Block::Heading { level, spans, id } => {
+                // A run of headings stays with the start of the block after them.
+                let mut next = 0.0;
+                for b in &blocks[i + 1..] {
+                    next += c.start_height(Some(b), charts);
+                    if !matches!(b, Block::Heading { .. }) {
+                        break;
+                    }
+                }
+                c.heading(*level, spans, id, next)
+            }
             Block::Paragraph(spans) => {
                 let (x, w) = (setup.margin_x, setup.content_width());
                 c.paragraph(spans, x, w, BODY);
@@ -654,6 +759,21 @@ mod tests {
             }
         }
         assert!(laid.pages.len() >= 2, "a 4,000-character cell spans pages");
+    }
+
+    #[test]
+    fn short_columns_keep_their_width_when_a_long_one_must_wrap() {
+        // Three short columns (a number, a status, a score) beside a huge unbreakable name.
+        let min = [20.0, 40.0, 30.0, 3000.0];
+        let max = [20.0, 40.0, 30.0, 3000.0];
+        let w = column_widths(&min, &max, 500.0, 60.0);
+        assert_eq!(&w[..3], &[20.0, 40.0, 30.0]);
+        assert!((w.iter().sum::<f32>() - 500.0).abs() < 0.01);
+        // Everything fits: natural widths.
+        assert_eq!(
+            column_widths(&[10.0, 10.0], &[50.0, 60.0], 500.0, 60.0),
+            [50.0, 60.0]
+        );
     }
 
     #[test]

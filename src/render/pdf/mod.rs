@@ -106,13 +106,33 @@ fn decorate(laid: &mut Laid, setup: PageSetup, m: &dyn Metrics, opts: &PdfOption
     let width = |t: &str| t.chars().map(|c| m.advance(c, false)).sum::<f32>() * size;
     let top = setup.margin_top * 0.55;
     let right = setup.width - setup.margin_x;
+    // The section a page belongs to (its last level-2 heading so far) joins the header, so
+    // a task sheet that runs over pages still says whose it is.
+    let sections: Vec<Option<String>> = (1..=total)
+        .map(|p| {
+            laid.marks
+                .iter()
+                .rfind(|m| m.level == 2 && m.page <= p)
+                .map(|m| {
+                    if m.title.chars().count() > 24 {
+                        m.title.chars().take(23).collect::<String>() + "…"
+                    } else {
+                        m.title.clone()
+                    }
+                })
+        })
+        .collect();
     for (i, page) in laid.pages.iter_mut().enumerate() {
+        let left = match &sections[i] {
+            Some(section) => format!("{} · {section}", opts.header_left),
+            None => opts.header_left.to_string(),
+        };
         page.push(Draw::Text {
             x: setup.margin_x,
             y: top,
             size,
             bold: false,
-            text: opts.header_left.to_string(),
+            text: left,
         });
         page.push(Draw::Text {
             x: right - width(opts.header_right),

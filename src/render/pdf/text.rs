@@ -101,9 +101,14 @@ fn tokens(spans: &[Span]) -> Vec<Token> {
         let first = t.text.chars().next().unwrap_or(' ');
         let single = t.text.chars().count() == 1;
         if let Some(open) = pending_open.take() {
-            t.text = open.text + &t.text;
-            t.space_before = open.space_before;
-            t.break_before = open.break_before;
+            if t.space_before || t.break_before {
+                // "{{ x": the space after an opening mark stays a space.
+                glued.push(open);
+            } else {
+                t.text = open.text + &t.text;
+                t.space_before = open.space_before;
+                t.break_before = open.break_before;
+            }
         }
         if single
             && is_closing(first)
@@ -274,6 +279,12 @@ pub(crate) mod tests {
         assert_eq!(texts(&lines), ["ab", "2026-12-15", "cd"]);
         let lines = break_lines(&span("共158项"), 10.0, 30.0, &Mono);
         assert_eq!(texts(&lines), ["共158", "项"]);
+    }
+
+    #[test]
+    fn a_space_after_an_opening_mark_is_kept() {
+        let lines = break_lines(&span("{{ x }}"), 10.0, 100.0, &Mono);
+        assert_eq!(texts(&lines), ["{{ x }}"]);
     }
 
     #[test]
