@@ -32,9 +32,9 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("tests").join("fixtures").join(name)
 }
 
-/// Runs `dossier build INPUTS -o TMP --as-of AS_OF --format json`, asserts success and
-/// returns the parsed report.
-pub fn report(inputs: &[&Path]) -> Value {
+/// Runs `dossier build INPUTS -o TMP/out --as-of AS_OF EXTRA…` in a fresh folder and
+/// asserts success; returns the folder (kept alive), the output folder and stderr.
+pub fn build(inputs: &[&Path], extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let mut cmd = dossier(tmp.path());
@@ -42,10 +42,15 @@ pub fn report(inputs: &[&Path]) -> Value {
     for i in inputs {
         cmd.arg(i);
     }
-    cmd.arg("-o")
-        .arg(&out)
-        .args(["--as-of", AS_OF, "--format", "json"]);
-    cmd.assert().success();
+    cmd.arg("-o").arg(&out).args(["--as-of", AS_OF]).args(extra);
+    let assert = cmd.assert().success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    (tmp, out, stderr)
+}
+
+/// Runs `build … --format json` and returns the parsed report.
+pub fn report(inputs: &[&Path]) -> Value {
+    let (_tmp, out, _) = build(inputs, &["--format", "json"]);
     let text = std::fs::read_to_string(out.join("report.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }

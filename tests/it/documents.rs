@@ -4,21 +4,7 @@
 use crate::common::*;
 use scraper::{Html, Selector};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-/// Runs `build` with extra args into a fresh folder; returns (tempdir, output folder).
-fn build(inputs: &[&Path], extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let mut cmd = dossier(tmp.path());
-    cmd.arg("build");
-    for i in inputs {
-        cmd.arg(i);
-    }
-    cmd.arg("-o").arg(&out).args(["--as-of", AS_OF]).args(extra);
-    cmd.assert().success();
-    (tmp, out)
-}
+use std::path::Path;
 
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -50,7 +36,7 @@ fn table_rows(html: &Html, first_header: &str) -> Vec<Vec<String>> {
 #[test]
 fn markdown_snapshots_of_the_samples() {
     for (sample_name, lang) in [("qingxi-town.xlsx", "zh-CN"), ("sample-en.xlsx", "en")] {
-        let (_tmp, out) = build(&[&sample(sample_name)], &["--format", "md", "--lang", lang]);
+        let (_tmp, out, _) = build(&[&sample(sample_name)], &["--format", "md", "--lang", lang]);
         for doc in ["gap-report", "evidence-checklist", "owner-tasks"] {
             let name = format!("{}-{doc}-{lang}", sample_name.trim_end_matches(".xlsx"));
             insta::assert_snapshot!(name, read(&out, &format!("{doc}.md")));
@@ -62,7 +48,7 @@ fn markdown_snapshots_of_the_samples() {
 
 #[test]
 fn html_numbers_match_report_json() {
-    let (_tmp, out) = build(&[&sample("qingxi-town.xlsx")], &[]);
+    let (_tmp, out, _) = build(&[&sample("qingxi-town.xlsx")], &[]);
     let report: Value = serde_json::from_str(&read(&out, "report.json")).unwrap();
     let html = Html::parse_document(&read(&out, "gap-report.html"));
     let one = |v: &Value| format!("{:.1}", v.as_f64().unwrap());
@@ -141,7 +127,7 @@ fn hostile_cells_render_literally() {
         .collect();
     let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
     let input = xlsx(tmp.path(), "hostile.xlsx", "Sheet1", &rows);
-    let (_t, out) = build(&[&input], &["--format", "md,html"]);
+    let (_t, out, _) = build(&[&input], &["--format", "md,html"]);
 
     for doc in ["gap-report", "evidence-checklist", "owner-tasks"] {
         let html_text = read(&out, &format!("{doc}.html"));
@@ -190,8 +176,8 @@ fn hostile_cells_render_literally() {
 
 #[test]
 fn every_format_is_byte_identical_across_runs() {
-    let (_a, first) = build(&[&sample("qingxi-town.xlsx")], &[]);
-    let (_b, second) = build(&[&sample("qingxi-town.xlsx")], &[]);
+    let (_a, first, _) = build(&[&sample("qingxi-town.xlsx")], &[]);
+    let (_b, second, _) = build(&[&sample("qingxi-town.xlsx")], &[]);
     let mut names: Vec<String> = std::fs::read_dir(&first)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -225,14 +211,14 @@ fn every_format_is_byte_identical_across_runs() {
 
 #[test]
 fn labels_follow_the_language() {
-    let (_t, out) = build(
+    let (_t, out, _) = build(
         &[&sample("qingxi-town.xlsx")],
         &["--format", "md", "--lang", "zh-TW"],
     );
     let md = read(&out, "gap-report.md");
     assert!(md.starts_with("# 清溪镇 差距分析報告"), "{}", &md[..80]);
     assert!(md.contains("| 落實情況 | 數量 |"));
-    let (_t, out) = build(
+    let (_t, out, _) = build(
         &[&sample("qingxi-town.xlsx")],
         &["--format", "md", "--lang", "en", "--unit", "Qingxi Town"],
     );
@@ -254,7 +240,7 @@ fn user_template_replaces_the_built_in_one_file_by_file() {
         "# {{ unit }}: {{ report.summary.measures }} measures, score {{ score }}\n",
     )
     .unwrap();
-    let (_t, out) = build(
+    let (_t, out, _) = build(
         &[&sample("qingxi-town.xlsx")],
         &["--format", "md", "--templates", templates.to_str().unwrap()],
     );

@@ -2,22 +2,8 @@
 //! bookmarks, a table of contents with real page numbers, byte-identical output.
 
 use crate::common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn build(inputs: &[&Path], extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let mut cmd = dossier(tmp.path());
-    cmd.arg("build");
-    for i in inputs {
-        cmd.arg(i);
-    }
-    cmd.arg("-o").arg(&out).args(["--as-of", AS_OF]).args(extra);
-    let assert = cmd.assert().success();
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-    (tmp, out, stderr)
-}
 
 /// `pdftotext` of a PDF (all pages, or one), U+3000 folded to a space as poppler does.
 fn text(pdf: &Path, page: Option<usize>) -> String {

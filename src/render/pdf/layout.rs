@@ -554,23 +554,20 @@ impl Cursor<'_> {
                     });
                 }
             }
-            // Borders drawn around the cell at the row's real height.
+            x += w;
+        }
+        // Borders drawn around each cell at the row's real height.
+        let mut edge = x0;
+        for w in std::iter::once(0.0).chain(widths.iter().copied()) {
+            edge += w;
             self.page().push(Draw::Line {
-                x1: x,
+                x1: edge,
                 y1: top,
-                x2: x,
+                x2: edge,
                 y2: top + h,
                 width: 0.4,
             });
-            x += w;
         }
-        self.page().push(Draw::Line {
-            x1: x,
-            y1: top,
-            x2: x,
-            y2: top + h,
-            width: 0.4,
-        });
         self.page().push(Draw::Line {
             x1: x0,
             y1: top,
