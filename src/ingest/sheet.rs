@@ -14,6 +14,28 @@ use regex::Regex;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
+/// Every diagnostic code reading a sheet can give (see `Diagnostic::code`); the label
+/// files say each of them in Chinese.
+pub const DIAGNOSTIC_CODES: &[&str] = &[
+    "hidden_sheet",
+    "hidden_rows",
+    "empty_sheet",
+    "no_header",
+    "duplicate_header",
+    "formula_error",
+    "no_id_no_text",
+    "duplicate_id",
+    "no_text",
+    "no_status",
+    "unknown_status",
+    "deadline_number",
+    "deadline_no_year",
+    "deadline_unreadable",
+    "weight_blank",
+    "weight_not_number",
+    "veto_unclear",
+];
+
 /// How many rows from the top of a sheet may hold the header row.
 pub const HEADER_SEARCH_ROWS: u32 = 10;
 
@@ -149,27 +171,32 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
         warned: HashSet::new(),
     };
     if grid.hidden {
-        reader.diagnostics.push(Diagnostic::new(
-            Severity::Info,
-            reader.location(None),
-            "sheet is hidden; it is read like the others",
-        ));
+        reader.diagnostics.push(
+            Diagnostic::new(
+                Severity::Info,
+                reader.location(None),
+                "sheet is hidden; it is read like the others",
+            )
+            .coded("hidden_sheet", vec![]),
+        );
     }
     let header = match find_header(grid) {
         Ok(h) => h,
         Err(hint) => {
-            let what = if grid
+            let (code, what) = if grid
                 .rows
                 .iter()
                 .all(|r| r.iter().all(|s| s.value.is_empty()))
             {
-                "sheet is empty; skipped"
+                ("empty_sheet", "sheet is empty; skipped")
             } else {
-                "no header row found; sheet skipped"
+                ("no_header", "no header row found; sheet skipped")
             };
-            reader
-                .diagnostics
-                .push(Diagnostic::new(Severity::Info, reader.location(None), what).with_hint(hint));
+            reader.diagnostics.push(
+                Diagnostic::new(Severity::Info, reader.location(None), what)
+                    .with_hint(hint)
+                    .coded(code, vec![]),
+            );
             return SheetRead {
                 info: None,
                 measures: Vec::new(),
@@ -189,9 +216,10 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
             row_list(&grid.hidden_rows)
         );
         let at = reader.location(Some((*first, grid.origin.1)));
-        reader
-            .diagnostics
-            .push(Diagnostic::new(Severity::Info, at, msg));
+        let rows = row_list(&grid.hidden_rows);
+        reader.diagnostics.push(
+            Diagnostic::new(Severity::Info, at, msg).coded("hidden_rows", vec![("rows", rows)]),
+        );
     }
     let title = grid
         .row_range()
@@ -282,13 +310,15 @@ impl RowReader<'_> {
                     firsts.insert(field, col);
                 }
                 Some(first) => {
+                    let first = cell_name(header.row, *first);
                     let msg = format!(
-                        "second {} column {:?}; the first, {}, is used",
+                        "second {} column {:?}; the first, {first}, is used",
                         field.name(),
                         text.trim(),
-                        cell_name(header.row, *first)
                     );
-                    self.push(Severity::Warning, (header.row, col), msg);
+                    let args = vec![("header", text.trim().to_string()), ("first", first)];
+                    self.push(Severity::Warning, (header.row, col), msg)
+                        .set_code("duplicate_header", args);
                 }
             }
         }
@@ -312,7 +342,9 @@ impl RowReader<'_> {
             let at = slot.merged_from.unwrap_or((row, col));
             if self.warned.insert(at) {
                 let msg = format!("formula error {e}; read as empty");
-                self.push(Severity::Warning, at, msg);
+                let args = vec![("error", e.clone())];
+                self.push(Severity::Warning, at, msg)
+                    .set_code("formula_error", args);
             }
             return None;
         }
@@ -353,7 +385,8 @@ impl RowReader<'_> {
                 Severity::Warning,
                 (row, col(Field::Measure).unwrap_or(first_col)),
                 msg,
-            );
+            )
+            .set_code("no_id_no_text", vec![]);
             return None;
         }
         let set = self
@@ -371,9 +404,15 @@ impl RowReader<'_> {
                     Some(first) => {
                         let msg =
                             format!("duplicate id {id:?} in set {set:?}; first used at {first}");
+                        let args = vec![
+                            ("id", id.clone()),
+                            ("set", set.clone()),
+                            ("first", first.to_string()),
+                        ];
                         self.diagnostics.push(
                             Diagnostic::new(Severity::Error, here, msg)
-                                .with_hint("give every measure of a set its own number"),
+                                .with_hint("give every measure of a set its own number")
+                                .coded("duplicate_id", args),
                         );
                     }
                     None => {
@@ -386,7 +425,8 @@ impl RowReader<'_> {
         };
         if text.is_none() {
             let cell = (row, col(Field::Measure).unwrap_or(first_col));
-            self.push(Severity::Warning, cell, format!("measure {id} has no text"));
+            self.push(Severity::Warning, cell, format!("measure {id} has no text"))
+                .set_code("no_text", vec![("id", id.clone())]);
         }
 
         let status_col = col(Field::Status).unwrap_or(first_col);
@@ -394,26 +434,39 @@ impl RowReader<'_> {
         let status = match self.ctx.vocabulary.classify(&status_text) {
             Classified::Known(s) => s,
             Classified::Blank(s) => {
-                let hint = format!("known statuses: {}", self.ctx.vocabulary.summary());
-                self.push(
+                let known = self.ctx.vocabulary.summary();
+                let hint = format!("known statuses: {known}");
+                let terms = self.ctx.vocabulary.examples();
+                let args = vec![("id", id.clone()), ("known", known), ("terms", terms)];
+                let d = self.push(
                     Severity::Warning,
                     (row, status_col),
                     format!("measure {id} has no status; counted as unknown"),
-                )
-                .hint = Some(hint);
+                );
+                d.hint = Some(hint);
+                d.set_code("no_status", args);
                 s
             }
             Classified::Unrecognised(s, nearest) => {
+                let known = self.ctx.vocabulary.summary();
                 let mut hint = String::new();
-                if let Some(n) = nearest {
+                if let Some(n) = &nearest {
                     hint.push_str(&format!("did you mean {n:?}? "));
                 }
-                hint.push_str(&format!(
-                    "known statuses: {}",
-                    self.ctx.vocabulary.summary()
-                ));
+                hint.push_str(&format!("known statuses: {known}"));
                 let msg = format!("unknown status {:?}; counted as unknown", s.text);
-                self.push(Severity::Warning, (row, status_col), msg).hint = Some(hint);
+                let args = vec![
+                    ("status", s.text.clone()),
+                    ("nearest", nearest.clone().unwrap_or_default()),
+                    ("known", known),
+                    ("terms", self.ctx.vocabulary.examples()),
+                ];
+                let d = self.push(Severity::Warning, (row, status_col), msg);
+                d.hint = Some(hint);
+                d.set_code("unknown_status", args);
+                if nearest.is_some() {
+                    d.hint_code = "unknown_status_near";
+                }
                 s
             }
         };
@@ -484,12 +537,11 @@ impl RowReader<'_> {
         let text = match value {
             Value::Date(d) => return (Some(d), false),
             Value::Number(n) => {
-                let msg = format!(
-                    "deadline {} is a number, not a date; no deadline read",
-                    cells::number_text(n)
-                );
-                self.push(Severity::Warning, (row, col), msg).hint =
-                    Some("format the cell as a date, or write 2026-12-31".into());
+                let value = cells::number_text(n);
+                let msg = format!("deadline {value} is a number, not a date; no deadline read");
+                let d = self.push(Severity::Warning, (row, col), msg);
+                d.hint = Some("format the cell as a date, or write 2026-12-31".into());
+                d.set_code("deadline_number", vec![("value", value)]);
                 return (None, false);
             }
             _ => match self.text_at(row, col) {
@@ -502,19 +554,21 @@ impl RowReader<'_> {
             Deadline::Date(d) => (Some(d), false),
             Deadline::Continuous => (None, true),
             Deadline::DateWithoutYear(d) => {
-                let msg = format!(
-                    "deadline {text:?} has no year; read as {} (the as-of year)",
-                    d.format("%Y-%m-%d")
-                );
-                self.push(Severity::Warning, (row, col), msg);
+                let date = d.format("%Y-%m-%d").to_string();
+                let msg = format!("deadline {text:?} has no year; read as {date} (the as-of year)");
+                let args = vec![("value", text.clone()), ("date", date)];
+                self.push(Severity::Warning, (row, col), msg)
+                    .set_code("deadline_no_year", args);
                 (Some(d), false)
             }
             Deadline::Unreadable => {
                 let msg = format!("deadline {text:?} is not a date; no deadline read");
-                self.push(Severity::Warning, (row, col), msg).hint = Some(
+                let d = self.push(Severity::Warning, (row, col), msg);
+                d.hint = Some(
                     "write 2026-12-31, 2026年12月31日, 2026年12月底 or 2026年底; 长期坚持 for none"
                         .into(),
                 );
+                d.set_code("deadline_unreadable", vec![("value", text.clone())]);
                 (None, false)
             }
         }
@@ -534,11 +588,20 @@ impl RowReader<'_> {
             Some(w) if w.is_finite() && w >= 0.0 => w,
             _ => {
                 let shown = self.text_at(row, col);
-                let msg = match shown {
-                    None => "weight is blank; 1 is used".to_string(),
-                    Some(t) => format!("weight {t:?} is not a number; 1 is used"),
+                let (code, msg, args) = match shown {
+                    None => (
+                        "weight_blank",
+                        "weight is blank; 1 is used".to_string(),
+                        vec![],
+                    ),
+                    Some(t) => (
+                        "weight_not_number",
+                        format!("weight {t:?} is not a number; 1 is used"),
+                        vec![("value", t)],
+                    ),
                 };
-                self.push(Severity::Warning, (row, col), msg);
+                self.push(Severity::Warning, (row, col), msg)
+                    .set_code(code, args);
                 1.0
             }
         }
@@ -558,8 +621,9 @@ impl RowReader<'_> {
             YesNo::No => false,
             YesNo::Unclear => {
                 let msg = format!("veto {text:?} is neither yes nor no; read as no");
-                self.push(Severity::Warning, (row, col), msg).hint =
-                    Some("write 是 or 否 (yes or no)".into());
+                let d = self.push(Severity::Warning, (row, col), msg);
+                d.hint = Some("write 是 or 否 (yes or no)".into());
+                d.set_code("veto_unclear", vec![("value", text.clone())]);
                 false
             }
         }

@@ -134,6 +134,21 @@ impl Vocabulary {
             .map(|(_, t)| t)
     }
 
+    /// One or two example terms per class, without the class names: "已完成、已落实、…".
+    pub fn examples(&self) -> String {
+        let mut out: Vec<&str> = Vec::new();
+        for class in StatusClass::ALL {
+            out.extend(
+                self.terms
+                    .iter()
+                    .filter(|t| t.class == class)
+                    .take(2)
+                    .map(|t| t.text.as_str()),
+            );
+        }
+        out.join("、")
+    }
+
     /// One or two example terms per class, for the "known statuses" hint.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();

@@ -76,8 +76,16 @@ impl fmt::Display for Location {
 pub struct Diagnostic {
     pub severity: Severity,
     pub location: Location,
+    /// The message in English, as the command line prints it.
     pub message: String,
     pub hint: Option<String>,
+    /// A stable name of the problem (`unknown_status`), for machines and for the labels
+    /// that say it in the documents' language; empty when it has none.
+    pub code: &'static str,
+    /// Which hint the labels should use (`unknown_status_near`); empty means `code`.
+    pub hint_code: &'static str,
+    /// The values the message names, by placeholder (`status` → "待定").
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl Diagnostic {
@@ -87,7 +95,23 @@ impl Diagnostic {
             location,
             message: message.into(),
             hint: None,
+            code: "",
+            hint_code: "",
+            args: Vec::new(),
         }
+    }
+
+    /// Names the problem and the values it mentions, so it can be said in any language.
+    pub fn coded(mut self, code: &'static str, args: Vec<(&'static str, String)>) -> Self {
+        self.set_code(code, args);
+        self
+    }
+
+    /// In-place form of [`Diagnostic::coded`].
+    pub fn set_code(&mut self, code: &'static str, args: Vec<(&'static str, String)>) -> &mut Self {
+        self.code = code;
+        self.args = args;
+        self
     }
 
     /// Adds a hint, shown after the message.
@@ -122,6 +146,8 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Clone, Serialize)]
 pub struct DiagnosticJson<'a> {
     pub severity: Severity,
+    /// Stable problem name (`unknown_status`, `duplicate_id`, …), or null.
+    pub code: Option<&'a str>,
     pub file: &'a str,
     pub sheet: Option<&'a str>,
     pub cell: Option<String>,
@@ -134,6 +160,7 @@ impl Diagnostic {
     pub fn to_json(&self) -> DiagnosticJson<'_> {
         DiagnosticJson {
             severity: self.severity,
+            code: (!self.code.is_empty()).then_some(self.code),
             file: &self.location.file,
             sheet: self.location.sheet.as_deref(),
             cell: self.location.cell_name(),

@@ -33,6 +33,18 @@ pub fn fill(template: &str, values: &[(&str, String)]) -> String {
     out
 }
 
+/// A diagnostic said in the labels' language, if the label file has words for its code.
+fn localized(
+    labels: &Labels,
+    table: &str,
+    code: &str,
+    args: &[(&'static str, String)],
+) -> Option<String> {
+    let text = labels.get(table)?.get(code)?.as_str()?;
+    let values: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, v.clone())).collect();
+    Some(fill(text, &values))
+}
+
 /// A score as documents show it: one decimal, or "—" when nothing applies.
 pub fn score_text(score: Option<f64>) -> String {
     score.map_or("—".to_string(), |s| format!("{s:.1}"))
@@ -487,11 +499,24 @@ pub fn build<'a>(
     let diagnostics = book
         .diagnostics
         .iter()
-        .map(|d| DiagnosticRow {
-            severity: label(labels, &format!("severity.{}", d.severity)),
-            location: d.location.to_string(),
-            message: d.message.clone(),
-            hint: d.hint.clone().unwrap_or_default(),
+        .map(|d| {
+            let hint_code = if d.hint_code.is_empty() {
+                d.code
+            } else {
+                d.hint_code
+            };
+            DiagnosticRow {
+                severity: label(labels, &format!("severity.{}", d.severity)),
+                location: d.location.to_string(),
+                message: localized(labels, "diag", d.code, &d.args)
+                    .unwrap_or_else(|| d.message.clone()),
+                hint: match &d.hint {
+                    None => String::new(),
+                    Some(h) => {
+                        localized(labels, "diag_hint", hint_code, &d.args).unwrap_or(h.clone())
+                    }
+                },
+            }
         })
         .collect();
 

@@ -241,3 +241,29 @@ pub fn prepare<'a>(
         charts,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_file_has_every_label_and_chinese_diagnostics() {
+        let t = Templates::default();
+        let en = labels(&t, Lang::En).unwrap();
+        for lang in [Lang::ZhCn, Lang::ZhTw] {
+            let l = labels(&t, lang).unwrap();
+            for (key, value) in &en {
+                if value.is_str() {
+                    assert!(l.get(key).is_some(), "{}: no label {key}", lang.tag());
+                }
+            }
+            for code in crate::ingest::sheet::DIAGNOSTIC_CODES {
+                assert!(
+                    l["diag"].get(*code).is_some(),
+                    "{}: no words for diagnostic {code}",
+                    lang.tag()
+                );
+            }
+        }
+    }
+}
