@@ -106,13 +106,14 @@ fn decorate(laid: &mut Laid, setup: PageSetup, m: &dyn Metrics, opts: &PdfOption
     let width = |t: &str| t.chars().map(|c| m.advance(c, false)).sum::<f32>() * size;
     let top = setup.margin_top * 0.55;
     let right = setup.width - setup.margin_x;
-    // The section a page belongs to (its last level-2 heading so far) joins the header, so
-    // a task sheet that runs over pages still says whose it is.
+    // The section a page belongs to joins the header, so a task sheet that runs over pages
+    // still says whose it is: the first level-2 heading on the page, else the one in force.
     let sections: Vec<Option<String>> = (1..=total)
         .map(|p| {
-            laid.marks
-                .iter()
-                .rfind(|m| m.level == 2 && m.page <= p)
+            let sections = || laid.marks.iter().filter(|m| m.level == 2);
+            sections()
+                .find(|m| m.page == p)
+                .or_else(|| sections().rfind(|m| m.page < p))
                 .map(|m| {
                     if m.title.chars().count() > 24 {
                         m.title.chars().take(23).collect::<String>() + "…"
