@@ -49,6 +49,7 @@ pub struct InputArgs {
     pub config: Option<PathBuf>,
 }
 
+/// The subcommands; each documents itself for `--help`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read and judge the inputs; print every diagnostic and a one-line summary.
@@ -389,7 +390,7 @@ fn build(
         formats.to_vec()
     };
     let report = report::build(&book, &analysis, input_names(input));
-    // Render everything first, so a failure leaves no output at all.
+    // Render everything first, and write all or nothing, so a failure leaves no output.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     if formats.contains(&OutputFormat::Json) {
         files.push(("report.json".into(), report::to_json(&report).into_bytes()));
@@ -465,9 +466,11 @@ fn build(
         path: dir.display().to_string(),
         error,
     })?;
-    for (name, bytes) in &files {
-        write_atomically(&dir.join(name), bytes)?;
-    }
+    let files: Vec<(PathBuf, &[u8])> = files
+        .iter()
+        .map(|(name, bytes)| (dir.join(name), bytes.as_slice()))
+        .collect();
+    write_all_atomically(&files)?;
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", summary_line(&book, &analysis));
     let _ = writeln!(err, "wrote {} files to {}", files.len(), dir.display());
@@ -515,22 +518,42 @@ fn init(dir: &Path) -> Result<i32, CliError> {
 /// Writes a file through a temporary file in the same folder and a rename, so a reader
 /// never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let io_err = |error| CliError::Io {
+    write_all_atomically(&[(path.to_path_buf(), bytes)])
+}
+
+/// Writes several files so that a failure leaves none of them changed: every temporary
+/// file is written and synced, every target checked, and only then are they renamed.
+pub fn write_all_atomically(files: &[(PathBuf, &[u8])]) -> Result<(), CliError> {
+    let io_err = |path: &Path, error| CliError::Io {
         path: path.display().to_string(),
         error,
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
-    tmp.write_all(bytes).map_err(io_err)?;
-    // A temporary file is created owner-only; outputs are for CI and colleagues too.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(io_err)?;
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_err(path, e))?;
+        tmp.write_all(bytes).map_err(|e| io_err(path, e))?;
+        // A temporary file is created owner-only; outputs are for CI and colleagues too.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| io_err(path, e))?;
+        }
+        tmp.as_file().sync_all().map_err(|e| io_err(path, e))?;
+        staged.push((path, tmp));
     }
-    tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    for (path, _) in &staged {
+        if path.is_dir() {
+            return Err(io_err(
+                path,
+                std::io::Error::other("a folder is in the way of this output file"),
+            ));
+        }
+    }
+    for (path, tmp) in staged {
+        tmp.persist(path).map_err(|e| io_err(path, e.error))?;
+    }
     Ok(())
 }

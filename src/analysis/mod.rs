@@ -22,20 +22,6 @@ pub enum GapKind {
     NoOwner,
 }
 
-impl GapKind {
-    /// Every kind, worst first, in the order documents list them.
-    pub const ALL: [GapKind; 8] = [
-        GapKind::VetoOpen,
-        GapKind::Overdue,
-        GapKind::NotStarted,
-        GapKind::UnknownStatus,
-        GapKind::DueSoon,
-        GapKind::Partial,
-        GapKind::EvidenceMissing,
-        GapKind::NoOwner,
-    ];
-}
-
 /// How urgent a gap is. Ordered worst first, so `min` is the worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

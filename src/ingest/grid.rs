@@ -71,6 +71,9 @@ pub struct Grid {
     /// Real (row, column) of `rows[0][0]`.
     pub origin: (u32, u32),
     pub rows: Vec<Vec<Slot>>,
+    /// One past the last real column any row reaches (computed once: rows are scanned
+    /// per row, and a rescan each time would make reading quadratic).
+    col_end: u32,
 }
 
 impl Grid {
@@ -98,47 +101,41 @@ impl Grid {
                         .collect()
                 })
                 .collect(),
+            col_end: 0,
         };
+        grid.col_end = origin.1 + grid.rows.iter().map(Vec::len).max().unwrap_or(0) as u32;
         for region in merges {
             grid.apply_merge(*region);
         }
         grid
     }
 
+    /// Copies a merged region's value into its cells. The region is clipped to the cells
+    /// the sheet uses: a merge may name a whole column (E1:E1048576), and only the rows and
+    /// columns that hold data matter.
     fn apply_merge(&mut self, region: Region) {
         let value = self.get(region.start.0, region.start.1).value.clone();
-        for r in region.start.0..=region.end.0 {
-            for c in region.start.1..=region.end.1 {
-                if let Some(slot) = self.slot_mut(r, c) {
-                    slot.value = value.clone();
-                    slot.merged_from = Some(region.start);
-                }
+        let rows = self.origin.0..self.origin.0 + self.rows.len() as u32;
+        let cols = self.origin.1..self.col_end();
+        let r0 = region.start.0.max(rows.start);
+        let r1 = region.end.0.min(rows.end.saturating_sub(1));
+        let c0 = region.start.1.max(cols.start);
+        let c1 = region.end.1.min(cols.end.saturating_sub(1));
+        if r0 > r1 || c0 > c1 || rows.is_empty() || cols.is_empty() {
+            return;
+        }
+        for r in r0..=r1 {
+            let line = &mut self.rows[(r - self.origin.0) as usize];
+            let width = (c1 - self.origin.1) as usize + 1;
+            if line.len() < width {
+                line.resize(width, Slot::default());
+            }
+            for c in c0..=c1 {
+                let slot = &mut line[(c - self.origin.1) as usize];
+                slot.value = value.clone();
+                slot.merged_from = Some(region.start);
             }
         }
-    }
-
-    fn slot_mut(&mut self, row: u32, col: u32) -> Option<&mut Slot> {
-        let (r, c) = (
-            row.checked_sub(self.origin.0)?,
-            col.checked_sub(self.origin.1)?,
-        );
-        if r as usize >= self.rows.len() {
-            // Merged regions may reach below the last typed row.
-            if r >= 1_048_576 {
-                return None;
-            }
-            self.rows.resize(r as usize + 1, Vec::new());
-        }
-        let line = self.rows.get_mut(r as usize)?;
-        let width = c as usize + 1;
-        if line.len() < width {
-            // Merged regions may reach past the last typed cell of a row.
-            if width > 16_384 {
-                return None;
-            }
-            line.resize(width, Slot::default());
-        }
-        line.get_mut(c as usize)
     }
 
     /// The cell at a real (row, column); an empty slot outside the grid.
@@ -166,7 +163,7 @@ impl Grid {
 
     /// One past the last real column any row reaches.
     pub fn col_end(&self) -> u32 {
-        self.origin.1 + self.rows.iter().map(Vec::len).max().unwrap_or(0) as u32
+        self.col_end
     }
 }
 
@@ -190,9 +187,24 @@ mod tests {
                 end: (6, 2),
             }],
         );
-        assert_eq!(grid.get(6, 2).value, Value::Text("类别".into()));
+        assert_eq!(grid.get(5, 2).value, Value::Text("类别".into()));
+        // Clipped to the rows that hold data: nothing is made up below them.
+        assert_eq!(grid.rows.len(), 2);
         assert!(grid.get(4, 1).is_own((4, 1)));
         assert!(!grid.get(5, 1).is_own((5, 1)));
         assert_eq!(grid.get(0, 0).value, Value::Empty);
+    }
+
+    #[test]
+    fn a_whole_sheet_merge_is_clipped_to_the_data() {
+        let rows = vec![vec![Value::Text("x".into()), Value::Empty]; 3];
+        let whole = Region {
+            start: (0, 0),
+            end: (1_048_575, 16_383),
+        };
+        let grid = Grid::new(None, false, (0, 0), rows, &[whole]);
+        assert_eq!(grid.rows.len(), 3);
+        assert_eq!(grid.col_end(), 2);
+        assert_eq!(grid.get(2, 1).value, Value::Text("x".into()));
     }
 }

@@ -65,12 +65,15 @@ fn read(bytes: &[u8]) -> Option<HashMap<String, Vec<Region>>> {
                 }
             }
             "table:table-cell" | "table:covered-table-cell" => {
-                let cols = attr_u32(e, "table:number-columns-spanned").unwrap_or(1);
-                let rows = attr_u32(e, "table:number-rows-spanned").unwrap_or(1);
+                // A span of 0 is malformed; read it as 1. Grid clips regions to the data.
+                let cols = attr_u32(e, "table:number-columns-spanned")
+                    .unwrap_or(1)
+                    .max(1);
+                let rows = attr_u32(e, "table:number-rows-spanned").unwrap_or(1).max(1);
                 if (cols > 1 || rows > 1) && e.name().as_ref() == "table:table-cell" {
                     out.entry(sheet.clone()).or_default().push(Region {
                         start: (row, col),
-                        end: (row + rows - 1, col + cols - 1),
+                        end: (row.saturating_add(rows - 1), col.saturating_add(cols - 1)),
                     });
                 }
                 let repeat = attr_u32(e, "table:number-columns-repeated").unwrap_or(1);

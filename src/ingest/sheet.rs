@@ -61,6 +61,9 @@ pub struct SetState {
 #[derive(Debug)]
 pub struct Header {
     pub row: u32,
+    /// The last header row: `row`, or the sub-header row under it (责任单位 over
+    /// 牵头单位 / 配合单位). Data starts below it.
+    pub last_row: u32,
     pub fields: BTreeMap<Field, u32>,
     /// Unknown columns: (column, header text).
     pub extras: Vec<(u32, String)>,
@@ -110,6 +113,21 @@ fn row_list(rows: &[u32]) -> String {
     parts.join(", ")
 }
 
+/// The non-empty text cells typed into a row (not copied from a merged region).
+fn own_texts(grid: &Grid, row: u32) -> Vec<(u32, &str)> {
+    (grid.origin.1..grid.col_end())
+        .filter_map(|col| {
+            let slot = grid.get(row, col);
+            match &slot.value {
+                Value::Text(t) if slot.is_own((row, col)) && !t.trim().is_empty() => {
+                    Some((col, t.as_str()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Finds the header row: the first of the top rows whose cells name both the measure and
 /// the status fields.
 pub fn find_header(grid: &Grid) -> Result<Header, String> {
@@ -117,23 +135,30 @@ pub fn find_header(grid: &Grid) -> Result<Header, String> {
     for row in grid.row_range().take_while(|r| *r < HEADER_SEARCH_ROWS) {
         let mut fields = BTreeMap::new();
         let mut extras = Vec::new();
-        for col in grid.origin.1..grid.col_end() {
-            let Value::Text(text) = &grid.get(row, col).value else {
-                continue;
-            };
+        for (col, text) in own_texts(grid, row) {
             match match_header(text) {
                 Some(f) => {
                     fields.entry(f).or_insert(col);
                 }
-                None if !text.trim().is_empty() => extras.push((col, clean(text))),
-                None => {}
+                None => extras.push((col, clean(text))),
             }
         }
         let has_measure = fields.contains_key(&Field::Measure);
         let has_status = fields.contains_key(&Field::Status);
         if has_measure && has_status {
+            // A second header row whose every cell names a field refines the first.
+            let below = own_texts(grid, row + 1);
+            let sub = !below.is_empty() && below.iter().all(|(_, t)| match_header(t).is_some());
+            if sub {
+                for (col, text) in below {
+                    if let Some(f) = match_header(text) {
+                        fields.entry(f).or_insert(col);
+                    }
+                }
+            }
             return Ok(Header {
                 row,
+                last_row: row + u32::from(sub),
                 fields,
                 extras,
             });
@@ -169,6 +194,7 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
         ctx,
         diagnostics: Vec::new(),
         warned: HashSet::new(),
+        data_from: u32::MAX,
     };
     if grid.hidden {
         reader.diagnostics.push(
@@ -204,6 +230,7 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
             };
         }
     };
+    reader.data_from = header.last_row + 1;
     reader.check_duplicate_headers(&header);
     if let Some(first) = grid.hidden_rows.first() {
         let msg = format!(
@@ -233,7 +260,7 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
 
     let mut measures = Vec::new();
     let mut section: Option<String> = None;
-    for row in grid.row_range().filter(|r| *r > header.row) {
+    for row in grid.row_range().filter(|r| *r > header.last_row) {
         let own: Vec<(u32, &Slot)> = (grid.origin.1..grid.col_end())
             .map(|c| (c, grid.get(row, c)))
             .filter(|(c, s)| s.is_own((row, *c)) && !s.value.is_empty())
@@ -278,9 +305,24 @@ struct RowReader<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Cells already warned about (a merged error cell is reported once).
     warned: HashSet<(u32, u32)>,
+    /// The first data row: values merged down from above it (header cells) are not data.
+    data_from: u32,
 }
 
-impl RowReader<'_> {
+impl<'a> RowReader<'a> {
+    /// A data cell; a value merged down from the header rows reads as empty.
+    fn slot(&self, row: u32, col: u32) -> &'a Slot {
+        static EMPTY: Slot = Slot {
+            value: Value::Empty,
+            merged_from: None,
+        };
+        let slot = self.grid.get(row, col);
+        match slot.merged_from {
+            Some((from, _)) if from < self.data_from && row >= self.data_from => &EMPTY,
+            _ => slot,
+        }
+    }
+
     fn location(&self, cell: Option<(u32, u32)>) -> Location {
         Location {
             file: self.ctx.file.to_string(),
@@ -298,10 +340,7 @@ impl RowReader<'_> {
 
     fn check_duplicate_headers(&mut self, header: &Header) {
         let mut firsts: HashMap<Field, u32> = HashMap::new();
-        for col in self.grid.origin.1..self.grid.col_end() {
-            let Value::Text(text) = &self.grid.get(header.row, col).value else {
-                continue;
-            };
+        for (col, text) in own_texts(self.grid, header.row) {
             let Some(field) = match_header(text) else {
                 continue;
             };
@@ -337,7 +376,7 @@ impl RowReader<'_> {
 
     /// The text of a cell, with a warning for a formula error.
     fn text_at(&mut self, row: u32, col: u32) -> Option<String> {
-        let slot = self.grid.get(row, col);
+        let slot = self.slot(row, col);
         if let Value::Error(e) = &slot.value {
             let at = slot.merged_from.unwrap_or((row, col));
             if self.warned.insert(at) {
@@ -358,7 +397,7 @@ impl RowReader<'_> {
 
     fn is_total_row(&self, row: u32, header: &Header, own: &[(u32, &Slot)]) -> bool {
         let value = match header.fields.get(&Field::Id) {
-            Some(col) => &self.grid.get(row, *col).value,
+            Some(col) => &self.slot(row, *col).value,
             None => &own[0].1.value,
         };
         let Some(text) = self.plain_text(value) else {
@@ -533,7 +572,7 @@ impl RowReader<'_> {
         let Some(col) = col else {
             return (None, false);
         };
-        let value = self.grid.get(row, col).value.clone();
+        let value = self.slot(row, col).value.clone();
         let text = match value {
             Value::Date(d) => return (Some(d), false),
             Value::Number(n) => {
@@ -578,7 +617,7 @@ impl RowReader<'_> {
         let Some(col) = col else {
             return 1.0;
         };
-        let value = self.grid.get(row, col).value.clone();
+        let value = self.slot(row, col).value.clone();
         let parsed = match &value {
             Value::Number(n) => Some(*n),
             Value::Text(t) => clean(t).parse::<f64>().ok(),
@@ -586,7 +625,18 @@ impl RowReader<'_> {
         };
         match parsed {
             Some(w) if w.is_finite() && w >= 0.0 => w,
-            _ => {
+            Some(w) => {
+                let msg = format!("weight {} is negative; 1 is used", cells::number_text(w));
+                self.push(Severity::Warning, (row, col), msg)
+                    .set_code("weight_not_number", vec![("value", cells::number_text(w))]);
+                1.0
+            }
+            // A formula error is reported once, as such.
+            None if matches!(value, Value::Error(_)) => {
+                let _ = self.text_at(row, col);
+                1.0
+            }
+            None => {
                 let shown = self.text_at(row, col);
                 let (code, msg, args) = match shown {
                     None => (
@@ -611,7 +661,7 @@ impl RowReader<'_> {
         let Some(col) = col else {
             return false;
         };
-        let value = self.grid.get(row, col).value.clone();
+        let value = self.slot(row, col).value.clone();
         if let Value::Bool(b) = value {
             return b;
         }

@@ -83,11 +83,6 @@ impl Vocabulary {
         });
     }
 
-    /// The terms, for help texts and hints.
-    pub fn terms(&self) -> &[Term] {
-        &self.terms
-    }
-
     /// Classifies a status cell's text by the longest term it starts with.
     pub fn classify(&self, text: &str) -> Classified {
         let shown = super::normalize::clean(text);

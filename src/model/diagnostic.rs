@@ -89,6 +89,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A diagnostic with a message and no hint or code yet.
     pub fn new(severity: Severity, location: Location, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,

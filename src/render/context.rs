@@ -24,12 +24,33 @@ pub fn label(labels: &Labels, key: &str) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
-/// Replaces `{name}` placeholders in a label.
+/// Replaces `{name}` placeholders in a label, in one pass: text put in is never scanned
+/// again, so a cell that says `{score}` stays as written.
 pub fn fill(template: &str, values: &[(&str, String)]) -> String {
-    let mut out = template.to_string();
-    for (k, v) in values {
-        out = out.replace(&format!("{{{k}}}"), v);
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let known = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (v, close))
+        });
+        match known {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -69,6 +90,8 @@ pub struct GapRow {
     pub missing: Vec<String>,
     /// An open veto item (一票否决).
     pub veto: bool,
+    /// Partial, not started or unknown.
+    pub open: bool,
 }
 
 /// An evidence item and its mark: ☑ in hand, ☐ missing, ？ not known.
@@ -235,7 +258,7 @@ fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
         id: m.id.clone(),
         measure: m.text.clone(),
         owners: if m.owners.is_empty() {
-            label(labels, "no_deadline")
+            label(labels, "gap.no_owner")
         } else {
             m.owners.join(&sep)
         },
@@ -266,6 +289,7 @@ fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
             .join(&sep),
         missing: j.evidence_missing.clone(),
         veto: j.has(GapKind::VetoOpen),
+        open,
     }
 }
 
@@ -303,15 +327,24 @@ fn evidence_row(labels: &Labels, j: &Judged<'_>) -> EvidenceRow {
     }
 }
 
-/// Worst first: severity, then the most overdue / soonest due, then input order.
+/// Worst first: severity, open veto items, then the most overdue / soonest due (open
+/// measures only), then input order.
 fn sort_worst_first(rows: &mut [GapRow]) {
     rows.sort_by(|a, b| {
-        a.severity_key.cmp(&b.severity_key).then(
-            a.days_left
-                .unwrap_or(i64::MAX)
-                .cmp(&b.days_left.unwrap_or(i64::MAX)),
-        )
+        a.severity_key
+            .cmp(&b.severity_key)
+            .then(b.veto.cmp(&a.veto))
+            .then(urgency(a).cmp(&urgency(b)))
     });
+}
+
+/// How soon an open measure is due (most overdue first); a closed one is not urgent.
+fn urgency(row: &GapRow) -> i64 {
+    if row.open {
+        row.days_left.unwrap_or(i64::MAX)
+    } else {
+        i64::MAX
+    }
 }
 
 /// The unit name: `--unit`, else what the sheet titles name before "落实"
@@ -322,12 +355,15 @@ pub fn unit_name(explicit: Option<&str>, book: &Workbook, first_input_stem: &str
     }
     for s in &book.sheets {
         if let Some(title) = &s.title {
-            for marker in ["落实", "落實", "贯彻", "貫徹", "关于", "關於"] {
-                if let Some(pos) = title.find(marker) {
-                    let name = title[..pos].trim();
-                    if !name.is_empty() {
-                        return name.to_string();
-                    }
+            // The earliest marker wins: 清溪镇关于落实… → 清溪镇.
+            let pos = ["落实", "落實", "贯彻", "貫徹", "关于", "關於"]
+                .iter()
+                .filter_map(|m| title.find(m))
+                .min();
+            if let Some(pos) = pos {
+                let name = title[..pos].trim();
+                if !name.is_empty() {
+                    return name.to_string();
                 }
             }
         }
@@ -547,5 +583,20 @@ pub fn build<'a>(
             open_by_owner: "open-by-owner.svg",
         },
         diagnostics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_never_expands_what_it_put_in() {
+        let out = fill(
+            "{status}：{terms}",
+            &[("status", "待定{terms}".into()), ("terms", "已完成".into())],
+        );
+        assert_eq!(out, "待定{terms}：已完成");
+        assert_eq!(fill("{unknown} {x", &[]), "{unknown} {x");
     }
 }

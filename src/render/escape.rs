@@ -12,7 +12,8 @@ pub fn markdown(text: &str) -> String {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '!' | '$' | '^' => {
+            // `{` `}` too: heading attributes (`## x {onclick=…}`) must not come from a cell.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '!' | '$' | '^' | '{' | '}' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -96,6 +97,7 @@ mod tests {
         assert_eq!(markdown("一\n二"), "一<br>二");
         assert_eq!(markdown("2026-12-15"), "2026-12-15");
         assert_eq!(markdown("76.0"), "76.0");
+        assert_eq!(markdown("办 {onclick=x}"), "办 \\{onclick=x\\}");
         assert_eq!(markdown("3."), "3\\.");
     }
 }

@@ -111,11 +111,6 @@ impl Templates {
             .find(|(n, _, _)| n == name)
             .map(|(_, _, o)| o)
     }
-
-    /// All (name, text) pairs.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.files.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))
-    }
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), TemplateError> {

@@ -342,3 +342,73 @@ fn init_writes_a_starter_project_that_builds() {
             .contains("查漏补缺报告")
     );
 }
+
+#[test]
+fn a_cell_cannot_add_attributes_to_a_heading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = xlsx(
+        tmp.path(),
+        "inj.xlsx",
+        "台账",
+        &[
+            &["序号", "类别", "措施内容", "牵头单位", "落实情况"],
+            &[
+                "1",
+                "分类 {onclick=alert(2)}",
+                "措施",
+                "应急办 {onmouseover=alert(1)}",
+                "未启动",
+            ],
+        ],
+    );
+    let (_t, out, _) = build(&[&input], &["--format", "html"]);
+    for doc in ["evidence-checklist", "owner-tasks"] {
+        let html = read(&out, &format!("{doc}.html"));
+        assert!(!html.contains("onclick=\""), "{doc}");
+        assert!(!html.contains("onmouseover=\""), "{doc}");
+    }
+    assert!(read(&out, "owner-tasks.html").contains("应急办 {onmouseover=alert(1)}</h2>"));
+}
+
+#[test]
+fn a_failed_build_leaves_no_output_at_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // A folder where gap-report.html must go makes the write fail after rendering.
+    std::fs::create_dir_all(out.join("gap-report.html").join("x")).unwrap();
+    dossier(tmp.path())
+        .arg("build")
+        .arg(sample("qingxi-town.xlsx"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(2);
+    let mut left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["gap-report.html"],
+        "outputs written before the failure"
+    );
+}
+
+#[test]
+fn the_unit_is_named_before_the_earliest_marker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = xlsx(
+        tmp.path(),
+        "t.xlsx",
+        "市78条",
+        &[
+            &["清溪镇关于落实市安委会78条硬措施的工作台账"],
+            &["序号", "措施内容", "落实情况"],
+            &["1", "排查", "已完成"],
+        ],
+    );
+    let (_t, out, _) = build(&[&input], &["--format", "md"]);
+    assert!(read(&out, "gap-report.md").starts_with("# 清溪镇 差距分析报告"));
+}

@@ -1482,3 +1482,34 @@ fn lone_ordinal_row_is_a_measure_and_full_width_ids_collide() {
         ["error A5: duplicate id \"４\" in set \"台账\"; first used at ids.xlsx: 台账!A3"]
     );
 }
+
+#[test]
+fn two_row_header_with_merged_cells_is_one_header() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("two-rows.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("台账").unwrap();
+    let f = Format::new();
+    ws.merge_range(0, 0, 1, 0, "序号", &f).unwrap();
+    ws.merge_range(0, 1, 1, 1, "措施内容", &f).unwrap();
+    ws.merge_range(0, 2, 0, 3, "责任单位", &f).unwrap();
+    ws.write_string(1, 2, "牵头单位").unwrap();
+    ws.write_string(1, 3, "配合单位").unwrap();
+    ws.merge_range(0, 4, 1, 4, "落实情况", &f).unwrap();
+    for (c, v) in ["1", "排查隐患", "应急办", "派出所", "已完成"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(2, c as u16, *v).unwrap();
+    }
+    wb.save(&path).unwrap();
+    let r = report(&[&path]);
+    // The merged header cells are not read again as a measure in the sub-header row.
+    assert_eq!(r["summary"]["measures"], 1);
+    let m = measure(&r, "1");
+    assert_eq!(m["owners"], serde_json::json!(["应急办"]));
+    assert_eq!(m["supporting"], serde_json::json!(["派出所"]));
+    assert_diagnostics(&r, &[]);
+}

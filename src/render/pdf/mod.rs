@@ -61,28 +61,29 @@ pub struct Pdf {
 /// What stands in for a character the font lacks: visibly a gap, never a wrong glyph.
 pub const MISSING_MARK: char = '□';
 
+/// The text with every character the font cannot draw replaced by □ (and collected).
+fn visible(text: &str, font: &Font, missing: &mut BTreeSet<char>) -> String {
+    if text.chars().all(|c| c == '\n' || font.glyph(c).is_some()) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' => c,
+            c if font.glyph(c).is_some() => c,
+            c if c.is_control() || c.is_whitespace() => ' ',
+            c => {
+                missing.insert(c);
+                MISSING_MARK
+            }
+        })
+        .collect()
+}
+
 /// Replaces characters the font cannot draw, collecting them.
 fn substitute(blocks: &mut [Block], font: &Font, missing: &mut BTreeSet<char>) {
     let mut fix = |spans: &mut Vec<Span>| {
         for s in spans.iter_mut() {
-            if s.text.chars().all(|c| c == '\n' || font.glyph(c).is_some()) {
-                continue;
-            }
-            s.text = s
-                .text
-                .chars()
-                .map(|c| match c {
-                    '\n' => c,
-                    '\t' => ' ',
-                    c if font.glyph(c).is_some() => c,
-                    c if c.is_control() => ' ',
-                    c if c.is_whitespace() => ' ',
-                    c => {
-                        missing.insert(c);
-                        MISSING_MARK
-                    }
-                })
-                .collect();
+            s.text = visible(&s.text, font, missing);
         }
     };
     for b in blocks {
@@ -100,7 +101,17 @@ fn substitute(blocks: &mut [Block], font: &Font, missing: &mut BTreeSet<char>) {
 
 /// Draws the running header and the page footer on every page, now that the page count
 /// is known.
-fn decorate(laid: &mut Laid, setup: PageSetup, m: &dyn Metrics, opts: &PdfOptions<'_>) {
+fn decorate(
+    laid: &mut Laid,
+    setup: PageSetup,
+    font: &Font,
+    opts: &PdfOptions<'_>,
+) -> BTreeSet<char> {
+    let m: &dyn Metrics = font;
+    let mut missing = BTreeSet::new();
+    let header_left = visible(opts.header_left, font, &mut missing);
+    let header_right = visible(opts.header_right, font, &mut missing);
+    let page_of = visible(opts.page_of, font, &mut missing);
     let total = laid.pages.len();
     let size = 8.0;
     let width = |t: &str| t.chars().map(|c| m.advance(c, false)).sum::<f32>() * size;
@@ -125,8 +136,8 @@ fn decorate(laid: &mut Laid, setup: PageSetup, m: &dyn Metrics, opts: &PdfOption
         .collect();
     for (i, page) in laid.pages.iter_mut().enumerate() {
         let left = match &sections[i] {
-            Some(section) => format!("{} · {section}", opts.header_left),
-            None => opts.header_left.to_string(),
+            Some(section) => format!("{header_left} · {section}"),
+            None => header_left.clone(),
         };
         page.push(Draw::Text {
             x: setup.margin_x,
@@ -136,11 +147,11 @@ fn decorate(laid: &mut Laid, setup: PageSetup, m: &dyn Metrics, opts: &PdfOption
             text: left,
         });
         page.push(Draw::Text {
-            x: right - width(opts.header_right),
+            x: right - width(&header_right),
             y: top,
             size,
             bold: false,
-            text: opts.header_right.to_string(),
+            text: header_right.clone(),
         });
         page.push(Draw::Line {
             x1: setup.margin_x,
@@ -149,8 +160,7 @@ fn decorate(laid: &mut Laid, setup: PageSetup, m: &dyn Metrics, opts: &PdfOption
             y2: top + 4.0,
             width: 0.6,
         });
-        let footer = opts
-            .page_of
+        let footer = page_of
             .replace("{n}", &(i + 1).to_string())
             .replace("{m}", &total.to_string());
         page.push(Draw::Text {
@@ -161,6 +171,7 @@ fn decorate(laid: &mut Laid, setup: PageSetup, m: &dyn Metrics, opts: &PdfOption
             text: footer,
         });
     }
+    missing
 }
 
 /// Lays out and writes one document.
@@ -174,13 +185,6 @@ pub fn render(
     let mut blocks = blocks::parse(markdown, &names);
     let mut missing = BTreeSet::new();
     substitute(&mut blocks, font, &mut missing);
-    let mut header = format!("{}{}", opts.header_left, opts.header_right);
-    header.push_str(opts.page_of);
-    for c in header.chars() {
-        if font.glyph(c).is_none() && !c.is_whitespace() && !matches!(c, '{' | '}') {
-            missing.insert(c);
-        }
-    }
     let (w, h) = opts.paper.mm();
     let setup = PageSetup::from_mm(w, h, opts.landscape);
     // Two passes: the first finds the page of every heading, the second prints those
@@ -191,7 +195,7 @@ pub fn render(
     } else {
         layout::layout(&blocks, charts, setup, font, &first.anchors)
     };
-    decorate(&mut laid, setup, font, opts);
+    missing.extend(decorate(&mut laid, setup, font, opts));
     let meta = write::Meta {
         title: opts.title,
         author: opts.author,
