@@ -278,18 +278,9 @@ fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
 /// Reads the inputs with the config in force; returns the workbook and the as-of date.
 fn read(input: &InputArgs) -> Result<(Workbook, NaiveDate), CliError> {
     let config = load_config(input.config.as_deref())?;
-    let configured = config.as_of().map_err(|error| CliError::Config {
-        path: input
-            .config
-            .clone()
-            .unwrap_or_else(|| config::FILE_NAME.into())
-            .display()
-            .to_string(),
-        error,
-    })?;
     let as_of = input
         .as_of
-        .or(configured)
+        .or(config.as_of)
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let options = ReadOptions {
         as_of,
@@ -407,7 +398,7 @@ fn build(
             }
             if formats.contains(&OutputFormat::Html) {
                 let html =
-                    render::html_document(&templates, doc, &prepared.context, &prepared.charts)?;
+                    render::html_document(&templates, doc, &prepared.context, &prepared.svgs)?;
                 files.push((format!("{}.html", doc.kind.stem()), html.into_bytes()));
             }
         }
@@ -457,8 +448,8 @@ fn build(
             }
         }
         if formats.contains(&OutputFormat::Md) {
-            for (name, chart) in &prepared.charts {
-                files.push((name.to_string(), chart.svg().into_bytes()));
+            for (name, svg) in &prepared.svgs {
+                files.push((name.to_string(), svg.clone().into_bytes()));
             }
         }
     }

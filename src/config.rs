@@ -10,16 +10,23 @@ use std::collections::BTreeMap;
 /// The file name looked for in the current folder when `--config` is not given.
 pub const FILE_NAME: &str = "dossier.toml";
 
-/// What `dossier.toml` may say.
+/// The project config, checked.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The as-of date when `--as-of` is not given.
+    pub as_of: Option<NaiveDate>,
+    /// Extra status terms per class: `[statuses] done = ["已验收"]`.
+    pub statuses: BTreeMap<StatusClass, Vec<String>>,
+}
+
+/// What `dossier.toml` may say, as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
-    /// The as-of date when `--as-of` is not given: `as_of = 2026-12-15` (a TOML date)
-    /// or `as_of = "2026-12-15"`.
+struct RawConfig {
+    /// `as_of = 2026-12-15` (a TOML date) or `as_of = "2026-12-15"`.
     as_of: Option<toml::Value>,
-    /// Extra status terms per class: `[statuses] done = ["已验收"]`.
     #[serde(default)]
-    pub statuses: BTreeMap<String, Vec<String>>,
+    statuses: BTreeMap<String, Vec<String>>,
 }
 
 /// A config that cannot be used.
@@ -36,43 +43,39 @@ pub enum ConfigError {
 impl Config {
     /// Parses the text of a config file.
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let config: Config =
+        let raw: RawConfig =
             toml::from_str(text).map_err(|e| ConfigError::Syntax(e.message().to_string()))?;
-        for class in config.statuses.keys() {
-            match StatusClass::from_key(class) {
-                Some(StatusClass::Unknown) | None => {
-                    return Err(ConfigError::UnknownClass(class.clone()));
+        let mut statuses = BTreeMap::new();
+        for (class, terms) in raw.statuses {
+            match StatusClass::from_key(&class) {
+                Some(StatusClass::Unknown) | None => return Err(ConfigError::UnknownClass(class)),
+                Some(c) => {
+                    statuses.insert(c, terms);
                 }
-                Some(_) => {}
             }
         }
-        config.as_of()?;
-        Ok(config)
-    }
-
-    /// The configured as-of date, if any.
-    pub fn as_of(&self) -> Result<Option<NaiveDate>, ConfigError> {
-        let Some(value) = &self.as_of else {
-            return Ok(None);
+        let as_of = match raw.as_of {
+            None => None,
+            Some(value) => {
+                let text = match value {
+                    toml::Value::String(s) => s,
+                    toml::Value::Datetime(d) => d.to_string(),
+                    other => other.to_string(),
+                };
+                Some(NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+                    ConfigError::Syntax(format!("as_of {text:?} is not a YYYY-MM-DD date"))
+                })?)
+            }
         };
-        let text = match value {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Datetime(d) => d.to_string(),
-            other => other.to_string(),
-        };
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| ConfigError::Syntax(format!("as_of {text:?} is not a YYYY-MM-DD date")))
+        Ok(Config { as_of, statuses })
     }
 
     /// The built-in status vocabulary extended with this config's terms.
     pub fn vocabulary(&self) -> Vocabulary {
         let mut v = Vocabulary::default();
         for (class, terms) in &self.statuses {
-            if let Some(class) = StatusClass::from_key(class) {
-                for t in terms {
-                    v.push(t, class, default_credit(class));
-                }
+            for t in terms {
+                v.push(t, *class, default_credit(*class));
             }
         }
         v
@@ -87,7 +90,7 @@ mod tests {
     #[test]
     fn config_terms_extend_the_vocabulary() {
         let c = Config::parse("as_of = 2026-12-15\n[statuses]\ndone = [\"已验收\"]\n").unwrap();
-        assert_eq!(c.as_of().unwrap(), NaiveDate::from_ymd_opt(2026, 12, 15));
+        assert_eq!(c.as_of, NaiveDate::from_ymd_opt(2026, 12, 15));
         match c.vocabulary().classify("已验收，待归档") {
             Classified::Known(s) => assert_eq!(s.class, StatusClass::Done),
             other => panic!("{other:?}"),

@@ -22,6 +22,22 @@ pub enum GapKind {
     NoOwner,
 }
 
+impl GapKind {
+    /// The snake_case key used in `report.json` and the label files.
+    pub fn key(self) -> &'static str {
+        match self {
+            GapKind::VetoOpen => "veto_open",
+            GapKind::Overdue => "overdue",
+            GapKind::NotStarted => "not_started",
+            GapKind::UnknownStatus => "unknown_status",
+            GapKind::DueSoon => "due_soon",
+            GapKind::Partial => "partial",
+            GapKind::EvidenceMissing => "evidence_missing",
+            GapKind::NoOwner => "no_owner",
+        }
+    }
+}
+
 /// How urgent a gap is. Ordered worst first, so `min` is the worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -29,6 +45,17 @@ pub enum Severity {
     Critical,
     Major,
     Minor,
+}
+
+impl Severity {
+    /// The snake_case key used in `report.json` and the label files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Major => "major",
+            Severity::Minor => "minor",
+        }
+    }
 }
 
 /// One gap of one measure.
@@ -176,11 +203,7 @@ impl Tally {
     pub fn add(&mut self, j: &Judged<'_>) {
         let m = j.measure;
         self.measures += 1;
-        let class_index = StatusClass::ALL
-            .iter()
-            .position(|c| *c == m.status.class)
-            .unwrap_or(5);
-        self.by_status[class_index] += 1;
+        self.by_status[m.status.class.index()] += 1;
         if let Some(credit) = m.status.credit {
             self.applicable += 1;
             self.weight += m.weight;
@@ -203,10 +226,7 @@ impl Tally {
 
     /// The count for one status class.
     pub fn status_count(&self, class: StatusClass) -> usize {
-        StatusClass::ALL
-            .iter()
-            .position(|c| *c == class)
-            .map_or(0, |i| self.by_status[i])
+        self.by_status[class.index()]
     }
 }
 

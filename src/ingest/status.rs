@@ -129,36 +129,41 @@ impl Vocabulary {
             .map(|(_, t)| t)
     }
 
-    /// One or two example terms per class, without the class names: "已完成、已落实、…".
-    pub fn examples(&self) -> String {
-        let mut out: Vec<&str> = Vec::new();
-        for class in StatusClass::ALL {
-            out.extend(
-                self.terms
+    /// The first two terms of each class that has terms.
+    fn examples_per_class(&self) -> Vec<(StatusClass, Vec<&str>)> {
+        StatusClass::ALL
+            .into_iter()
+            .map(|class| {
+                let terms = self
+                    .terms
                     .iter()
                     .filter(|t| t.class == class)
                     .take(2)
-                    .map(|t| t.text.as_str()),
-            );
-        }
-        out.join("、")
+                    .map(|t| t.text.as_str())
+                    .collect::<Vec<_>>();
+                (class, terms)
+            })
+            .filter(|(_, terms)| !terms.is_empty())
+            .collect()
+    }
+
+    /// One or two example terms per class, without the class names: "已完成、已落实、…".
+    pub fn examples(&self) -> String {
+        let terms: Vec<&str> = self
+            .examples_per_class()
+            .into_iter()
+            .flat_map(|(_, t)| t)
+            .collect();
+        terms.join("、")
     }
 
     /// One or two example terms per class, for the "known statuses" hint.
     pub fn summary(&self) -> String {
-        let mut parts = Vec::new();
-        for class in StatusClass::ALL {
-            let examples: Vec<&str> = self
-                .terms
-                .iter()
-                .filter(|t| t.class == class)
-                .take(2)
-                .map(|t| t.text.as_str())
-                .collect();
-            if !examples.is_empty() {
-                parts.push(format!("{} ({})", examples.join("/"), class.key()));
-            }
-        }
+        let parts: Vec<String> = self
+            .examples_per_class()
+            .into_iter()
+            .map(|(class, t)| format!("{} ({})", t.join("/"), class.key()))
+            .collect();
         parts.join(", ")
     }
 }

@@ -35,6 +35,11 @@ impl StatusClass {
         StatusClass::Unknown,
     ];
 
+    /// The class's place in [`StatusClass::ALL`], for counting.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The snake_case key used in `report.json` and the project config.
     pub fn key(self) -> &'static str {
         match self {
@@ -141,4 +146,17 @@ pub struct Workbook {
     pub measures: Vec<Measure>,
     pub sheets: Vec<SheetInfo>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_index_is_its_place_in_all() {
+        for (i, c) in StatusClass::ALL.iter().enumerate() {
+            assert_eq!(c.index(), i);
+            assert_eq!(StatusClass::from_key(c.key()), Some(*c));
+        }
+    }
 }

@@ -46,11 +46,7 @@ fn bar_chart(title: &str, bars: &[Bar], max: f64) -> String {
     );
     for (i, bar) in bars.iter().enumerate() {
         let y = top + row_h * i as f64;
-        let label: String = if bar.label.chars().count() > 13 {
-            bar.label.chars().take(12).collect::<String>() + "…"
-        } else {
-            bar.label.clone()
-        };
+        let label = super::shorten(&bar.label, 13);
         let _ = write!(
             svg,
             r##"<text x="{x}" y="{ty}" text-anchor="end" fill="#374151">{l}</text>"##,

@@ -219,27 +219,6 @@ fn grade_label(labels: &Labels, grade: Option<Grade>) -> String {
     label(labels, &format!("grade.{key}"))
 }
 
-fn severity_key(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::Major => "major",
-        Severity::Minor => "minor",
-    }
-}
-
-fn gap_key(k: GapKind) -> &'static str {
-    match k {
-        GapKind::VetoOpen => "veto_open",
-        GapKind::Overdue => "overdue",
-        GapKind::NotStarted => "not_started",
-        GapKind::UnknownStatus => "unknown_status",
-        GapKind::DueSoon => "due_soon",
-        GapKind::Partial => "partial",
-        GapKind::EvidenceMissing => "evidence_missing",
-        GapKind::NoOwner => "no_owner",
-    }
-}
-
 fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
     let m = j.measure;
     let open = m.status.class.is_open();
@@ -278,13 +257,13 @@ fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
         days_overdue: j.days_left.filter(|d| *d < 0 && open).map(|d| -d),
         severity: j
             .worst()
-            .map(|s| label(labels, &format!("severity.{}", severity_key(s))))
+            .map(|s| label(labels, &format!("severity.{}", s.key())))
             .unwrap_or_default(),
         severity_key: j.worst(),
         gaps: j
             .gaps
             .iter()
-            .map(|g| label(labels, &format!("gap.{}", gap_key(g.kind))))
+            .map(|g| label(labels, &format!("gap.{}", g.kind.key())))
             .collect::<Vec<_>>()
             .join(&sep),
         missing: j.evidence_missing.clone(),
@@ -436,8 +415,8 @@ pub fn build<'a>(
         .iter()
         .enumerate()
         .map(|(i, sev)| CountRow {
-            key: severity_key(*sev),
-            label: label(labels, &format!("severity.{}", severity_key(*sev))),
+            key: sev.key(),
+            label: label(labels, &format!("severity.{}", sev.key())),
             count: s.worst[i],
         })
         .collect();

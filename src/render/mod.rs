@@ -15,6 +15,16 @@ use crate::report::Report;
 use context::{Context, Labels, label};
 use templates::{Origin, Templates};
 
+/// Text cut to at most `max` characters, the cut marked with "…" (chart labels, running
+/// headers).
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() > max {
+        text.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
+    } else {
+        text.to_string()
+    }
+}
+
 /// The documents dossier writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocKind {
@@ -196,7 +206,7 @@ pub fn html_document(
     templates: &Templates,
     doc: &Document,
     context: &Context<'_>,
-    charts: &[(&str, charts::Chart)],
+    svgs: &[(&str, String)],
 ) -> Result<String, RenderError> {
     let mut tera = tera::Tera::default();
     let name = "layout.html";
@@ -210,8 +220,7 @@ pub fn html_document(
     ctx.insert("as_of", &context.as_of);
     ctx.insert("labels", context.labels);
     ctx.insert("generator", &context.generator);
-    let svgs: Vec<(&str, String)> = charts.iter().map(|(n, c)| (*n, c.svg())).collect();
-    ctx.insert("body", &html::body(&doc.markdown, &svgs));
+    ctx.insert("body", &html::body(&doc.markdown, svgs));
     tera.render(name, &ctx)
         .map_err(|e| template_error(templates, name, e))
 }
@@ -221,6 +230,8 @@ pub struct Prepared<'a> {
     pub context: Context<'a>,
     pub documents: Vec<Document>,
     pub charts: Vec<(&'static str, charts::Chart)>,
+    /// The charts drawn as SVG once, by file name, for Markdown and HTML.
+    pub svgs: Vec<(&'static str, String)>,
 }
 
 /// Builds the context and renders the Markdown of every document.
@@ -235,10 +246,12 @@ pub fn prepare<'a>(
     let context = context::build(book, analysis, report, labels, unit);
     let documents = markdown_documents(templates, &context)?;
     let charts = charts(analysis, labels);
+    let svgs = charts.iter().map(|(n, c)| (*n, c.svg())).collect();
     Ok(Prepared {
         context,
         documents,
         charts,
+        svgs,
     })
 }
 

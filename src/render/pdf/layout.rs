@@ -320,11 +320,7 @@ impl Cursor<'_> {
         for bar in &chart.bars {
             self.ensure(row);
             let y = self.y;
-            let label: String = if bar.label.chars().count() > 12 {
-                bar.label.chars().take(11).collect::<String>() + "…"
-            } else {
-                bar.label.clone()
-            };
+            let label = crate::render::shorten(&bar.label, 12);
             let lw: f32 = label.chars().map(|c| self.m.advance(c, false)).sum::<f32>() * TABLE;
             self.page().push(Draw::Text {
                 x: x0 + label_w - 6.0 - lw,
@@ -648,6 +644,7 @@ pub fn layout(
         bar: false,
     };
     c.new_page();
+    let last_content = blocks.iter().rposition(|b| *b != Block::PageBreak);
     for (i, block) in blocks.iter().enumerate() {
         match block {
             Block::Heading { level, spans, id } => {
@@ -682,7 +679,7 @@ pub fn layout(
             }
             Block::PageBreak => {
                 // No empty page at the very end, nor twice in a row.
-                let more = blocks[i + 1..].iter().any(|b| *b != Block::PageBreak);
+                let more = last_content.is_some_and(|last| last > i);
                 if more && c.y > setup.margin_top + 0.5 {
                     c.new_page();
                 }

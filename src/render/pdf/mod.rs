@@ -125,13 +125,7 @@ fn decorate(
             sections()
                 .find(|m| m.page == p)
                 .or_else(|| sections().rfind(|m| m.page < p))
-                .map(|m| {
-                    if m.title.chars().count() > 24 {
-                        m.title.chars().take(23).collect::<String>() + "…"
-                    } else {
-                        m.title.clone()
-                    }
-                })
+                .map(|m| crate::render::shorten(&m.title, 24))
         })
         .collect();
     for (i, page) in laid.pages.iter_mut().enumerate() {
