@@ -107,3 +107,61 @@ fn check_prints_located_diagnostics_and_a_summary() {
         "{text}"
     );
 }
+
+#[test]
+fn check_exits_1_on_error_diagnostics_and_lists_errors_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = xlsx(
+        tmp.path(),
+        "dup.xlsx",
+        "台账",
+        &[
+            &["序号", "措施内容", "落实情况"],
+            &["1", "排查隐患", "待定"],
+            &["1", "开展培训", "已完成"],
+        ],
+    );
+    let out = dossier(tmp.path())
+        .arg("check")
+        .arg(&input)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("dup.xlsx: 台账!A3: error: duplicate id \"1\""),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("dup.xlsx: 台账!C2: warning: unknown status \"待定\""),
+        "{text}"
+    );
+    assert!(lines[2].contains("1 errors, 1 warnings"), "{text}");
+}
+
+#[test]
+fn help_explains_statuses_and_the_score() {
+    let tmp = tempfile::tempdir().unwrap();
+    for cmd in ["check", "build"] {
+        let out = dossier(tmp.path())
+            .args([cmd, "--help"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("Statuses: each status cell is classified"),
+            "{cmd}"
+        );
+        assert!(
+            text.contains("Score: 100 × Σ(weight × credit) / Σ(weight)"),
+            "{cmd}"
+        );
+    }
+}

@@ -109,6 +109,21 @@ fn pdfs_hold_the_measures_unit_score_and_footers() {
 }
 
 #[test]
+fn metadata_names_the_document_the_unit_and_the_as_of_date() {
+    let (_t, out, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf"]);
+    let info = tool("pdfinfo", &out.join("gap-report.pdf"));
+    assert!(
+        info.contains("Title:           清溪镇 差距分析报告"),
+        "{info}"
+    );
+    assert!(info.contains("Author:          清溪镇"), "{info}");
+    assert!(
+        info.contains("CreationDate:    Tue Dec 15 00:00:00 2026 UTC"),
+        "{info}"
+    );
+}
+
+#[test]
 fn same_inputs_give_byte_identical_pdfs() {
     let (_a, first, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf"]);
     let (_b, second, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf"]);
