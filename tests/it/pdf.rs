@@ -39,6 +39,7 @@ fn extract(pdf: &Path, page: Option<usize>, raw: bool) -> String {
 fn tool(name: &str, pdf: &Path) -> String {
     let out = Command::new(name)
         .arg(pdf)
+        .env("TZ", "UTC")
         .output()
         .expect("poppler-utils installed");
     String::from_utf8(out.stdout).unwrap()
