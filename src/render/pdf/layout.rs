@@ -106,6 +106,8 @@ const SHORT_CELL_EM: f32 = 7.0;
 /// When even the narrowest layout is too wide, columns keep at least this many ems (or
 /// their content, if less) and only wider columns are squeezed.
 const PROTECTED_EM: f32 = 7.0;
+/// The height of one bar of a chart.
+const CHART_ROW: f32 = 16.0;
 /// A row split across pages shows at least this many lines on a page.
 const MIN_SPLIT_LINES: f32 = 3.0;
 
@@ -302,11 +304,11 @@ impl Cursor<'_> {
     }
 
     fn chart(&mut self, chart: &Chart) {
-        let row = 16.0;
+        let row = CHART_ROW;
         let label_w = 120.0;
         let bar_w = (self.setup.content_width() - label_w - 50.0).min(300.0);
-        let height = 22.0 + row * chart.bars.len() as f32;
-        self.ensure(height.min(self.setup.bottom() - self.setup.margin_top));
+        let height = self.chart_start_height(chart);
+        self.ensure(height);
         let x0 = self.setup.margin_x;
         let title_y = self.y + 12.0;
         self.page().push(Draw::Text {
@@ -409,6 +411,17 @@ impl Cursor<'_> {
         n as f32 * TABLE * LEADING + 2.0 * PAD
     }
 
+    /// Room a chart needs to start: all of it, or its title and a few bars when it is
+    /// taller than a page (it then continues on the next).
+    fn chart_start_height(&self, chart: &Chart) -> f32 {
+        let height = 22.0 + CHART_ROW * chart.bars.len() as f32;
+        if height > self.setup.bottom() - self.setup.margin_top {
+            22.0 + CHART_ROW * 3.0
+        } else {
+            height
+        }
+    }
+
     /// How much room the start of a block needs, so a heading is not left alone above it.
     fn start_height(&self, block: Option<&Block>, charts: &[(&str, Chart)]) -> f32 {
         match block {
@@ -433,7 +446,7 @@ impl Cursor<'_> {
             Some(Block::Chart(name)) => charts
                 .iter()
                 .find(|(n, _)| n == name)
-                .map_or(0.0, |(_, c)| 22.0 + 16.0 * c.bars.len() as f32),
+                .map_or(0.0, |(_, c)| self.chart_start_height(c)),
             Some(_) => 3.0 * BODY * LEADING,
         }
     }
