@@ -48,6 +48,19 @@ pub fn build(inputs: &[&Path], extra: &[&str]) -> (tempfile::TempDir, PathBuf, S
     (tmp, out, stderr)
 }
 
+/// Runs `dossier build INPUTS -o DIR/out EXTRA…` in `dir`, expecting it to fail with
+/// exit 2; returns stderr.
+pub fn build_failing(dir: &Path, inputs: &[&Path], extra: &[&str]) -> String {
+    let mut cmd = dossier(dir);
+    cmd.arg("build");
+    for i in inputs {
+        cmd.arg(i);
+    }
+    cmd.arg("-o").arg(dir.join("out")).args(extra);
+    let assert = cmd.assert().code(2);
+    String::from_utf8(assert.get_output().stderr.clone()).unwrap()
+}
+
 /// Runs `build … --format json` and returns the parsed report.
 pub fn report(inputs: &[&Path]) -> Value {
     let (_tmp, out, _) = build(inputs, &["--format", "json"]);

@@ -259,32 +259,16 @@ fn template_errors_name_the_file_and_line() {
     std::fs::create_dir_all(&templates).unwrap();
     std::fs::write(templates.join("owner-tasks.md"), "line one\n{{ unit }\n").unwrap();
     let out = tmp.path().join("out");
-    let assert = dossier(tmp.path())
-        .arg("build")
-        .arg(sample("qingxi-town.xlsx"))
-        .arg("-o")
-        .arg(&out)
-        .arg("--templates")
-        .arg(&templates)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let qingxi = sample("qingxi-town.xlsx");
+    let args = ["--templates", templates.to_str().unwrap()];
+    let stderr = build_failing(tmp.path(), &[&qingxi], &args);
     assert!(stderr.starts_with("dossier: template "), "{stderr}");
     assert!(stderr.contains("owner-tasks.md:2:"), "{stderr}");
     assert!(!out.exists(), "a failed build left output");
 
     std::fs::remove_file(templates.join("owner-tasks.md")).unwrap();
     std::fs::write(templates.join("gap-reprot.md"), "typo").unwrap();
-    let assert = dossier(tmp.path())
-        .arg("build")
-        .arg(sample("qingxi-town.xlsx"))
-        .arg("-o")
-        .arg(&out)
-        .arg("--templates")
-        .arg(&templates)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let stderr = build_failing(tmp.path(), &[&qingxi], &args);
     assert!(
         stderr.contains(
             "gap-reprot.md: not a template dossier knows; the templates are gap-report.md"

@@ -259,16 +259,9 @@ fn an_unreadable_font_is_one_clear_error() {
     let bogus = tmp.path().join("fangsong.ttf");
     std::fs::write(&bogus, b"not a font").unwrap();
     let out = tmp.path().join("out");
-    let assert = dossier(tmp.path())
-        .arg("build")
-        .arg(sample("qingxi-town.xlsx"))
-        .arg("-o")
-        .arg(&out)
-        .args(["--format", "pdf", "--font"])
-        .arg(format!("{}#0", bogus.display()))
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let spec = format!("{}#0", bogus.display());
+    let args = ["--format", "pdf", "--font", spec.as_str()];
+    let stderr = build_failing(tmp.path(), &[&sample("qingxi-town.xlsx")], &args);
     assert!(stderr.starts_with("dossier: "), "{stderr}");
     assert!(
         stderr.contains("fangsong.ttf#0: not a font dossier can read"),
