@@ -1,14 +1,23 @@
-//! Merged regions of an OpenDocument spreadsheet. calamine reads ODS cell values but not
-//! their spans, so the spans are read here from `content.xml`.
+//! Merged regions and hidden rows of an OpenDocument spreadsheet. calamine reads ODS cell
+//! values but neither their spans nor row visibility, so both are read here from
+//! `content.xml`.
 
 use super::grid::Region;
 use quick_xml::events::{BytesStart, Event};
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
-/// Merged regions per sheet name. Any problem reading them yields no regions: the values
-/// are still read by calamine, only the spreading of merged values is lost.
-pub fn merged_regions(bytes: &[u8]) -> HashMap<String, Vec<Region>> {
+/// What calamine does not tell about an ODS sheet.
+#[derive(Debug, Clone, Default)]
+pub struct OdsSheet {
+    pub merges: Vec<Region>,
+    /// 0-based rows hidden (collapsed or filtered) in the spreadsheet.
+    pub hidden_rows: Vec<u32>,
+}
+
+/// Merged regions and hidden rows per sheet name. Any problem reading them yields none:
+/// the values are still read by calamine, only the spreading of merged values is lost.
+pub fn sheets(bytes: &[u8]) -> HashMap<String, OdsSheet> {
     read(bytes).unwrap_or_default()
 }
 
@@ -19,7 +28,7 @@ fn attr_u32(e: &BytesStart<'_>, name: &str) -> Option<u32> {
         .and_then(|a| a.value.parse().ok())
 }
 
-fn read(bytes: &[u8]) -> Option<HashMap<String, Vec<Region>>> {
+fn read(bytes: &[u8]) -> Option<HashMap<String, OdsSheet>> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let mut xml = String::new();
     zip.by_name("content.xml")
@@ -27,7 +36,7 @@ fn read(bytes: &[u8]) -> Option<HashMap<String, Vec<Region>>> {
         .read_to_string(&mut xml)
         .ok()?;
     let mut reader = quick_xml::Reader::from_str(&xml);
-    let mut out: HashMap<String, Vec<Region>> = HashMap::new();
+    let mut out: HashMap<String, OdsSheet> = HashMap::new();
     let mut sheet = String::new();
     let (mut row, mut col) = (0u32, 0u32);
     let mut row_repeat = 1u32;
@@ -60,6 +69,16 @@ fn read(bytes: &[u8]) -> Option<HashMap<String, Vec<Region>>> {
             "table:table-row" => {
                 col = 0;
                 row_repeat = attr_u32(e, "table:number-rows-repeated").unwrap_or(1);
+                let hidden = e
+                    .attributes()
+                    .flatten()
+                    .any(|a| a.key.as_ref() == "table:visibility" && a.value.as_ref() != "visible");
+                if hidden {
+                    // Repeated hidden rows past the data (to the sheet's end) say nothing.
+                    let shown = row_repeat.min(1000);
+                    let rows = &mut out.entry(sheet.clone()).or_default().hidden_rows;
+                    rows.extend(row..row.saturating_add(shown));
+                }
                 if is_empty {
                     row = row.saturating_add(row_repeat);
                 }
@@ -71,7 +90,7 @@ fn read(bytes: &[u8]) -> Option<HashMap<String, Vec<Region>>> {
                     .max(1);
                 let rows = attr_u32(e, "table:number-rows-spanned").unwrap_or(1).max(1);
                 if (cols > 1 || rows > 1) && e.name().as_ref() == "table:table-cell" {
-                    out.entry(sheet.clone()).or_default().push(Region {
+                    out.entry(sheet.clone()).or_default().merges.push(Region {
                         start: (row, col),
                         end: (row.saturating_add(rows - 1), col.saturating_add(cols - 1)),
                     });

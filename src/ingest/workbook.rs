@@ -120,8 +120,8 @@ fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
         }
         Kind::OtherZip | Kind::Text => return Err(InputError::NotSpreadsheet),
     };
-    let ods_merges = if kind == Kind::Ods {
-        super::ods::merged_regions(bytes)
+    let ods_sheets = if kind == Kind::Ods {
+        super::ods::sheets(bytes)
     } else {
         Default::default()
     };
@@ -142,7 +142,10 @@ fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
         let merges: Vec<Region> = match &mut book {
             Sheets::Xlsx(x) => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
             Sheets::Xls(x) => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
-            Sheets::Ods(_) => ods_merges.get(&sheet.name).cloned().unwrap_or_default(),
+            Sheets::Ods(_) => ods_sheets
+                .get(&sheet.name)
+                .map(|s| s.merges.clone())
+                .unwrap_or_default(),
             // calamine does not read xlsb merges; values stay in the top-left cell.
             Sheets::Xlsb(_) => Vec::new(),
         };
@@ -158,7 +161,13 @@ fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
             rows,
             &merges,
         );
-        grid.hidden_rows = hidden_rows.get(&sheet.name).cloned().unwrap_or_default();
+        grid.hidden_rows = match ods_sheets.get(&sheet.name) {
+            Some(ods) => ods.hidden_rows.clone(),
+            None => hidden_rows.get(&sheet.name).cloned().unwrap_or_default(),
+        };
+        // Only hidden rows that hold data are worth mentioning.
+        let end = grid.origin.0 + grid.rows.len() as u32;
+        grid.hidden_rows.retain(|r| *r < end);
         grids.push(grid);
     }
     Ok(grids)

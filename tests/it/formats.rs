@@ -325,3 +325,62 @@ fn check_is_clean_for_every_spreadsheet_fixture() {
         );
     }
 }
+
+/// A minimal OpenDocument spreadsheet, written by hand: one sheet, rows of strings, the
+/// row at `hidden` collapsed.
+fn tiny_ods(path: &Path, rows: &[&[&str]], hidden: usize) {
+    use std::io::Write;
+    let mut body = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let vis = if i == hidden {
+            " table:visibility=\"collapse\""
+        } else {
+            ""
+        };
+        body.push_str(&format!("<table:table-row{vis}>"));
+        for cell in *row {
+            body.push_str(&format!(
+                "<table:table-cell office:value-type=\"string\"><text:p>{cell}</text:p></table:table-cell>"
+            ));
+        }
+        body.push_str("</table:table-row>");
+    }
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="台账">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("content.xml", stored).unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.start_file("META-INF/manifest.xml", stored).unwrap();
+    zip.write_all(manifest.as_bytes()).unwrap();
+    zip.finish().unwrap();
+}
+
+#[test]
+fn hidden_ods_rows_are_read_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("hidden.ods");
+    tiny_ods(
+        &path,
+        &[
+            &["序号", "措施内容", "落实情况"],
+            &["1", "排查隐患", "已完成"],
+            &["2", "开展培训", "未启动"],
+        ],
+        2,
+    );
+    let r = report(&[&path]);
+    assert_eq!(r["summary"]["measures"], 2);
+    assert_eq!(
+        diagnostic_lines(&r),
+        ["info A3: a row is hidden: 3; hidden rows are read like the others"]
+    );
+}
