@@ -48,6 +48,18 @@ pub fn build(inputs: &[&Path], extra: &[&str]) -> (tempfile::TempDir, PathBuf, S
     (tmp, out, stderr)
 }
 
+/// Runs `dossier ARGS…` in `dir`, expecting exit `code`; returns stdout.
+pub fn stdout_of(dir: &Path, args: &[&std::ffi::OsStr], code: i32) -> String {
+    let out = dossier(dir)
+        .args(args)
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
 /// Runs `dossier build INPUTS -o DIR/out EXTRA…` in `dir`, expecting it to fail with
 /// exit 2; returns stderr.
 pub fn build_failing(dir: &Path, inputs: &[&Path], extra: &[&str]) -> String {

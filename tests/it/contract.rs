@@ -85,16 +85,14 @@ fn veto_grade_names_the_open_veto_items() {
 #[test]
 fn check_prints_located_diagnostics_and_a_summary() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = dossier(tmp.path())
-        .arg("check")
-        .arg(sample("qingxi-town.xlsx"))
-        .args(["--as-of", AS_OF])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let input = sample("qingxi-town.xlsx");
+    let args = [
+        "check".as_ref(),
+        input.as_os_str(),
+        "--as-of".as_ref(),
+        AS_OF.as_ref(),
+    ];
+    let text = stdout_of(tmp.path(), &args, 0);
     assert!(
         text.contains("qingxi-town.xlsx: 市78条!G61: warning: unknown status \"待定\""),
         "{text}"
@@ -121,16 +119,13 @@ fn check_exits_1_on_error_diagnostics_and_lists_errors_first() {
             &["1", "开展培训", "已完成"],
         ],
     );
-    let out = dossier(tmp.path())
-        .arg("check")
-        .arg(&input)
-        .args(["--as-of", AS_OF])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let args = [
+        "check".as_ref(),
+        input.as_os_str(),
+        "--as-of".as_ref(),
+        AS_OF.as_ref(),
+    ];
+    let text = stdout_of(tmp.path(), &args, 1);
     let lines: Vec<&str> = text.lines().collect();
     assert!(
         lines[0].starts_with("dup.xlsx: 台账!A3: error: duplicate id \"1\""),
@@ -147,14 +142,7 @@ fn check_exits_1_on_error_diagnostics_and_lists_errors_first() {
 fn help_explains_statuses_and_the_score() {
     let tmp = tempfile::tempdir().unwrap();
     for cmd in ["check", "build"] {
-        let out = dossier(tmp.path())
-            .args([cmd, "--help"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let text = String::from_utf8(out).unwrap();
+        let text = stdout_of(tmp.path(), &[cmd.as_ref(), "--help".as_ref()], 0);
         assert!(
             text.contains("Statuses: each status cell is classified"),
             "{cmd}"

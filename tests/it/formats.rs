@@ -308,16 +308,14 @@ fn a_lying_extension_is_ignored() {
 fn check_is_clean_for_every_spreadsheet_fixture() {
     let tmp = tempfile::tempdir().unwrap();
     for name in ["merged.xlsx", "merged.ods", "merged.xls"] {
-        let out = dossier(tmp.path())
-            .arg("check")
-            .arg(sheet_fixture(name))
-            .args(["--as-of", AS_OF])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let text = String::from_utf8(out).unwrap();
+        let input = sheet_fixture(name);
+        let args = [
+            "check".as_ref(),
+            input.as_os_str(),
+            "--as-of".as_ref(),
+            AS_OF.as_ref(),
+        ];
+        let text = stdout_of(tmp.path(), &args, 0);
         assert!(text.ends_with("0 errors, 0 warnings\n"), "{name}: {text}");
         assert!(
             text.starts_with("6 measures (5 applicable)"),
