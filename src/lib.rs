@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod hash;
 pub mod ingest;
 pub mod model;
 pub mod render;
