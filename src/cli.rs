@@ -1,14 +1,14 @@
 //! The command line: flags documented once here and reused by `--help`; every command
 //! returns an exit code or an error, and only `main` exits.
 
-use crate::analysis::{self, Analysis};
+use crate::analysis::Analysis;
 use crate::config::{self, Config};
-use crate::ingest::{self, ReadOptions};
+use crate::evidence::Period;
+use crate::ingest;
 use crate::model::{Severity, Workbook};
-use crate::render::context::label;
+use crate::pipeline::{self, Format, PipelineError, Unit, UnitSpec};
 use crate::render::templates::{TemplateError, Templates};
 use crate::render::{self, Lang, RenderError};
-use crate::report;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -47,6 +47,16 @@ pub struct InputArgs {
     /// Project config with extra status terms and a default as-of date [default: ./dossier.toml if present].
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+
+    /// The evidence folder (佐证材料): its files, not the workbook's word, decide which
+    /// required items are in hand [default: the config's evidence].
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Option<PathBuf>,
+
+    /// The assessment period evidence files must be dated in [default: the config's
+    /// period, else 1 January of the as-of year to the as-of date].
+    #[arg(long, value_name = "FROM..TO", value_parser = parse_period)]
+    pub period: Option<Period>,
 }
 
 /// The subcommands; each documents itself for `--help`.
@@ -194,12 +204,14 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    const ALL: [OutputFormat; 4] = [
-        OutputFormat::Json,
-        OutputFormat::Md,
-        OutputFormat::Html,
-        OutputFormat::Pdf,
-    ];
+    fn format(self) -> Format {
+        match self {
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Md => Format::Md,
+            OutputFormat::Html => Format::Html,
+            OutputFormat::Pdf => Format::Pdf,
+        }
+    }
 }
 
 /// Paper sizes for PDF.
@@ -211,6 +223,10 @@ pub enum PaperArg {
     A3,
     #[value(name = "letter", alias = "Letter")]
     Letter,
+}
+
+fn parse_period(text: &str) -> Result<Period, String> {
+    Period::parse(text).map_err(|e| e.to_string())
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
@@ -236,6 +252,10 @@ pub enum CliError {
     Render(#[from] RenderError),
     #[error(transparent)]
     Font(#[from] render::pdf::font::FontError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
 }
 
 /// Runs the parsed command; returns the exit code.
@@ -275,27 +295,20 @@ fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
     })
 }
 
-/// Reads the inputs with the config in force; returns the workbook and the as-of date.
-fn read(input: &InputArgs) -> Result<(Workbook, NaiveDate), CliError> {
+/// Reads the inputs (and the evidence folder) with the config in force.
+fn read(input: &InputArgs) -> Result<Unit, CliError> {
     let config = load_config(input.config.as_deref())?;
     let as_of = input
         .as_of
         .or(config.as_of)
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let options = ReadOptions {
+    let spec = UnitSpec {
+        inputs: input.inputs.clone(),
         as_of,
-        vocabulary: config.vocabulary(),
+        evidence: input.evidence.clone(),
+        period: input.period,
     };
-    let book = ingest::read_inputs(&input.inputs, &options)?;
-    Ok((book, as_of))
-}
-
-fn input_names(input: &InputArgs) -> Vec<String> {
-    input
-        .inputs
-        .iter()
-        .map(|p| ingest::display_name(p))
-        .collect()
+    Ok(pipeline::read_unit(&spec, &config)?)
 }
 
 /// The one-line summary `check` and `build` print.
@@ -327,8 +340,9 @@ pub fn summary_line(book: &Workbook, analysis: &Analysis<'_>) -> String {
 }
 
 fn check(input: &InputArgs, format: CheckFormat) -> Result<i32, CliError> {
-    let (book, as_of) = read(input)?;
-    let analysis = analysis::analyse(&book.measures, as_of);
+    let unit = read(input)?;
+    let book = &unit.book;
+    let analysis = unit.analyse();
     let mut out = std::io::stdout().lock();
     let text = match format {
         CheckFormat::Text => {
@@ -336,7 +350,7 @@ fn check(input: &InputArgs, format: CheckFormat) -> Result<i32, CliError> {
             for d in &book.diagnostics {
                 text.push_str(&format!("{d}\n"));
             }
-            text.push_str(&summary_line(&book, &analysis));
+            text.push_str(&summary_line(book, &analysis));
             text.push('\n');
             text
         }
@@ -367,105 +381,83 @@ fn build(
         Some(dir) => Templates::layered(dir)?,
         None => Templates::default(),
     };
-    let labels = render::labels(&templates, docs.lang.into())?;
-    let (book, as_of) = read(input)?;
-    let analysis = analysis::analyse(&book.measures, as_of);
-    let stem = input.inputs[0]
+    // Labels first: a broken label file fails before the inputs are read.
+    pipeline::labels(&templates, docs.lang.into())?;
+    let first_stem = input.inputs[0]
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
-    let dir = output.unwrap_or_else(|| Path::new("out").join(&stem));
-    let formats = if formats.is_empty() {
-        OutputFormat::ALL.to_vec()
+    let dir = output.unwrap_or_else(|| pipeline::default_output(&first_stem));
+    if let Some(evidence) = &input.evidence {
+        crate::evidence::refuse_inside_output(evidence, &dir)?;
+    }
+    let unit = read(input)?;
+    let analysis = unit.analyse();
+    let formats: Vec<Format> = if formats.is_empty() {
+        Format::ALL.to_vec()
     } else {
-        formats.to_vec()
+        formats.iter().map(|f| f.format()).collect()
     };
-    let report = report::build(&book, &analysis, input_names(input));
-    // Render everything first, and write all or nothing, so a failure leaves no output.
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    if formats.contains(&OutputFormat::Json) {
-        files.push(("report.json".into(), report::to_json(&report).into_bytes()));
-    }
-    if formats.iter().any(|f| *f != OutputFormat::Json) {
-        let unit = render::context::unit_name(docs.unit.as_deref(), &book, &stem);
-        let prepared = render::prepare(&book, &analysis, &report, &templates, &labels, &unit)?;
-        for doc in &prepared.documents {
-            if formats.contains(&OutputFormat::Md) {
-                files.push((
-                    format!("{}.md", doc.kind.stem()),
-                    doc.markdown.clone().into_bytes(),
-                ));
-            }
-            if formats.contains(&OutputFormat::Html) {
-                let html =
-                    render::html_document(&templates, doc, &prepared.context, &prepared.svgs)?;
-                files.push((format!("{}.html", doc.kind.stem()), html.into_bytes()));
-            }
+    let report = unit.report(&analysis);
+    let font = if formats.contains(&Format::Pdf) {
+        Some(load_font(docs.font.as_deref())?)
+    } else {
+        None
+    };
+    let fallback;
+    let font_ref = match &font {
+        Some(f) => f,
+        None => {
+            fallback = render::pdf::font::Font::built_in()?;
+            &fallback
         }
-        if formats.contains(&OutputFormat::Pdf) {
-            let font = load_font(docs.font.as_deref())?;
-            let (w, h) = (label(&labels, "as_of"), &prepared.context.as_of);
-            let header_right = format!("{w} {h}");
-            let page_of = label(&labels, "page_of");
-            let created = as_of
-                .and_hms_opt(0, 0, 0)
-                .map_or(0, |d| d.and_utc().timestamp());
-            for doc in &prepared.documents {
-                let name = format!("{}.pdf", doc.kind.stem());
-                let header_left = format!("{unit} · {}", doc.title);
-                let title = format!("{unit} {}", doc.title);
-                let opts = render::pdf::PdfOptions {
-                    paper: docs.paper.into(),
-                    landscape: docs.landscape,
-                    header_left: &header_left,
-                    header_right: &header_right,
-                    page_of: &page_of,
-                    title: &title,
-                    author: &unit,
-                    created,
-                };
-                let pdf = render::pdf::render(&doc.markdown, &prepared.charts, &font, &opts)?;
-                if !pdf.missing.is_empty() {
-                    let chars: Vec<String> = pdf
-                        .missing
-                        .iter()
-                        .map(|c| format!("U+{:04X} {c:?}", *c as u32))
-                        .collect();
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "dossier: warning: {name}: {} not in the font {}, drawn as {}: {}",
-                        if chars.len() == 1 {
-                            "a character is"
-                        } else {
-                            "characters are"
-                        },
-                        font.name,
-                        render::pdf::MISSING_MARK,
-                        chars.join(", ")
-                    );
-                }
-                files.push((name, pdf.bytes));
-            }
-        }
-        if formats.contains(&OutputFormat::Md) {
-            for (name, svg) in &prepared.svgs {
-                files.push((name.to_string(), svg.clone().into_bytes()));
-            }
-        }
-    }
+    };
+    let opts = pipeline::DocOptions {
+        lang: docs.lang.into(),
+        unit: docs.unit.as_deref(),
+        templates: &templates,
+        paper: docs.paper.into(),
+        landscape: docs.landscape,
+        font: font_ref,
+    };
+    let rendered = pipeline::render_unit(&unit, &analysis, &report, &formats, &opts)?;
+    warn_missing_glyphs(&rendered.missing_glyphs, &font_ref.name);
     std::fs::create_dir_all(&dir).map_err(|error| CliError::Io {
         path: dir.display().to_string(),
         error,
     })?;
-    let files: Vec<(PathBuf, &[u8])> = files
+    let files: Vec<(PathBuf, &[u8])> = rendered
+        .files
         .iter()
         .map(|(name, bytes)| (dir.join(name), bytes.as_slice()))
         .collect();
     write_all_atomically(&files)?;
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", summary_line(&book, &analysis));
+    let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
     let _ = writeln!(err, "wrote {} files to {}", files.len(), dir.display());
     Ok(0)
+}
+
+/// Warns, once per PDF, about characters the font lacks (drawn as □).
+fn warn_missing_glyphs(missing: &[(String, std::collections::BTreeSet<char>)], font: &str) {
+    let mut err = std::io::stderr().lock();
+    for (name, chars) in missing {
+        let chars: Vec<String> = chars
+            .iter()
+            .map(|c| format!("U+{:04X} {c:?}", *c as u32))
+            .collect();
+        let _ = writeln!(
+            err,
+            "dossier: warning: {name}: {} not in the font {font}, drawn as {}: {}",
+            if chars.len() == 1 {
+                "a character is"
+            } else {
+                "characters are"
+            },
+            render::pdf::MISSING_MARK,
+            chars.join(", ")
+        );
+    }
 }
 
 /// The README `dossier init` writes beside the templates.

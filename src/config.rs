@@ -1,11 +1,13 @@
 //! The project config (`dossier.toml`): settings an office fixes once for all runs,
 //! such as its own status words. Parsing is pure; the CLI finds and reads the file.
 
+use crate::evidence::Period;
 use crate::ingest::status::{Vocabulary, default_credit};
 use crate::model::StatusClass;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// The file name looked for in the current folder when `--config` is not given.
 pub const FILE_NAME: &str = "dossier.toml";
@@ -17,6 +19,42 @@ pub struct Config {
     pub as_of: Option<NaiveDate>,
     /// Extra status terms per class: `[statuses] done = ["已验收"]`.
     pub statuses: BTreeMap<StatusClass, Vec<String>>,
+    /// The evidence folder and how to read it.
+    pub evidence: EvidenceConfig,
+}
+
+/// `evidence = "DIR"`, or an `[evidence]` table: where the evidence folder is and how
+/// its names map to sets and items.
+#[derive(Debug, Default, Clone)]
+pub struct EvidenceConfig {
+    /// The folder, relative to the current folder (`evidence = "…"` or `[evidence] dir`).
+    pub dir: Option<PathBuf>,
+    /// `period = "2026-01-01..2026-12-15"`.
+    pub period: Option<Period>,
+    /// `[evidence.sets]`: folder name → set name.
+    pub sets: BTreeMap<String, String>,
+    /// `[evidence.aliases]`: item → extra words.
+    pub aliases: BTreeMap<String, Vec<String>>,
+}
+
+/// The `[evidence]` table as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    dir: Option<String>,
+    period: Option<String>,
+    #[serde(default)]
+    sets: BTreeMap<String, String>,
+    #[serde(default)]
+    aliases: BTreeMap<String, Vec<String>>,
+}
+
+/// `evidence` is a folder name or a table.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawEvidenceKey {
+    Dir(String),
+    Table(RawEvidence),
 }
 
 /// What `dossier.toml` may say, as written.
@@ -27,6 +65,7 @@ struct RawConfig {
     as_of: Option<toml::Value>,
     #[serde(default)]
     statuses: BTreeMap<String, Vec<String>>,
+    evidence: Option<RawEvidenceKey>,
 }
 
 /// A config that cannot be used.
@@ -38,6 +77,8 @@ pub enum ConfigError {
         "[statuses] has an unknown class {0:?}; classes are done, ongoing, partial, not_started, not_applicable"
     )]
     UnknownClass(String),
+    #[error("[evidence] period: {0}")]
+    Period(String),
 }
 
 impl Config {
@@ -67,7 +108,29 @@ impl Config {
                 })?)
             }
         };
-        Ok(Config { as_of, statuses })
+        let evidence = match raw.evidence {
+            None => EvidenceConfig::default(),
+            Some(RawEvidenceKey::Dir(dir)) => EvidenceConfig {
+                dir: Some(PathBuf::from(dir)),
+                ..EvidenceConfig::default()
+            },
+            Some(RawEvidenceKey::Table(t)) => EvidenceConfig {
+                dir: t.dir.map(PathBuf::from),
+                period: match t.period {
+                    None => None,
+                    Some(p) => {
+                        Some(Period::parse(&p).map_err(|e| ConfigError::Period(e.to_string()))?)
+                    }
+                },
+                sets: t.sets,
+                aliases: t.aliases,
+            },
+        };
+        Ok(Config {
+            as_of,
+            statuses,
+            evidence,
+        })
     }
 
     /// The built-in status vocabulary extended with this config's terms.
@@ -95,6 +158,23 @@ mod tests {
             Classified::Known(s) => assert_eq!(s.class, StatusClass::Done),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn evidence_is_a_folder_or_a_table() {
+        let c = Config::parse("evidence = \"材料\"\n").unwrap();
+        assert_eq!(c.evidence.dir, Some(PathBuf::from("材料")));
+        let c = Config::parse(
+            "[evidence]\ndir = \"m\"\nperiod = \"2026-01-01..2026-06-30\"\n[evidence.sets]\n\"市级\" = \"市78条\"\n[evidence.aliases]\n\"值班表\" = [\"排班\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.evidence.sets["市级"], "市78条");
+        assert_eq!(c.evidence.aliases["值班表"], ["排班"]);
+        assert_eq!(
+            c.evidence.period.map(|p| p.to),
+            NaiveDate::from_ymd_opt(2026, 6, 30)
+        );
+        assert!(Config::parse("[evidence]\nperiod = \"x\"\n").is_err());
     }
 
     #[test]

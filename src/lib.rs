@@ -8,8 +8,10 @@
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod evidence;
 pub mod hash;
 pub mod ingest;
 pub mod model;
+pub mod pipeline;
 pub mod render;
 pub mod report;

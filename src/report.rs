@@ -3,6 +3,8 @@
 //! added, never renamed. Serialisation is deterministic: fixed field order, inputs order.
 
 use crate::analysis::{Analysis, Gap, Group, Judged, Tally};
+use crate::evidence::Judgement;
+use crate::evidence::inspect::{DateSource, Kind, Problem};
 use crate::model::{DiagnosticJson, EvidenceReady, SheetInfo, Source, StatusClass, Workbook};
 use serde::Serialize;
 
@@ -57,6 +59,45 @@ pub struct Summary {
     pub due_soon: usize,
     pub veto_open: usize,
     pub evidence_missing: usize,
+    /// Files assigned to measures (only with an evidence folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_files: Option<usize>,
+    /// Assigned files with at least one problem (only with an evidence folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_problems: Option<usize>,
+}
+
+/// The evidence folder's figures (`evidence` in the report; null without a folder).
+#[derive(Debug, Serialize)]
+pub struct EvidenceJson {
+    pub root: String,
+    pub period: PeriodJson,
+    pub files: usize,
+    pub bytes: u64,
+    pub matched: usize,
+    pub orphans: Vec<String>,
+}
+
+/// The assessment period files are judged against.
+#[derive(Debug, Serialize)]
+pub struct PeriodJson {
+    pub from: String,
+    pub to: String,
+}
+
+/// One file that backs a measure.
+#[derive(Debug, Serialize)]
+pub struct EvidenceFileJson {
+    pub path: String,
+    /// Null for other material (其他材料).
+    pub item: Option<String>,
+    pub kind: Kind,
+    pub bytes: u64,
+    pub sha256: Option<String>,
+    pub pages: Option<u32>,
+    pub date: Option<String>,
+    pub date_source: Option<DateSource>,
+    pub problems: Vec<Problem>,
 }
 
 /// One measure set's figures.
@@ -113,6 +154,12 @@ pub struct MeasureJson {
     /// `complete`, `missing`, `unknown` or `none_required`.
     pub evidence_state: &'static str,
     pub evidence_missing: Vec<String>,
+    /// Required items the evidence folder backs (only with an evidence folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_found: Option<Vec<String>>,
+    /// The folder's files for this measure (only with an evidence folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_files: Option<Vec<EvidenceFileJson>>,
     pub check: Option<String>,
     pub site: Option<String>,
     #[serde(rename = "box")]
@@ -137,6 +184,8 @@ pub struct Report<'a> {
     pub sheets: &'a [SheetInfo],
     pub measures: Vec<MeasureJson>,
     pub diagnostics: Vec<DiagnosticJson<'a>>,
+    /// The evidence folder's figures; null without `--evidence`.
+    pub evidence: Option<EvidenceJson>,
 }
 
 fn owner_json(g: &Group) -> OwnerJson {
@@ -149,10 +198,17 @@ fn owner_json(g: &Group) -> OwnerJson {
     }
 }
 
-fn evidence_state(j: &Judged<'_>) -> &'static str {
+fn evidence_state(j: &Judged<'_>, found: Option<&Vec<String>>) -> &'static str {
     let m = j.measure;
     if m.evidence.is_empty() {
         "none_required"
+    } else if let Some(found) = found {
+        // With a folder the files decide, not-applicable measures included.
+        if m.evidence.iter().all(|e| found.contains(e)) {
+            "complete"
+        } else {
+            "missing"
+        }
     } else if !j.evidence_missing.is_empty() {
         "missing"
     } else if m.evidence_ready == EvidenceReady::Unknown
@@ -164,8 +220,23 @@ fn evidence_state(j: &Judged<'_>) -> &'static str {
     }
 }
 
-fn measure_json(j: &Judged<'_>) -> MeasureJson {
+fn file_json(f: &crate::evidence::judge::EvidenceFile) -> EvidenceFileJson {
+    EvidenceFileJson {
+        path: f.path.clone(),
+        item: f.item.clone(),
+        kind: f.kind,
+        bytes: f.bytes,
+        sha256: f.sha256.clone(),
+        pages: f.pages,
+        date: f.date.map(|d| d.format("%Y-%m-%d").to_string()),
+        date_source: f.date_source,
+        problems: f.problems.clone(),
+    }
+}
+
+fn measure_json(j: &Judged<'_>, evidence: Option<(&Judgement, usize)>) -> MeasureJson {
     let m = j.measure;
+    let found = evidence.and_then(|(e, i)| e.found.get(i));
     MeasureJson {
         set: m.set.clone(),
         id: m.id.clone(),
@@ -184,8 +255,12 @@ fn measure_json(j: &Judged<'_>) -> MeasureJson {
         days_left: j.days_left,
         progress: m.progress.clone(),
         evidence: m.evidence.clone(),
-        evidence_state: evidence_state(j),
+        evidence_state: evidence_state(j, found),
         evidence_missing: j.evidence_missing.clone(),
+        evidence_found: found.cloned(),
+        evidence_files: evidence
+            .and_then(|(e, i)| e.by_measure.get(i))
+            .map(|files| files.iter().map(file_json).collect()),
         check: m.check.clone(),
         site: m.site.clone(),
         box_no: m.box_no.clone(),
@@ -206,6 +281,17 @@ fn measure_json(j: &Judged<'_>) -> MeasureJson {
 
 /// Builds the report from a workbook and its analysis.
 pub fn build<'a>(book: &'a Workbook, analysis: &Analysis<'_>, inputs: Vec<String>) -> Report<'a> {
+    build_with(book, analysis, inputs, None)
+}
+
+/// Builds the report with the evidence folder's judgement (its diagnostics are expected
+/// among the workbook's, already merged).
+pub fn build_with<'a>(
+    book: &'a Workbook,
+    analysis: &Analysis<'_>,
+    inputs: Vec<String>,
+    evidence: Option<&Judgement>,
+) -> Report<'a> {
     let s = &analysis.summary;
     let grade_reason = analysis.veto.as_ref().map(|v| {
         let items: Vec<String> = v
@@ -236,6 +322,8 @@ pub fn build<'a>(book: &'a Workbook, analysis: &Analysis<'_>, inputs: Vec<String
             due_soon: s.due_soon,
             veto_open: s.veto_open,
             evidence_missing: s.evidence_missing,
+            evidence_files: evidence.map(|e| e.matched),
+            evidence_problems: evidence.map(|e| e.problem_files),
         },
         sets: analysis
             .sets
@@ -253,8 +341,24 @@ pub fn build<'a>(book: &'a Workbook, analysis: &Analysis<'_>, inputs: Vec<String
         categories: analysis.categories.iter().map(owner_json).collect(),
         owners: analysis.owners.iter().map(owner_json).collect(),
         sheets: &book.sheets,
-        measures: analysis.measures.iter().map(measure_json).collect(),
+        measures: analysis
+            .measures
+            .iter()
+            .enumerate()
+            .map(|(i, j)| measure_json(j, evidence.map(|e| (e, i))))
+            .collect(),
         diagnostics: book.diagnostics.iter().map(|d| d.to_json()).collect(),
+        evidence: evidence.map(|e| EvidenceJson {
+            root: e.root.clone(),
+            period: PeriodJson {
+                from: e.period.from.format("%Y-%m-%d").to_string(),
+                to: e.period.to.format("%Y-%m-%d").to_string(),
+            },
+            files: e.files,
+            bytes: e.bytes,
+            matched: e.matched,
+            orphans: e.orphans.clone(),
+        }),
     }
 }
 

@@ -90,10 +90,27 @@ impl Judged<'_> {
 
 /// Judges one measure: every gap kind of the spec, in worst-first order.
 pub fn judge(measure: &Measure, as_of: NaiveDate) -> Judged<'_> {
+    judge_with(measure, as_of, None)
+}
+
+/// Judges one measure; `in_hand` (the items the evidence folder backs) replaces the
+/// workbook's own evidence-in-hand cell when an evidence folder was read.
+pub fn judge_with<'a>(
+    measure: &'a Measure,
+    as_of: NaiveDate,
+    in_hand: Option<&[String]>,
+) -> Judged<'a> {
     let class = measure.status.class;
     let days_left = measure.deadline.map(|d| (d - as_of).num_days());
     let evidence_missing = if class == StatusClass::NotApplicable {
         Vec::new()
+    } else if let Some(found) = in_hand {
+        measure
+            .evidence
+            .iter()
+            .filter(|e| !found.contains(e))
+            .cloned()
+            .collect()
     } else {
         crate::ingest::cells::missing_evidence(&measure.evidence, &measure.evidence_ready)
     };
@@ -278,7 +295,21 @@ fn group_into(groups: &mut Vec<Group>, name: &str, j: &Judged<'_>) {
 
 /// Judges every measure and aggregates overall, per set, per category and per owner.
 pub fn analyse(measures: &[Measure], as_of: NaiveDate) -> Analysis<'_> {
-    let judged: Vec<Judged<'_>> = measures.iter().map(|m| judge(m, as_of)).collect();
+    analyse_with(measures, as_of, None)
+}
+
+/// [`analyse`] with the items an evidence folder backs, per measure (aligned with
+/// `measures`), deciding what is in hand instead of the workbook's word.
+pub fn analyse_with<'a>(
+    measures: &'a [Measure],
+    as_of: NaiveDate,
+    in_hand: Option<&[Vec<String>]>,
+) -> Analysis<'a> {
+    let judged: Vec<Judged<'_>> = measures
+        .iter()
+        .enumerate()
+        .map(|(i, m)| judge_with(m, as_of, in_hand.and_then(|f| f.get(i).map(Vec::as_slice))))
+        .collect();
     let mut summary = Tally::default();
     let mut sets = Vec::new();
     let mut categories = Vec::new();
