@@ -11,5 +11,7 @@ pub mod config;
 pub mod hash;
 pub mod ingest;
 pub mod model;
+pub mod pack;
 pub mod render;
 pub mod report;
+pub mod verify;
