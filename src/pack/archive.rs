@@ -409,3 +409,226 @@ fn file_name(target: &Path) -> String {
 fn temp_prefix(target: &Path) -> String {
     format!(".{}.tmp-", file_name(target))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn stamp() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2025, 3, 31)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap()
+    }
+
+    /// A mix of ASCII and Chinese names, given out of order, one from disk.
+    fn sample(dir: &Path) -> Vec<Entry> {
+        let evidence = dir.join("evidence.bin");
+        std::fs::write(&evidence, vec![7u8; 3 * CHUNK + 17]).unwrap();
+        vec![
+            Entry {
+                path: "材料/01 制度/001 安全责任制/01 文件/会议纪要.pdf".into(),
+                source: Source::File(evidence),
+            },
+            Entry {
+                path: "report.json".into(),
+                source: Source::Bytes(b"{\"a\": 1}".repeat(100)),
+            },
+            Entry {
+                path: "00-目录.csv".into(),
+                source: Source::Bytes("序号,项\n1,x\n".into()),
+            },
+            Entry {
+                path: "a-b".into(),
+                source: Source::Bytes(b"x".to_vec()),
+            },
+        ]
+    }
+
+    fn read_all(zip: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut archive = ZipArchive::new(File::open(zip).unwrap()).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut f = archive.by_index(i).unwrap();
+                let mut data = Vec::new();
+                f.read_to_end(&mut data).unwrap();
+                (f.name().unwrap().into_owned(), data)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn zip_is_sorted_complete_and_byte_identical_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.zip");
+        let b = dir.path().join("b.zip");
+        write_zip(sample(dir.path()), &a, stamp()).unwrap();
+        write_zip(sample(dir.path()), &b, stamp()).unwrap();
+        let bytes = std::fs::read(&a).unwrap();
+        assert_eq!(bytes, std::fs::read(&b).unwrap());
+
+        let files = read_all(&a);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "00-目录.csv",
+                "a-b",
+                "report.json",
+                "材料/01 制度/001 安全责任制/01 文件/会议纪要.pdf"
+            ]
+        );
+        assert_eq!(files[3].1, vec![7u8; 3 * CHUNK + 17]);
+        assert_eq!(files[2].1, b"{\"a\": 1}".repeat(100));
+
+        let mut archive = ZipArchive::new(File::open(&a).unwrap()).unwrap();
+        for i in 0..archive.len() {
+            let f = archive.by_index_raw(i).unwrap();
+            let when = f.last_modified().unwrap();
+            assert_eq!(
+                (when.year(), when.month(), when.day(), when.hour(), when.minute()),
+                (2025, 3, 31, 0, 0)
+            );
+            assert_eq!(f.unix_mode().map(|m| m & 0o777), Some(0o644));
+            let expected = if f.name().unwrap().ends_with(".pdf") {
+                CompressionMethod::Stored
+            } else {
+                CompressionMethod::Deflated
+            };
+            assert_eq!(f.compression(), expected, "{}", f.name().unwrap());
+        }
+    }
+
+    #[test]
+    fn every_header_carries_the_utf8_flag_and_no_extra_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = dir.path().join("p.zip");
+        write_zip(sample(dir.path()), &z, stamp()).unwrap();
+        let bytes = std::fs::read(&z).unwrap();
+        let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+        let mut locals = 0;
+        let mut centrals = 0;
+        let mut archive = ZipArchive::new(File::open(&z).unwrap()).unwrap();
+        for i in 0..archive.len() {
+            let f = archive.by_index_raw(i).unwrap();
+            let h = f.header_start() as usize;
+            assert_eq!(&bytes[h..h + 4], b"PK\x03\x04");
+            assert_ne!(u16_at(h + 6) & UTF8_FLAG, 0, "local {}", f.name().unwrap());
+            assert_eq!(u16_at(h + 28), 0, "local extra field length");
+            locals += 1;
+            let c = f.central_header_start() as usize;
+            assert_eq!(&bytes[c..c + 4], b"PK\x01\x02");
+            assert_ne!(u16_at(c + 8) & UTF8_FLAG, 0, "central {}", f.name().unwrap());
+            assert_eq!(u16_at(c + 30), 0, "central extra field length");
+            centrals += 1;
+        }
+        assert_eq!((locals, centrals), (4, 4));
+    }
+
+    #[test]
+    fn zip_replaces_an_existing_target_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = dir.path().join("out").join("p.zip");
+        std::fs::create_dir_all(z.parent().unwrap()).unwrap();
+        std::fs::write(&z, b"old").unwrap();
+        write_zip(sample(dir.path()), &z, stamp()).unwrap();
+        assert_eq!(read_all(&z).len(), 4);
+        let left: Vec<_> = std::fs::read_dir(z.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the zip itself");
+    }
+
+    #[test]
+    fn failed_zip_leaves_the_old_target_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let z = out.join("p.zip");
+        std::fs::write(&z, b"old").unwrap();
+        let mut entries = sample(dir.path());
+        let gone = dir.path().join("no-such-file.mp4");
+        entries.push(Entry {
+            path: "z/video.mp4".into(),
+            source: Source::File(gone.clone()),
+        });
+        match write_zip(entries, &z, stamp()) {
+            Err(ArchiveError::Read { path, .. }) => assert_eq!(path, gone),
+            other => panic!("expected a read error, got {other:?}"),
+        }
+        assert_eq!(std::fs::read(&z).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn bad_entries_and_stamps_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = dir.path().join("p.zip");
+        let one = |path: &str| {
+            vec![Entry {
+                path: path.into(),
+                source: Source::Bytes(vec![]),
+            }]
+        };
+        for bad in ["", "/abs", "a//b", "a/../b", "..", "a\\b", "a/"] {
+            assert!(
+                matches!(write_zip(one(bad), &z, stamp()), Err(ArchiveError::BadPath { .. })),
+                "{bad:?}"
+            );
+        }
+        let mut twice = one("a/b");
+        twice.extend(one("a/b"));
+        assert!(matches!(write_zip(twice, &z, stamp()), Err(ArchiveError::Clash { .. })));
+        let mut file_and_dir = one("a");
+        file_and_dir.extend(one("a-b"));
+        file_and_dir.extend(one("a/b"));
+        match write_folder(file_and_dir, &dir.path().join("f")) {
+            Err(ArchiveError::Clash { path, other }) => assert_eq!((path.as_str(), other.as_str()), ("a/b", "a")),
+            other => panic!("{other:?}"),
+        }
+        let old = NaiveDate::from_ymd_opt(1970, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap();
+        assert!(matches!(write_zip(one("x"), &z, old), Err(ArchiveError::Stamp { .. })));
+        assert!(!z.exists());
+    }
+
+    #[test]
+    fn folder_has_the_same_tree_and_replaces_an_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("pack");
+        std::fs::create_dir_all(target.join("stale")).unwrap();
+        std::fs::write(target.join("stale/old.txt"), b"old").unwrap();
+        write_folder(sample(dir.path()), &target).unwrap();
+        assert!(!target.join("stale").exists());
+        assert_eq!(
+            std::fs::read(target.join("材料/01 制度/001 安全责任制/01 文件/会议纪要.pdf")).unwrap(),
+            vec![7u8; 3 * CHUNK + 17]
+        );
+        assert_eq!(std::fs::read(target.join("a-b")).unwrap(), b"x");
+        assert_eq!(
+            std::fs::read_to_string(target.join("00-目录.csv")).unwrap(),
+            "序号,项\n1,x\n"
+        );
+        // Nothing but the sample source and the pack is left beside it.
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["evidence.bin", "pack"]);
+    }
+
+    #[test]
+    fn failed_folder_leaves_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("pack");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("keep.txt"), b"old").unwrap();
+        let entries = vec![Entry {
+            path: "x.mp4".into(),
+            source: Source::File(dir.path().join("missing.mp4")),
+        }];
+        assert!(matches!(write_folder(entries, &target), Err(ArchiveError::Read { .. })));
+        assert_eq!(std::fs::read(target.join("keep.txt")).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
