@@ -266,7 +266,11 @@ fn parse_manifest(pack: &Path, text: &[u8]) -> Result<BTreeMap<String, String>, 
         reason: reason.to_string(),
     };
     let text = std::str::from_utf8(text).map_err(|e| {
-        let line = text[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = text[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
         bad(line, "not UTF-8")
     })?;
     let mut listed = BTreeMap::new();
@@ -301,12 +305,17 @@ fn parse_manifest(pack: &Path, text: &[u8]) -> Result<BTreeMap<String, String>, 
         }
         // Checked both as '/'-separated text and as this platform's path, so no line can
         // point outside the pack (`..`, `/etc`, or `C:` and backslashes on Windows).
-        if name.split('/').any(|c| c.is_empty() || c == "." || c == "..")
+        if name
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
             || !Path::new(&name)
                 .components()
                 .all(|c| matches!(c, std::path::Component::Normal(_)))
         {
-            return Err(bad(line_no, "path is not a plain relative path inside the pack"));
+            return Err(bad(
+                line_no,
+                "path is not a plain relative path inside the pack",
+            ));
         }
         let digest = digest.to_ascii_lowercase();
         if let Some(previous) = listed.insert(name, digest.clone())
@@ -335,4 +344,319 @@ fn unescape(s: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::sha256_bytes;
+    use crate::pack::archive::{Entry, Source, write_folder, write_zip};
+    use chrono::{NaiveDate, NaiveDateTime};
+    use std::io::Write;
+
+    fn stamp() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2025, 3, 31)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap()
+    }
+
+    /// Files of a small pack, with a manifest.sha256 computed over them.
+    fn files() -> Vec<(String, Vec<u8>)> {
+        vec![
+            ("00-目录.csv".into(), "序号,项\n1,x\n".into()),
+            ("report.json".into(), b"{}".to_vec()),
+            (
+                "材料/01 制度/001 责任制/01 文件/纪要.pdf".into(),
+                vec![3u8; 300_000],
+            ),
+            (
+                "材料/01 制度/001 责任制/99-其他材料/a b.jpg".into(),
+                vec![9u8; 10],
+            ),
+        ]
+    }
+
+    fn entries(files: &[(String, Vec<u8>)]) -> Vec<Entry> {
+        let mut manifest = String::new();
+        let mut out = Vec::new();
+        for (path, data) in files {
+            manifest.push_str(&format!("{}  {path}\n", sha256_bytes(data)));
+            out.push(Entry {
+                path: path.clone(),
+                source: Source::Bytes(data.clone()),
+            });
+        }
+        out.push(Entry {
+            path: MANIFEST.into(),
+            source: Source::Bytes(manifest.into_bytes()),
+        });
+        out
+    }
+
+    fn intact(n: usize) -> Verdict {
+        Verdict {
+            intact: n,
+            ..Verdict::default()
+        }
+    }
+
+    /// The verdict after changing one byte, deleting one file and adding one.
+    fn tampered() -> Verdict {
+        Verdict {
+            intact: 2,
+            changed: vec!["材料/01 制度/001 责任制/01 文件/纪要.pdf".into()],
+            missing: vec!["report.json".into()],
+            unexpected: vec!["材料/extra.txt".into()],
+        }
+    }
+
+    fn tamper(files: &mut Vec<(String, Vec<u8>)>) {
+        files[2].1[123_456] ^= 1;
+        files.remove(1);
+        files.push(("材料/extra.txt".into(), b"slipped in".to_vec()));
+    }
+
+    #[test]
+    fn zip_pack_intact_then_tampered() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("p.zip");
+        let good = files();
+        write_zip(entries(&good), &zip, stamp()).unwrap();
+        let v = verify(&zip).unwrap();
+        assert_eq!(v, intact(4));
+        assert!(v.is_intact());
+
+        // Same manifest, tampered content: rebuild the zip from the tampered files but
+        // keep the original manifest.
+        let manifest = entries(&good).pop().unwrap();
+        let mut bad = good.clone();
+        tamper(&mut bad);
+        let mut tampered_entries: Vec<Entry> = entries(&bad);
+        tampered_entries.pop();
+        tampered_entries.push(manifest);
+        write_zip(tampered_entries, &zip, stamp()).unwrap();
+        let v = verify(&zip).unwrap();
+        assert_eq!(v, tampered());
+        assert!(!v.is_intact());
+    }
+
+    #[test]
+    fn a_byte_flipped_inside_the_zip_file_counts_as_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("p.zip");
+        let good = files();
+        write_zip(entries(&good), &zip, stamp()).unwrap();
+        let mut bytes = std::fs::read(&zip).unwrap();
+        // The big PDF is deflated from memory here; flip a byte in the middle of the
+        // archive, inside its data, either failing to inflate or failing the CRC.
+        let mut archive = ZipArchive::new(File::open(&zip).unwrap()).unwrap();
+        let at = {
+            let f = archive.by_name(&good[2].0).unwrap();
+            f.data_start().unwrap() + f.compressed_size() / 2
+        };
+        bytes[at as usize] ^= 0x55;
+        std::fs::write(&zip, &bytes).unwrap();
+        let v = verify(&zip).unwrap();
+        assert_eq!(v.changed, vec![good[2].0.clone()]);
+        assert_eq!(v.intact, 3);
+    }
+
+    #[test]
+    fn a_byte_flipped_in_a_stored_entry_counts_as_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let video = dir.path().join("v.mp4");
+        let data = vec![5u8; 200_000];
+        std::fs::write(&video, &data).unwrap();
+        let manifest = format!("{}  视频/v.mp4\n", sha256_bytes(&data));
+        let entries = vec![
+            Entry {
+                path: "视频/v.mp4".into(),
+                source: Source::File(video),
+            },
+            Entry {
+                path: MANIFEST.into(),
+                source: Source::Bytes(manifest.into_bytes()),
+            },
+        ];
+        let zip = dir.path().join("p.zip");
+        write_zip(entries, &zip, stamp()).unwrap();
+        assert_eq!(verify(&zip).unwrap(), intact(1));
+        let at = {
+            let mut archive = ZipArchive::new(File::open(&zip).unwrap()).unwrap();
+            let f = archive.by_name("视频/v.mp4").unwrap();
+            assert_eq!(f.compression(), zip::CompressionMethod::Stored);
+            f.data_start().unwrap() + 100_000
+        };
+        let mut bytes = std::fs::read(&zip).unwrap();
+        bytes[at as usize] ^= 1;
+        std::fs::write(&zip, &bytes).unwrap();
+        let v = verify(&zip).unwrap();
+        assert_eq!(v.changed, ["视频/v.mp4"]);
+        assert_eq!(v.intact, 0);
+    }
+
+    #[test]
+    fn folder_pack_intact_then_tampered() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("pack");
+        write_folder(entries(&files()), &folder).unwrap();
+        assert_eq!(verify(&folder).unwrap(), intact(4));
+
+        let pdf = folder.join("材料/01 制度/001 责任制/01 文件/纪要.pdf");
+        let mut data = std::fs::read(&pdf).unwrap();
+        data[123_456] ^= 1;
+        std::fs::write(&pdf, data).unwrap();
+        std::fs::remove_file(folder.join("report.json")).unwrap();
+        std::fs::write(folder.join("材料/extra.txt"), b"slipped in").unwrap();
+        // An empty folder is not a file.
+        std::fs::create_dir(folder.join("材料/empty")).unwrap();
+        assert_eq!(verify(&folder).unwrap(), tampered());
+    }
+
+    #[test]
+    fn sha256sum_agrees_on_the_unpacked_folder() {
+        let Ok(probe) = std::process::Command::new("sha256sum")
+            .arg("--version")
+            .output()
+        else {
+            return;
+        };
+        if !probe.status.success() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("pack");
+        write_folder(entries(&files()), &folder).unwrap();
+        let check = || {
+            let out = std::process::Command::new("sha256sum")
+                .args(["-c", MANIFEST])
+                .current_dir(&folder)
+                .env("LC_ALL", "C")
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let ok = text.lines().filter(|l| l.ends_with(": OK")).count();
+            let mut failed: Vec<String> = text
+                .lines()
+                .filter_map(|l| l.split_once(": FAILED").map(|(p, _)| p.to_string()))
+                .collect();
+            failed.sort();
+            (out.status.success(), ok, failed)
+        };
+        let v = verify(&folder).unwrap();
+        assert_eq!(check(), (true, v.intact, vec![]));
+
+        let pdf = folder.join("材料/01 制度/001 责任制/01 文件/纪要.pdf");
+        let mut data = std::fs::read(&pdf).unwrap();
+        data[0] ^= 1;
+        std::fs::write(&pdf, data).unwrap();
+        std::fs::remove_file(folder.join("report.json")).unwrap();
+        let v = verify(&folder).unwrap();
+        let mut bad: Vec<String> = v.changed.iter().chain(&v.missing).cloned().collect();
+        bad.sort();
+        assert_eq!(check(), (false, v.intact, bad));
+    }
+
+    #[test]
+    fn unzip_then_sha256sum_agrees_with_verify_on_the_zip() {
+        let have = |tool: &str| {
+            std::process::Command::new(tool)
+                .arg("-h")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !have("unzip") || !have("sha256sum") {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("p.zip");
+        write_zip(entries(&files()), &zip, stamp()).unwrap();
+        let out = dir.path().join("x");
+        let status = std::process::Command::new("unzip")
+            .args(["-q", "-d"])
+            .arg(&out)
+            .arg(&zip)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let status = std::process::Command::new("sha256sum")
+            .args(["-c", "--quiet", MANIFEST])
+            .current_dir(&out)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(verify(&zip).unwrap(), verify(&out).unwrap());
+    }
+
+    #[test]
+    fn unreadable_packs_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        // Missing path.
+        assert!(matches!(
+            verify(&dir.path().join("none.zip")),
+            Err(VerifyError::Open { .. })
+        ));
+        // Not a zip.
+        let junk = dir.path().join("junk.zip");
+        std::fs::write(&junk, b"not a zip at all").unwrap();
+        assert!(matches!(verify(&junk), Err(VerifyError::NotZip { .. })));
+        // No manifest, zip and folder.
+        let zip = dir.path().join("p.zip");
+        let no_manifest = vec![Entry {
+            path: "a.txt".into(),
+            source: Source::Bytes(b"a".to_vec()),
+        }];
+        write_zip(no_manifest.clone(), &zip, stamp()).unwrap();
+        assert!(matches!(verify(&zip), Err(VerifyError::NoManifest { .. })));
+        let folder = dir.path().join("f");
+        write_folder(no_manifest, &folder).unwrap();
+        assert!(matches!(
+            verify(&folder),
+            Err(VerifyError::NoManifest { .. })
+        ));
+        // A malformed line is named by number.
+        let mut f = File::create(folder.join(MANIFEST)).unwrap();
+        writeln!(f, "{}  a.txt", sha256_bytes(b"a")).unwrap();
+        writeln!(f).unwrap();
+        writeln!(f, "nothex  b.txt").unwrap();
+        drop(f);
+        match verify(&folder) {
+            Err(e @ VerifyError::Manifest { line: 3, .. }) => {
+                assert!(e.to_string().contains("line 3"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn manifest_lines_in_both_sha256sum_modes_and_escapes() {
+        let h = "ab".repeat(32);
+        let text = format!(
+            "{h}  a b.txt\n{} *c.bin\r\n\n\\{h}  dir/x\\ny\n",
+            h.to_uppercase()
+        );
+        let listed = parse_manifest(Path::new("p"), text.as_bytes()).unwrap();
+        assert_eq!(listed.len(), 3);
+        assert_eq!(listed.get("a b.txt"), Some(&h));
+        assert_eq!(listed.get("c.bin"), Some(&h));
+        assert_eq!(listed.get("dir/x\ny"), Some(&h));
+        assert_eq!(unescape("x\\\\y\\n").as_deref(), Some("x\\y\n"));
+        for bad in [
+            format!("{h} a.txt"),
+            format!("{h}  ../etc/passwd"),
+            format!("{h}  /etc/passwd"),
+            format!("{h}  a//b"),
+            format!("{h}  "),
+            format!("{}  a", &h[..63]),
+            format!("{h}  a\n{}  a", "cd".repeat(32)),
+        ] {
+            assert!(
+                matches!(
+                    parse_manifest(Path::new("p"), bad.as_bytes()),
+                    Err(VerifyError::Manifest { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
 }

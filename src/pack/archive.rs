@@ -486,7 +486,13 @@ mod tests {
             let f = archive.by_index_raw(i).unwrap();
             let when = f.last_modified().unwrap();
             assert_eq!(
-                (when.year(), when.month(), when.day(), when.hour(), when.minute()),
+                (
+                    when.year(),
+                    when.month(),
+                    when.day(),
+                    when.hour(),
+                    when.minute()
+                ),
                 (2025, 3, 31, 0, 0)
             );
             assert_eq!(f.unix_mode().map(|m| m & 0o777), Some(0o644));
@@ -518,7 +524,12 @@ mod tests {
             locals += 1;
             let c = f.central_header_start() as usize;
             assert_eq!(&bytes[c..c + 4], b"PK\x01\x02");
-            assert_ne!(u16_at(c + 8) & UTF8_FLAG, 0, "central {}", f.name().unwrap());
+            assert_ne!(
+                u16_at(c + 8) & UTF8_FLAG,
+                0,
+                "central {}",
+                f.name().unwrap()
+            );
             assert_eq!(u16_at(c + 30), 0, "central extra field length");
             centrals += 1;
         }
@@ -570,24 +581,35 @@ mod tests {
         };
         for bad in ["", "/abs", "a//b", "a/../b", "..", "a\\b", "a/"] {
             assert!(
-                matches!(write_zip(one(bad), &z, stamp()), Err(ArchiveError::BadPath { .. })),
+                matches!(
+                    write_zip(one(bad), &z, stamp()),
+                    Err(ArchiveError::BadPath { .. })
+                ),
                 "{bad:?}"
             );
         }
         let mut twice = one("a/b");
         twice.extend(one("a/b"));
-        assert!(matches!(write_zip(twice, &z, stamp()), Err(ArchiveError::Clash { .. })));
+        assert!(matches!(
+            write_zip(twice, &z, stamp()),
+            Err(ArchiveError::Clash { .. })
+        ));
         let mut file_and_dir = one("a");
         file_and_dir.extend(one("a-b"));
         file_and_dir.extend(one("a/b"));
         match write_folder(file_and_dir, &dir.path().join("f")) {
-            Err(ArchiveError::Clash { path, other }) => assert_eq!((path.as_str(), other.as_str()), ("a/b", "a")),
+            Err(ArchiveError::Clash { path, other }) => {
+                assert_eq!((path.as_str(), other.as_str()), ("a/b", "a"))
+            }
             other => panic!("{other:?}"),
         }
         let old = NaiveDate::from_ymd_opt(1970, 1, 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .unwrap();
-        assert!(matches!(write_zip(one("x"), &z, old), Err(ArchiveError::Stamp { .. })));
+        assert!(matches!(
+            write_zip(one("x"), &z, old),
+            Err(ArchiveError::Stamp { .. })
+        ));
         assert!(!z.exists());
     }
 
@@ -627,7 +649,10 @@ mod tests {
             path: "x.mp4".into(),
             source: Source::File(dir.path().join("missing.mp4")),
         }];
-        assert!(matches!(write_folder(entries, &target), Err(ArchiveError::Read { .. })));
+        assert!(matches!(
+            write_folder(entries, &target),
+            Err(ArchiveError::Read { .. })
+        ));
         assert_eq!(std::fs::read(target.join("keep.txt")).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
