@@ -13,5 +13,7 @@ pub mod hash;
 pub mod ingest;
 pub mod model;
 pub mod pipeline;
+pub mod pack;
 pub mod render;
 pub mod report;
+pub mod verify;
