@@ -157,6 +157,10 @@ pub struct MeasureJson {
     /// Required items the evidence folder backs (only with an evidence folder).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence_found: Option<Vec<String>>,
+    /// Items the workbook says are in hand that no good file backs (only with an
+    /// evidence folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_claimed_missing: Option<Vec<String>>,
     /// The folder's files for this measure (only with an evidence folder).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence_files: Option<Vec<EvidenceFileJson>>,
@@ -258,6 +262,7 @@ fn measure_json(j: &Judged<'_>, evidence: Option<(&Judgement, usize)>) -> Measur
         evidence_state: evidence_state(j, found),
         evidence_missing: j.evidence_missing.clone(),
         evidence_found: found.cloned(),
+        evidence_claimed_missing: evidence.and_then(|(e, i)| e.claimed_missing.get(i).cloned()),
         evidence_files: evidence
             .and_then(|(e, i)| e.by_measure.get(i))
             .map(|files| files.iter().map(file_json).collect()),

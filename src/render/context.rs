@@ -4,7 +4,8 @@
 
 use crate::analysis::{Analysis, GapKind, Grade, Judged, Severity};
 use crate::model::{EvidenceReady, StatusClass, Workbook};
-use crate::report::Report;
+use crate::report::{MeasureJson, Report};
+use super::evidence_view::{self, EvidenceTask, EvidenceView, FileLine};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -100,6 +101,8 @@ pub struct EvidenceItem {
     pub name: String,
     pub mark: &'static str,
     pub state: &'static str,
+    /// The files that back it, when an evidence folder was read.
+    pub files: Vec<FileLine>,
 }
 
 /// A measure in the evidence checklist.
@@ -114,6 +117,8 @@ pub struct EvidenceRow {
     #[serde(rename = "box")]
     pub box_no: String,
     pub items: Vec<EvidenceItem>,
+    /// Files of the measure that back no required item (其他材料).
+    pub other: Vec<FileLine>,
 }
 
 /// A category of a set in the evidence checklist.
@@ -149,6 +154,8 @@ pub struct OwnerView {
     pub score: String,
     pub tasks: Vec<GapRow>,
     pub missing: Vec<GapRow>,
+    /// Evidence to supply or fix, when an evidence folder was read.
+    pub evidence_tasks: Vec<EvidenceTask>,
 }
 
 /// A (label, count) line of a summary table.
@@ -205,7 +212,10 @@ pub struct Context<'a> {
     pub major: Vec<GapRow>,
     pub minor: Vec<GapRow>,
     pub charts: Charts,
+    /// The workbook's diagnostics (the evidence folder's are in `evidence`).
     pub diagnostics: Vec<DiagnosticRow>,
+    /// The evidence folder's section; null without `--evidence`.
+    pub evidence: Option<EvidenceView>,
 }
 
 fn grade_label(labels: &Labels, grade: Option<Grade>) -> String {
@@ -272,25 +282,37 @@ fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
     }
 }
 
-fn evidence_row(labels: &Labels, j: &Judged<'_>) -> EvidenceRow {
+fn evidence_row(labels: &Labels, j: &Judged<'_>, mj: Option<&MeasureJson>) -> EvidenceRow {
     let m = j.measure;
-    let known =
-        m.evidence_ready != EvidenceReady::Unknown && m.status.class != StatusClass::NotApplicable;
+    let folder = mj.is_some_and(|mj| mj.evidence_found.is_some());
+    let known = folder
+        || (m.evidence_ready != EvidenceReady::Unknown
+            && m.status.class != StatusClass::NotApplicable);
     let items = m
         .evidence
         .iter()
         .map(|name| {
+            let files = mj
+                .map(|mj| evidence_view::files_for(labels, mj, Some(name)))
+                .unwrap_or_default();
+            let in_hand = match mj.and_then(|mj| mj.evidence_found.as_ref()) {
+                Some(found) => found.contains(name),
+                None => !j.evidence_missing.contains(name),
+            };
             let (mark, state) = if !known {
                 ("？", "unknown")
-            } else if j.evidence_missing.contains(name) {
-                ("☐", "missing")
-            } else {
+            } else if in_hand {
                 ("☑", "in_hand")
+            } else if !files.is_empty() {
+                ("☐", "problem")
+            } else {
+                ("☐", "missing")
             };
             EvidenceItem {
                 name: name.clone(),
                 mark,
                 state,
+                files,
             }
         })
         .collect();
@@ -303,6 +325,9 @@ fn evidence_row(labels: &Labels, j: &Judged<'_>) -> EvidenceRow {
         site: m.site.clone().unwrap_or_default(),
         box_no: m.box_no.clone().unwrap_or_default(),
         items,
+        other: mj
+            .map(|mj| evidence_view::files_for(labels, mj, None))
+            .unwrap_or_default(),
     }
 }
 
@@ -438,13 +463,18 @@ pub fn build<'a>(
         .enumerate()
         .map(|(i, g)| {
             let mut categories: Vec<CategoryView> = Vec::new();
-            for j in analysis.measures.iter().filter(|j| j.measure.set == g.name) {
+            for (k, j) in analysis
+                .measures
+                .iter()
+                .enumerate()
+                .filter(|(_, j)| j.measure.set == g.name)
+            {
                 let name = j
                     .measure
                     .category
                     .clone()
                     .unwrap_or_else(|| label(labels, "uncategorised"));
-                let row = evidence_row(labels, j);
+                let row = evidence_row(labels, j, report.measures.get(k));
                 match categories.iter_mut().find(|c| c.name == name) {
                     Some(c) => c.measures.push(row),
                     None => categories.push(CategoryView {
@@ -501,19 +531,21 @@ pub fn build<'a>(
                 score: score_text(g.tally.score()),
                 tasks,
                 missing,
+                evidence_tasks: evidence_view::tasks_for(labels, report, &g.name),
             }
         })
         .collect();
 
     let idle_owners = owners
         .iter()
-        .filter(|o| o.tasks.is_empty())
+        .filter(|o| o.tasks.is_empty() && o.evidence_tasks.is_empty())
         .map(|o| o.name.clone())
         .collect();
 
     let diagnostics = book
         .diagnostics
         .iter()
+        .filter(|d| !d.code.starts_with("evidence_"))
         .map(|d| {
             let hint_code = if d.hint_code.is_empty() {
                 d.code
@@ -562,6 +594,7 @@ pub fn build<'a>(
             open_by_owner: "open-by-owner.svg",
         },
         diagnostics,
+        evidence: evidence_view::view(labels, report),
     }
 }
 

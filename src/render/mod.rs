@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod context;
 pub mod escape;
+pub mod evidence_view;
 pub mod html;
 pub mod pdf;
 pub mod templates;
