@@ -11,5 +11,6 @@ pub mod config;
 pub mod hash;
 pub mod ingest;
 pub mod model;
+pub mod pack;
 pub mod render;
 pub mod report;
