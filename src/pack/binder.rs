@@ -257,7 +257,7 @@ pub fn bind(
     let mut order: Vec<u32> = Vec::new();
     {
         let mut im = Importer::new(&generated);
-        let mut pending: Option<(ObjectId, Option<(u32, [f32; 6])>)> = None;
+        let mut pending: Option<(ObjectId, Option<Placing>)> = None;
         for (old, kind) in gen_pages.iter().zip(&kinds) {
             match kind {
                 Gen::Page(image) => pending = Some((*old, *image)),
@@ -359,10 +359,13 @@ enum Placed {
     Failed(String),
 }
 
+/// An XObject and the matrix that places it.
+type Placing = (u32, [f32; 6]);
+
 /// A generated page: a page of its own (maybe with an image XObject and its matrix), or
 /// the stamp of the imported page given, else of the generated page just before.
 enum Gen {
-    Page(Option<(u32, [f32; 6])>),
+    Page(Option<Placing>),
     Stamp(Option<Imported>),
 }
 
@@ -804,7 +807,7 @@ impl<'d> Importer<'d> {
             }
         }
         let mut contents: Vec<Object> = Vec::new();
-        if let Some(c) = page.get(b"Contents").ok() {
+        if let Ok(c) = page.get(b"Contents") {
             match c {
                 Object::Reference(r) => match doc.objects.get(r) {
                     Some(Object::Array(items)) => {
@@ -1656,10 +1659,24 @@ mod tests {
             kids.push(Object::Reference(doc.add_object(page)));
         }
         let pages = dictionary! {
-            "Type" => "Pages", "Count" => kids.len() as i64, "Kids" => kids,
+            "Type" => "Pages", "Count" => kids.len() as i64, "Kids" => kids.clone(),
             "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
             "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
         };
+        // A link from the first page to the last, and metadata that must not be copied.
+        if let (Some(Object::Reference(first)), Some(last)) = (kids.first(), kids.last()) {
+            let link = dictionary! {
+                "Type" => "Annot", "Subtype" => "Link", "P" => *first,
+                "Rect" => vec![0.into(), 0.into(), 10.into(), 10.into()],
+                "Dest" => vec![last.clone(), "Fit".into()],
+            };
+            let link = doc.add_object(link);
+            if let Ok(Object::Dictionary(d)) = doc.get_object_mut(*first) {
+                d.set("Annots", vec![Object::Reference(link)]);
+            }
+        }
+        let info = doc.add_object(dictionary! { "Title" => Object::string_literal("SourceInfo") });
+        doc.trailer.set("Info", info);
         doc.objects.insert(pages_id, Object::Dictionary(pages));
         let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
         doc.trailer.set("Root", catalog);
@@ -1813,8 +1830,24 @@ mod tests {
         assert!(text(6).contains("(B-1) Tj"));
         assert!(text(8).contains("(B-3) Tj"));
         assert!(text(9).contains("/DossierImage Do"));
-        // Inherited attributes are resolved onto the page; the landscape page kept its box.
         let page = |n: usize| doc.get_dictionary(pages[n - 1]).expect("page");
+        // A link keeps pointing at its page (now the binder's); the source's metadata stays out.
+        let annots = page(3)
+            .get(b"Annots")
+            .expect("annots")
+            .as_array()
+            .expect("array");
+        let link = doc
+            .get_dictionary(annots[0].as_reference().expect("ref"))
+            .expect("link");
+        let dest = link.get(b"Dest").expect("dest").as_array().expect("array");
+        assert_eq!(dest[0].as_reference().ok(), Some(pages[3]));
+        assert_eq!(
+            link.get(b"P").and_then(Object::as_reference).ok(),
+            Some(pages[2])
+        );
+        assert!(!bytes.windows(10).any(|w| w == b"SourceInfo"));
+        // Inherited attributes are resolved onto the page; the landscape page kept its box.
         let media = |n: usize| -> Vec<f32> {
             page(n)
                 .get(b"MediaBox")
