@@ -1,2 +1,3 @@
 pub mod archive;
 pub mod names;
+pub mod binder;

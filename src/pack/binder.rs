@@ -1,0 +1,1967 @@
+//! Binders: one bound PDF per measure set that an inspector pages through. A cover, a
+//! contents list with the binder page each measure starts on, then every PDF's pages as
+//! they are (imported, not re-rendered) and every image on its own captioned page, with
+//! bookmarks set › measure › item › file and every page stamped with its binder page
+//! number (档案页号) at the top right.
+//!
+//! Memory depends on one source file, not on the binder: each source PDF is loaded on its
+//! own, its pages and what they reference are renumbered and written out at once, and only
+//! object offsets and page ids are kept for the page tree, outline and xref written at the
+//! end. The cover, contents, captions and stamps are laid out by the project's own PDF
+//! engine (so the CJK glyphs are embedded as one subset) and merged in the same way; a
+//! stamp on an imported page is a Form XObject drawn on top of the page's own content.
+
+use crate::render::pdf::MISSING_MARK;
+use crate::render::pdf::Paper;
+use crate::render::pdf::blocks::Span;
+use crate::render::pdf::font::{Font, FontError};
+use crate::render::pdf::layout::{Draw, Laid, PageSetup};
+use crate::render::pdf::text::{Metrics, break_lines};
+use crate::render::pdf::write;
+use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// One set's binder: what goes on the cover and, measure by measure, what is bound.
+#[derive(Debug, Clone, Default)]
+pub struct Binder {
+    /// The cover's title (also the top bookmark).
+    pub title: String,
+    /// Label/value rows under the cover title: unit, set, as-of date, counts.
+    pub cover: Vec<(String, String)>,
+    /// The words the binder prints itself.
+    pub labels: BinderLabels,
+    /// The measures in binder order.
+    pub measures: Vec<BinderMeasure>,
+}
+
+/// The words a binder prints of its own, so the caller decides the language.
+#[derive(Debug, Clone)]
+pub struct BinderLabels {
+    /// Heading of the contents list: "目录".
+    pub contents: String,
+    /// What a file that is not bound is listed as: "附件（未装订）".
+    pub unbound: String,
+    /// A page number in the contents column, `{n}` standing for the number: "第 {n} 页".
+    pub page: String,
+    /// The reason given for a file that could not be read at bind time, followed by the
+    /// error: "无法读取".
+    pub unreadable: String,
+}
+
+impl Default for BinderLabels {
+    fn default() -> Self {
+        BinderLabels {
+            contents: "目录".into(),
+            unbound: "附件（未装订）".into(),
+            page: "第 {n} 页".into(),
+            unreadable: "无法读取".into(),
+        }
+    }
+}
+
+/// A measure and its items, bookmarked and listed in the contents.
+#[derive(Debug, Clone, Default)]
+pub struct BinderMeasure {
+    /// "第4条 烟花爆竹…".
+    pub title: String,
+    pub items: Vec<BinderItem>,
+}
+
+/// An item of a measure and the files that evidence it.
+#[derive(Debug, Clone, Default)]
+pub struct BinderItem {
+    pub title: String,
+    pub files: Vec<BinderFile>,
+}
+
+/// One evidence file.
+#[derive(Debug, Clone)]
+pub struct BinderFile {
+    /// The file name, for the bookmark and the contents.
+    pub title: String,
+    /// For images: the line under the picture (path · date).
+    pub caption: String,
+    pub source: BinderSource,
+}
+
+/// What a file contributes to the binder.
+#[derive(Debug, Clone)]
+pub enum BinderSource {
+    /// A PDF and the page count the caller read; its pages are imported as they are.
+    Pdf { path: PathBuf, pages: u32 },
+    /// A JPEG, PNG, BMP or TIFF, set on a page of its own.
+    Image(PathBuf),
+    /// Not bound, with the reason shown in the contents.
+    Unbound(String),
+}
+
+/// How a binder is made.
+pub struct BinderOptions<'a> {
+    /// The font of the cover, contents, captions and stamps.
+    pub font: &'a Font,
+    /// The paper of the generated pages (imported pages keep their own size).
+    pub paper: Paper,
+    /// Document title and author in the PDF's metadata.
+    pub title: &'a str,
+    pub author: &'a str,
+    /// The as-of date as seconds since 1970, the document's creation date.
+    pub created: i64,
+}
+
+/// What came of binding, worth a warning or a count.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Bound {
+    /// Pages of the binder, cover and contents included.
+    pub pages: usize,
+    /// Characters the font lacks; each was drawn as □.
+    pub missing: BTreeSet<char>,
+    /// Files that turned out unreadable at bind time: (file title, reason). They are listed
+    /// in the contents as not bound.
+    pub unbound: Vec<(String, String)>,
+}
+
+/// Why a binder could not be made. A bad source file is never one of these: it is left
+/// unbound instead.
+#[derive(Debug, thiserror::Error)]
+pub enum BinderError {
+    #[error("cannot write the binder: {0}")]
+    Io(#[from] io::Error),
+    #[error(transparent)]
+    Font(#[from] FontError),
+    #[error("cannot read back the binder's own pages: {0}")]
+    Generated(String),
+}
+
+/// The page number stamp: size, distance of its right edge from the page's right edge and
+/// of its baseline from the top, in points.
+const STAMP_SIZE: f32 = 9.0;
+const STAMP_RIGHT: f32 = 28.0;
+const STAMP_TOP: f32 = 26.0;
+/// The caption under an image.
+const CAPTION_SIZE: f32 = 9.0;
+/// Guard against cyclic /Parent chains in damaged files.
+const MAX_DEPTH: usize = 64;
+
+/// Binds the binder into `out`. Sources that cannot be read are listed as not bound; only
+/// a failure to write, or of the font, is an error.
+pub fn bind(
+    binder: &Binder,
+    opts: &BinderOptions<'_>,
+    out: &mut dyn Write,
+) -> Result<Bound, BinderError> {
+    let mut out = PdfOut::new(out);
+    out.raw(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
+    let catalog = out.reserve();
+    let pages_root = out.reserve();
+    let push_q = out.reserve();
+    out.stream(push_q, &Dictionary::new(), b"q\n")?;
+    let (w, h) = opts.paper.mm();
+    let setup = PageSetup::from_mm(w, h, false);
+    let mut ctx = Ctx {
+        pages_root,
+        push_q,
+        setup,
+        bound: Bound::default(),
+    };
+
+    // The sources first, one at a time: what each turns out to be decides the page numbers.
+    let mut placed: Vec<Vec<Vec<Placed>>> = Vec::with_capacity(binder.measures.len());
+    for measure in &binder.measures {
+        let mut items = Vec::with_capacity(measure.items.len());
+        for item in &measure.items {
+            let mut files = Vec::with_capacity(item.files.len());
+            for file in &item.files {
+                let p = match &file.source {
+                    BinderSource::Unbound(reason) => Placed::Unbound(reason.clone()),
+                    BinderSource::Pdf { path, .. } => import_pdf(path, &mut out, &ctx)?,
+                    BinderSource::Image(path) => write_image(path, &file.caption, &mut out)?,
+                };
+                let p = match p {
+                    Placed::Failed(e) => {
+                        let reason = format!("{}（{e}）", binder.labels.unreadable);
+                        ctx.bound.unbound.push((file.title.clone(), reason.clone()));
+                        Placed::Unbound(reason)
+                    }
+                    p => p,
+                };
+                files.push(p);
+            }
+            items.push(files);
+        }
+        placed.push(items);
+    }
+
+    // Then the generated pages, now that every page count is known.
+    let font = opts.font;
+    let mut missing = BTreeSet::new();
+    let cover = cover_pages(binder, setup, font, &mut missing);
+    let first = contents_pages(binder, &placed, None, setup, font, &mut missing);
+    let cover_len = cover.len();
+    let before = cover_len + first.pages.len();
+    let starts = start_pages(&placed, before);
+    let contents = contents_pages(binder, &placed, Some(&starts), setup, font, &mut missing);
+    debug_assert_eq!(contents.pages.len(), first.pages.len());
+
+    // Every binder page gets a stamp page (drawn as a Form XObject on top of it); a
+    // generated page comes just before its stamp.
+    let mut laid = Laid::default();
+    let mut kinds: Vec<Gen> = Vec::new();
+    let mut binder_page = 0;
+    let mut push_stamp = |laid: &mut Laid, kinds: &mut Vec<Gen>, page: Option<Imported>| {
+        binder_page += 1;
+        laid.pages.push(vec![stamp(binder_page, setup, font)]);
+        kinds.push(Gen::Stamp(page));
+    };
+    for page in cover.into_iter().chain(contents.pages.iter().cloned()) {
+        laid.pages.push(page);
+        kinds.push(Gen::Page(None));
+        push_stamp(&mut laid, &mut kinds, None);
+    }
+    for file in placed.iter().flatten().flatten() {
+        match file {
+            Placed::Pdf(pages) => {
+                for page in pages {
+                    push_stamp(&mut laid, &mut kinds, Some(*page));
+                }
+            }
+            Placed::Image(image) => {
+                let (draws, matrix) = image_page(image, setup, font, &mut missing);
+                laid.pages.push(draws);
+                kinds.push(Gen::Page(Some((image.id, matrix))));
+                push_stamp(&mut laid, &mut kinds, None);
+            }
+            Placed::Unbound(_) | Placed::Failed(_) => {}
+        }
+    }
+    let meta = write::Meta {
+        title: opts.title,
+        author: opts.author,
+        created: opts.created,
+    };
+    let bytes = write::write(&laid, setup, font, &meta)?;
+    drop(laid);
+    let generated =
+        Document::load_mem(&bytes).map_err(|e| BinderError::Generated(e.to_string()))?;
+    drop(bytes);
+    let gen_pages: Vec<ObjectId> = generated.get_pages().into_values().collect();
+    if gen_pages.len() != kinds.len() {
+        return Err(BinderError::Generated(format!(
+            "{} pages written, {} read back",
+            kinds.len(),
+            gen_pages.len()
+        )));
+    }
+    let mut order: Vec<u32> = Vec::new();
+    {
+        let mut im = Importer::new(&generated);
+        let mut pending: Option<(ObjectId, Option<Placing>)> = None;
+        for (old, kind) in gen_pages.iter().zip(&kinds) {
+            match kind {
+                Gen::Page(image) => pending = Some((*old, *image)),
+                Gen::Stamp(Some(page)) => {
+                    im.form(*old, page.stamp, setup, &mut out)?;
+                    order.push(page.id);
+                }
+                Gen::Stamp(None) => {
+                    let Some((content, image)) = pending.take() else {
+                        continue;
+                    };
+                    let form = out.reserve();
+                    im.form(*old, form, setup, &mut out)?;
+                    let full = [0.0, 0.0, setup.width, setup.height];
+                    let mut extras = vec![];
+                    if let Some((obj, matrix)) = image {
+                        extras.push(Extra {
+                            name: "DossierImage",
+                            xobject: obj,
+                            matrix,
+                        });
+                    }
+                    extras.push(Extra {
+                        name: "DossierStamp",
+                        xobject: form,
+                        matrix: stamp_matrix(full, 0, setup.width, setup.height),
+                    });
+                    let id = out.reserve();
+                    im.page(content, id, extras, &ctx, &mut out)?;
+                    order.push(id);
+                }
+            }
+        }
+        im.drain(&mut out)?;
+    }
+    drop(generated);
+
+    // The page tree, outline, metadata and catalog.
+    let mut tree = Dictionary::new();
+    tree.set("Type", Object::Name(b"Pages".to_vec()));
+    tree.set(
+        "Kids",
+        Object::Array(order.iter().map(|id| reference(*id)).collect()),
+    );
+    tree.set("Count", Object::Integer(order.len() as i64));
+    out.object(pages_root, &Object::Dictionary(tree))?;
+    let outlines = outline(
+        binder, &placed, &starts, &contents, cover_len, &order, &mut out,
+    )?;
+    let info = out.reserve();
+    out.object(info, &Object::Dictionary(info_dict(opts)))?;
+    let mut cat = Dictionary::new();
+    cat.set("Type", Object::Name(b"Catalog".to_vec()));
+    cat.set("Pages", reference(pages_root));
+    cat.set("Outlines", reference(outlines));
+    cat.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
+    out.object(catalog, &Object::Dictionary(cat))?;
+    out.finish(catalog, info)?;
+
+    ctx.bound.pages = order.len();
+    ctx.bound.missing = missing;
+    Ok(ctx.bound)
+}
+
+/// What stays known across the whole binder while sources come and go.
+struct Ctx {
+    pages_root: u32,
+    /// A shared content stream holding `q`, put before an imported page's own content.
+    push_q: u32,
+    /// The generated pages' paper, which a stamp's Form XObject spans.
+    setup: PageSetup,
+    bound: Bound,
+}
+
+/// A page written from a source PDF and the Form XObject (written later) that stamps it.
+#[derive(Debug, Clone, Copy)]
+struct Imported {
+    id: u32,
+    stamp: u32,
+}
+
+/// An image written as an XObject: its id, its size as shown (after the EXIF orientation)
+/// and the matrix from the unit square that orients it.
+#[derive(Debug, Clone)]
+struct ImageObj {
+    id: u32,
+    width: f32,
+    height: f32,
+    orient: [f32; 6],
+    caption: String,
+}
+
+/// What a file became.
+enum Placed {
+    Pdf(Vec<Imported>),
+    Image(ImageObj),
+    Unbound(String),
+    /// Unreadable at bind time; becomes `Unbound` with the reason.
+    Failed(String),
+}
+
+/// An XObject and the matrix that places it.
+type Placing = (u32, [f32; 6]);
+
+/// A generated page: a page of its own (maybe with an image XObject and its matrix), or
+/// the stamp of the imported page given, else of the generated page just before.
+enum Gen {
+    Page(Option<Placing>),
+    Stamp(Option<Imported>),
+}
+
+/// The binder page each file starts on (`None` when it has no pages), in file order.
+fn start_pages(placed: &[Vec<Vec<Placed>>], before: usize) -> Vec<Option<usize>> {
+    let mut next = before + 1;
+    let mut starts = Vec::new();
+    for file in placed.iter().flatten().flatten() {
+        let n = match file {
+            Placed::Pdf(pages) => pages.len(),
+            Placed::Image(_) => 1,
+            Placed::Unbound(_) | Placed::Failed(_) => 0,
+        };
+        starts.push((n > 0).then_some(next));
+        next += n;
+    }
+    starts
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing objects.
+
+/// The output file: counts bytes for the xref, hashes them for the document /ID.
+struct PdfOut<'w> {
+    w: io::BufWriter<&'w mut dyn Write>,
+    pos: u64,
+    /// Byte offset of each object by number; `None` until written. Index 0 is the free
+    /// head of the xref.
+    offsets: Vec<Option<u64>>,
+    hash: Sha256,
+}
+
+impl<'w> PdfOut<'w> {
+    fn new(w: &'w mut dyn Write) -> Self {
+        PdfOut {
+            w: io::BufWriter::new(w),
+            pos: 0,
+            offsets: vec![None],
+            hash: Sha256::new(),
+        }
+    }
+
+    fn reserve(&mut self) -> u32 {
+        self.offsets.push(None);
+        (self.offsets.len() - 1) as u32
+    }
+
+    fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.w.write_all(bytes)?;
+        self.hash.update(bytes);
+        self.pos += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn begin(&mut self, id: u32) -> io::Result<()> {
+        if let Some(slot) = self.offsets.get_mut(id as usize) {
+            *slot = Some(self.pos);
+        }
+        self.raw(format!("{id} 0 obj\n").as_bytes())
+    }
+
+    fn object(&mut self, id: u32, obj: &Object) -> io::Result<()> {
+        if let Object::Stream(s) = obj {
+            return self.stream(id, &s.dict, &s.content);
+        }
+        self.begin(id)?;
+        let mut buf = Vec::new();
+        serialize(&mut buf, obj);
+        buf.extend_from_slice(b"\nendobj\n");
+        self.raw(&buf)
+    }
+
+    fn stream(&mut self, id: u32, dict: &Dictionary, content: &[u8]) -> io::Result<()> {
+        self.begin(id)?;
+        let mut d = dict.clone();
+        d.set("Length", Object::Integer(content.len() as i64));
+        let mut buf = Vec::new();
+        serialize(&mut buf, &Object::Dictionary(d));
+        buf.extend_from_slice(b"\nstream\n");
+        self.raw(&buf)?;
+        self.raw(content)?;
+        self.raw(b"\nendstream\nendobj\n")
+    }
+
+    /// Any number reserved but never written becomes null, then the xref and trailer.
+    fn finish(mut self, root: u32, info: u32) -> io::Result<()> {
+        for id in 1..self.offsets.len() {
+            if self.offsets[id].is_none() {
+                self.object(id as u32, &Object::Null)?;
+            }
+        }
+        let start = self.pos;
+        let mut xref = format!("xref\n0 {}\n0000000000 65535 f \n", self.offsets.len());
+        for offset in &self.offsets[1..] {
+            xref.push_str(&format!("{:010} 00000 n \n", offset.unwrap_or(0)));
+        }
+        self.raw(xref.as_bytes())?;
+        let digest = self.hash.clone().finalize();
+        let id = Object::String(digest[..16].to_vec(), StringFormat::Hexadecimal);
+        let mut trailer = Dictionary::new();
+        trailer.set("Size", Object::Integer(self.offsets.len() as i64));
+        trailer.set("Root", reference(root));
+        trailer.set("Info", reference(info));
+        trailer.set("ID", Object::Array(vec![id.clone(), id]));
+        let mut buf = b"trailer\n".to_vec();
+        serialize(&mut buf, &Object::Dictionary(trailer));
+        buf.extend_from_slice(format!("\nstartxref\n{start}\n%%EOF\n").as_bytes());
+        self.raw(&buf)?;
+        self.w.flush()
+    }
+}
+
+fn reference(id: u32) -> Object {
+    Object::Reference((id, 0))
+}
+
+/// A number as PDF writes it: no exponent, at most four decimals.
+fn num(v: f32) -> String {
+    if !v.is_finite() {
+        return "0".into();
+    }
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" || s.is_empty() {
+        "0".into()
+    } else {
+        s.into()
+    }
+}
+
+/// Writes an object in PDF syntax (streams only through [`PdfOut::stream`]).
+fn serialize(buf: &mut Vec<u8>, obj: &Object) {
+    match obj {
+        Object::Null => buf.extend_from_slice(b"null"),
+        Object::Boolean(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Object::Integer(i) => buf.extend_from_slice(i.to_string().as_bytes()),
+        Object::Real(r) => buf.extend_from_slice(num(*r).as_bytes()),
+        Object::Name(n) => name(buf, n),
+        Object::String(s, StringFormat::Literal) => {
+            buf.push(b'(');
+            for &b in s {
+                match b {
+                    b'(' | b')' | b'\\' => buf.extend_from_slice(&[b'\\', b]),
+                    b'\r' => buf.extend_from_slice(b"\\r"),
+                    _ => buf.push(b),
+                }
+            }
+            buf.push(b')');
+        }
+        Object::String(s, StringFormat::Hexadecimal) => {
+            buf.push(b'<');
+            for b in s {
+                buf.extend_from_slice(format!("{b:02X}").as_bytes());
+            }
+            buf.push(b'>');
+        }
+        Object::Array(items) => {
+            buf.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b' ');
+                }
+                serialize(buf, item);
+            }
+            buf.push(b']');
+        }
+        Object::Dictionary(d) => {
+            buf.extend_from_slice(b"<<");
+            for (k, v) in d.iter() {
+                name(buf, k);
+                buf.push(b' ');
+                serialize(buf, v);
+            }
+            buf.extend_from_slice(b">>");
+        }
+        // A stream can only be an indirect object; inside another object it is invalid.
+        Object::Stream(_) => buf.extend_from_slice(b"null"),
+        Object::Reference((id, generation)) => {
+            buf.extend_from_slice(format!("{id} {generation} R").as_bytes())
+        }
+    }
+}
+
+fn name(buf: &mut Vec<u8>, n: &[u8]) {
+    buf.push(b'/');
+    for &b in n {
+        if b" \t\n\r\x0C()<>[]{}/%#".contains(&b) || !(33..=126).contains(&b) {
+            buf.extend_from_slice(format!("#{b:02X}").as_bytes());
+        } else {
+            buf.push(b);
+        }
+    }
+}
+
+/// A PDF text string: plain when ASCII, else UTF-16BE with a byte order mark.
+fn text_string(s: &str) -> Object {
+    if s.is_ascii() {
+        return Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
+    }
+    let mut bytes = vec![0xFE, 0xFF];
+    for unit in s.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_be_bytes());
+    }
+    Object::String(bytes, StringFormat::Hexadecimal)
+}
+
+fn info_dict(opts: &BinderOptions<'_>) -> Dictionary {
+    let date = chrono::DateTime::from_timestamp(opts.created, 0)
+        .unwrap_or_default()
+        .format("D:%Y%m%d%H%M%S+00'00'")
+        .to_string();
+    let mut d = Dictionary::new();
+    d.set("Title", text_string(opts.title));
+    d.set("Author", text_string(opts.author));
+    d.set(
+        "Creator",
+        text_string(&format!("dossier {}", env!("CARGO_PKG_VERSION"))),
+    );
+    d.set("Producer", text_string("dossier"));
+    d.set("CreationDate", text_string(&date));
+    d.set("ModDate", text_string(&date));
+    d
+}
+
+// ---------------------------------------------------------------------------------------
+// Importing pages.
+
+/// Something drawn on top of an imported page: an XObject under a resource name, placed by
+/// a matrix.
+struct Extra {
+    name: &'static str,
+    xobject: u32,
+    matrix: [f32; 6],
+}
+
+/// Copies pages of one loaded document into the output, renumbering every object they
+/// reach. Page objects of the document map to the ids given for them; the page tree, the
+/// catalog and pages not copied are never followed.
+struct Importer<'d> {
+    doc: &'d Document,
+    map: HashMap<ObjectId, u32>,
+    queue: VecDeque<ObjectId>,
+}
+
+/// Follows references (a missing object is null).
+fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
+    let mut o = o;
+    for _ in 0..MAX_DEPTH {
+        match o {
+            Object::Reference(id) => match doc.objects.get(id) {
+                Some(next) => o = next,
+                None => return &Object::Null,
+            },
+            _ => return o,
+        }
+    }
+    &Object::Null
+}
+
+fn as_number(o: &Object) -> Option<f32> {
+    match o {
+        Object::Integer(i) => Some(*i as f32),
+        Object::Real(r) if r.is_finite() => Some(*r),
+        _ => None,
+    }
+}
+
+impl<'d> Importer<'d> {
+    fn new(doc: &'d Document) -> Self {
+        Importer {
+            doc,
+            map: HashMap::new(),
+            queue: VecDeque::new(),
+        }
+    }
+
+    fn map_ref(&mut self, id: ObjectId, out: &mut PdfOut<'_>) -> Object {
+        if let Some(n) = self.map.get(&id) {
+            return reference(*n);
+        }
+        let Some(obj) = self.doc.objects.get(&id) else {
+            return Object::Null;
+        };
+        if let Object::Dictionary(d) = obj
+            && let Ok(Object::Name(t)) = d.get(b"Type")
+            && matches!(t.as_slice(), b"Pages" | b"Page" | b"Catalog" | b"Outlines")
+        {
+            return Object::Null;
+        }
+        let n = out.reserve();
+        self.map.insert(id, n);
+        self.queue.push_back(id);
+        reference(n)
+    }
+
+    fn convert(&mut self, o: &Object, out: &mut PdfOut<'_>) -> Object {
+        match o {
+            Object::Reference(id) => self.map_ref(*id, out),
+            Object::Array(items) => {
+                Object::Array(items.iter().map(|i| self.convert(i, out)).collect())
+            }
+            Object::Dictionary(d) => Object::Dictionary(self.convert_dict(d, &[], out)),
+            Object::Stream(_) => Object::Null,
+            other => other.clone(),
+        }
+    }
+
+    fn convert_dict(&mut self, d: &Dictionary, skip: &[&[u8]], out: &mut PdfOut<'_>) -> Dictionary {
+        let mut nd = Dictionary::new();
+        for (k, v) in d.iter() {
+            if skip.contains(&k.as_slice()) {
+                continue;
+            }
+            let v = self.convert(v, out);
+            nd.set(k.clone(), v);
+        }
+        nd
+    }
+
+    /// Writes every object reached so far, and what they reach in turn.
+    fn drain(&mut self, out: &mut PdfOut<'_>) -> io::Result<()> {
+        let doc = self.doc;
+        while let Some(old) = self.queue.pop_front() {
+            let Some(&id) = self.map.get(&old) else {
+                continue;
+            };
+            match doc.objects.get(&old) {
+                Some(Object::Stream(s)) => {
+                    let dict = self.convert_dict(&s.dict, &[b"Length"], out);
+                    out.stream(id, &dict, &s.content)?;
+                }
+                Some(o) => {
+                    let o = self.convert(o, out);
+                    out.object(id, &o)?;
+                }
+                None => out.object(id, &Object::Null)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A page attribute from the page or, for the inheritable ones, its ancestors.
+    fn inherited(&self, page: &'d Dictionary, key: &[u8]) -> Option<&'d Object> {
+        let mut d = page;
+        for _ in 0..MAX_DEPTH {
+            if let Ok(v) = d.get(key) {
+                return Some(v);
+            }
+            let parent = d.get(b"Parent").ok()?.as_reference().ok()?;
+            d = self.doc.get_dictionary(parent).ok()?;
+        }
+        None
+    }
+
+    fn rect(&self, o: Option<&Object>) -> Option<[f32; 4]> {
+        let Object::Array(a) = deref(self.doc, o?) else {
+            return None;
+        };
+        if a.len() != 4 {
+            return None;
+        }
+        let mut v = [0.0; 4];
+        for (slot, item) in v.iter_mut().zip(a) {
+            *slot = as_number(deref(self.doc, item))?;
+        }
+        let r = [
+            v[0].min(v[2]),
+            v[1].min(v[3]),
+            v[0].max(v[2]),
+            v[1].max(v[3]),
+        ];
+        (r[2] > r[0] && r[3] > r[1]).then_some(r)
+    }
+
+    /// Copies a page as `id` with inherited attributes resolved onto it, its content kept
+    /// as it is and `extra` drawn on top.
+    fn page(
+        &mut self,
+        old: ObjectId,
+        id: u32,
+        extras: Vec<Extra>,
+        ctx: &Ctx,
+        out: &mut PdfOut<'_>,
+    ) -> io::Result<()> {
+        let doc = self.doc;
+        let empty = Dictionary::new();
+        let page = doc.get_dictionary(old).unwrap_or(&empty);
+        let mut nd = Dictionary::new();
+        nd.set("Type", Object::Name(b"Page".to_vec()));
+        nd.set("Parent", reference(ctx.pages_root));
+        const OWN: [&[u8]; 8] = [
+            b"Type",
+            b"Parent",
+            b"Resources",
+            b"MediaBox",
+            b"CropBox",
+            b"Rotate",
+            b"Contents",
+            b"B",
+        ];
+        for (k, v) in page.iter() {
+            if OWN.contains(&k.as_slice()) {
+                continue;
+            }
+            let v = self.convert(v, out);
+            nd.set(k.clone(), v);
+        }
+        let media = self
+            .rect(self.inherited(page, b"MediaBox"))
+            .unwrap_or([0.0, 0.0, 612.0, 792.0]);
+        let crop = self.rect(self.inherited(page, b"CropBox"));
+        let rect_obj = |r: [f32; 4]| Object::Array(r.iter().map(|v| Object::Real(*v)).collect());
+        nd.set("MediaBox", rect_obj(media));
+        if let Some(c) = crop {
+            nd.set("CropBox", rect_obj(c));
+        }
+        let rotate = self
+            .inherited(page, b"Rotate")
+            .and_then(|o| as_number(deref(self.doc, o)))
+            .map(|r| ((r / 90.0).round() as i64).rem_euclid(4) * 90)
+            .unwrap_or(0);
+        if rotate != 0 {
+            nd.set("Rotate", Object::Integer(rotate));
+        }
+
+        // Resources: a direct copy of the top dictionary (and of /XObject when adding one).
+        let resources = self
+            .inherited(page, b"Resources")
+            .map(|o| deref(self.doc, o))
+            .and_then(|o| o.as_dict().ok());
+        let mut res = Dictionary::new();
+        if let Some(r) = resources {
+            for (k, v) in r.iter() {
+                if !extras.is_empty() && k.as_slice() == b"XObject" {
+                    continue;
+                }
+                let v = self.convert(v, out);
+                res.set(k.clone(), v);
+            }
+        }
+        let mut contents: Vec<Object> = Vec::new();
+        if let Ok(c) = page.get(b"Contents") {
+            match c {
+                Object::Reference(r) => match doc.objects.get(r) {
+                    Some(Object::Array(items)) => {
+                        contents.extend(items.iter().map(|i| self.convert(i, out)));
+                    }
+                    Some(_) => contents.push(self.map_ref(*r, out)),
+                    None => {}
+                },
+                Object::Array(items) => {
+                    contents.extend(items.iter().map(|i| self.convert(i, out)));
+                }
+                _ => {}
+            }
+        }
+        contents.retain(|c| matches!(c, Object::Reference(_)));
+        if !extras.is_empty() {
+            let mut xobjects = Dictionary::new();
+            if let Some(x) = resources.and_then(|r| r.get(b"XObject").ok())
+                && let Ok(x) = deref(self.doc, x).as_dict()
+            {
+                xobjects = self.convert_dict(x, &[], out);
+            }
+            let mut top = String::from("Q\n");
+            for extra in extras {
+                let mut key = extra.name.to_string();
+                let mut n = 1;
+                while xobjects.has(key.as_bytes()) {
+                    n += 1;
+                    key = format!("{}{n}", extra.name);
+                }
+                xobjects.set(key.clone(), reference(extra.xobject));
+                let m = extra.matrix.map(num).join(" ");
+                top.push_str(&format!("q {m} cm /{key} Do Q\n"));
+            }
+            res.set("XObject", Object::Dictionary(xobjects));
+            let top_id = out.reserve();
+            out.stream(top_id, &Dictionary::new(), top.as_bytes())?;
+            contents.insert(0, reference(ctx.push_q));
+            contents.push(reference(top_id));
+        }
+        nd.set("Resources", Object::Dictionary(res));
+        nd.set("Contents", Object::Array(contents));
+        out.object(id, &Object::Dictionary(nd))
+    }
+
+    /// Writes a generated page as a Form XObject `id` (a stamp to draw on another page).
+    fn form(
+        &mut self,
+        old: ObjectId,
+        id: u32,
+        setup: PageSetup,
+        out: &mut PdfOut<'_>,
+    ) -> io::Result<()> {
+        let doc = self.doc;
+        let empty = Dictionary::new();
+        let page = doc.get_dictionary(old).unwrap_or(&empty);
+        let mut streams: Vec<&lopdf::Stream> = Vec::new();
+        match page.get(b"Contents").map(|c| deref(self.doc, c)) {
+            Ok(Object::Stream(s)) => streams.push(s),
+            Ok(Object::Array(items)) => {
+                for i in items {
+                    if let Object::Stream(s) = deref(self.doc, i) {
+                        streams.push(s);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut d = Dictionary::new();
+        d.set("Type", Object::Name(b"XObject".to_vec()));
+        d.set("Subtype", Object::Name(b"Form".to_vec()));
+        d.set(
+            "BBox",
+            Object::Array(vec![
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Real(setup.width),
+                Object::Real(setup.height),
+            ]),
+        );
+        if let Some(r) = self.inherited(page, b"Resources") {
+            let r = self.convert(&deref(self.doc, r).clone(), out);
+            d.set("Resources", r);
+        }
+        let content = match streams.as_slice() {
+            [one] => {
+                for key in [b"Filter".as_slice(), b"DecodeParms"] {
+                    if let Ok(v) = one.dict.get(key) {
+                        let v = self.convert(v, out);
+                        d.set(key, v);
+                    }
+                }
+                one.content.clone()
+            }
+            many => {
+                let mut all = Vec::new();
+                for s in many {
+                    all.extend(
+                        s.decompressed_content()
+                            .unwrap_or_else(|_| s.content.clone()),
+                    );
+                    all.push(b'\n');
+                }
+                all
+            }
+        };
+        out.stream(id, &d, &content)
+    }
+}
+
+/// The matrix placing a stamp drawn at the top right of a `w`×`h` generated page at the
+/// visible top right of a page with box `b` and rotation `rotate`, upright as displayed.
+fn stamp_matrix(b: [f32; 4], rotate: i64, w: f32, h: f32) -> [f32; 6] {
+    let (cos, sin, corner) = match rotate {
+        90 => (0.0, 1.0, (b[0], b[3])),
+        180 => (-1.0, 0.0, (b[0], b[1])),
+        270 => (0.0, -1.0, (b[2], b[1])),
+        _ => (1.0, 0.0, (b[2], b[3])),
+    };
+    [
+        cos,
+        sin,
+        -sin,
+        cos,
+        corner.0 - (w * cos - h * sin),
+        corner.1 - (w * sin + h * cos),
+    ]
+}
+
+/// Loads a source PDF and writes its pages; an unreadable one is `Failed`.
+fn import_pdf(path: &Path, out: &mut PdfOut<'_>, ctx: &Ctx) -> io::Result<Placed> {
+    let doc = match Document::load(path) {
+        Ok(doc) => doc,
+        Err(e) => return Ok(Placed::Failed(e.to_string())),
+    };
+    if doc.is_encrypted() || doc.was_encrypted() {
+        return Ok(Placed::Failed("encrypted".into()));
+    }
+    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    if pages.is_empty() {
+        return Ok(Placed::Failed("no pages".into()));
+    }
+    let mut im = Importer::new(&doc);
+    let mut placed = Vec::with_capacity(pages.len());
+    for old in &pages {
+        let id = out.reserve();
+        im.map.insert(*old, id);
+        placed.push(Imported {
+            id,
+            stamp: out.reserve(),
+        });
+    }
+    let empty = Dictionary::new();
+    for (old, p) in pages.iter().zip(&placed) {
+        let page = doc.get_dictionary(*old).unwrap_or(&empty);
+        let media = im
+            .rect(im.inherited(page, b"MediaBox"))
+            .unwrap_or([0.0, 0.0, 612.0, 792.0]);
+        let visible = im
+            .rect(im.inherited(page, b"CropBox"))
+            .map(|c| {
+                [
+                    c[0].max(media[0]),
+                    c[1].max(media[1]),
+                    c[2].min(media[2]),
+                    c[3].min(media[3]),
+                ]
+            })
+            .filter(|c| c[2] > c[0] && c[3] > c[1])
+            .unwrap_or(media);
+        let rotate = im
+            .inherited(page, b"Rotate")
+            .and_then(|o| as_number(deref(&doc, o)))
+            .map(|r| ((r / 90.0).round() as i64).rem_euclid(4) * 90)
+            .unwrap_or(0);
+        let extra = Extra {
+            name: "DossierStamp",
+            xobject: p.stamp,
+            matrix: stamp_matrix(visible, rotate, ctx.setup.width, ctx.setup.height),
+        };
+        im.page(*old, p.id, vec![extra], ctx, out)?;
+        im.drain(out)?;
+    }
+    Ok(Placed::Pdf(placed))
+}
+
+// ---------------------------------------------------------------------------------------
+// Images.
+
+/// Width, height, components and whether an Adobe APP14 marker is present, from a JPEG's
+/// frame header; `None` when it is not an 8-bit JPEG a viewer can show as it is.
+fn jpeg_info(b: &[u8]) -> Option<(u32, u32, u8, bool)> {
+    if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+        return None;
+    }
+    let mut adobe = false;
+    let mut i = 2;
+    while i + 4 <= b.len() {
+        if b[i] != 0xFF {
+            return None;
+        }
+        let marker = b[i + 1];
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        if marker == 0x01 || (0xD0..=0xD8).contains(&marker) {
+            i += 2;
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        let seg = b.get(i + 4..i + 2 + len.max(2))?;
+        match marker {
+            0xEE if seg.starts_with(b"Adobe") => adobe = true,
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                if seg.len() < 6 || seg[0] != 8 {
+                    return None;
+                }
+                let h = u32::from(u16::from_be_bytes([seg[1], seg[2]]));
+                let w = u32::from(u16::from_be_bytes([seg[3], seg[4]]));
+                let comps = seg[5];
+                return (w > 0 && h > 0 && matches!(comps, 1 | 3 | 4))
+                    .then_some((w, h, comps, adobe));
+            }
+            0xD9 | 0xDA => return None,
+            _ => {}
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+/// The EXIF orientation (1–8) of a JPEG, 1 when it has none.
+fn jpeg_orientation(bytes: &[u8]) -> u32 {
+    exif::Reader::new()
+        .read_from_container(&mut io::Cursor::new(bytes))
+        .ok()
+        .and_then(|e| {
+            e.get_field(exif::Tag::Orientation, exif::In::PRIMARY)
+                .and_then(|f| f.value.get_uint(0))
+        })
+        .filter(|o| (1..=8).contains(o))
+        .unwrap_or(1)
+}
+
+/// The matrix from an image's unit square to the unit square as shown, for an EXIF
+/// orientation.
+fn orientation_matrix(o: u32) -> [f32; 6] {
+    match o {
+        2 => [-1.0, 0.0, 0.0, 1.0, 1.0, 0.0],
+        3 => [-1.0, 0.0, 0.0, -1.0, 1.0, 1.0],
+        4 => [1.0, 0.0, 0.0, -1.0, 0.0, 1.0],
+        5 => [0.0, -1.0, -1.0, 0.0, 1.0, 1.0],
+        6 => [0.0, -1.0, 1.0, 0.0, 0.0, 1.0],
+        7 => [0.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+        8 => [0.0, 1.0, -1.0, 0.0, 1.0, 0.0],
+        _ => [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+    }
+}
+
+fn image_dict(w: u32, h: u32, space: &[u8], filter: &[u8]) -> Dictionary {
+    let mut d = Dictionary::new();
+    d.set("Type", Object::Name(b"XObject".to_vec()));
+    d.set("Subtype", Object::Name(b"Image".to_vec()));
+    d.set("Width", Object::Integer(i64::from(w)));
+    d.set("Height", Object::Integer(i64::from(h)));
+    d.set("ColorSpace", Object::Name(space.to_vec()));
+    d.set("BitsPerComponent", Object::Integer(8));
+    d.set("Filter", Object::Name(filter.to_vec()));
+    d
+}
+
+/// Writes an image as an XObject: a JPEG as it is, anything else decoded, flattened onto
+/// white and compressed. An unreadable image is `Failed`.
+fn write_image(path: &Path, caption: &str, out: &mut PdfOut<'_>) -> io::Result<Placed> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Ok(Placed::Failed(e.to_string())),
+    };
+    let place = |id: u32, w: u32, h: u32, o: u32| {
+        let (width, height) = if o >= 5 { (h, w) } else { (w, h) };
+        Placed::Image(ImageObj {
+            id,
+            width: width as f32,
+            height: height as f32,
+            orient: orientation_matrix(o),
+            caption: caption.to_string(),
+        })
+    };
+    if let Some((w, h, comps, adobe)) = jpeg_info(&bytes) {
+        let space: &[u8] = match comps {
+            1 => b"DeviceGray",
+            3 => b"DeviceRGB",
+            _ => b"DeviceCMYK",
+        };
+        let mut d = image_dict(w, h, space, b"DCTDecode");
+        if comps == 4 && adobe {
+            let decode = [1, 0, 1, 0, 1, 0, 1, 0].map(Object::Integer);
+            d.set("Decode", Object::Array(decode.to_vec()));
+        }
+        let o = jpeg_orientation(&bytes);
+        let id = out.reserve();
+        out.stream(id, &d, &bytes)?;
+        return Ok(place(id, w, h, o));
+    }
+    let decoded = (|| -> Result<image::DynamicImage, String> {
+        use image::ImageDecoder;
+        let reader = image::ImageReader::new(io::Cursor::new(&bytes))
+            .with_guessed_format()
+            .map_err(|e| e.to_string())?;
+        let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+        let orientation = decoder
+            .orientation()
+            .unwrap_or(image::metadata::Orientation::NoTransforms);
+        let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
+        img.apply_orientation(orientation);
+        Ok(img)
+    })();
+    drop(bytes);
+    let img = match decoded {
+        Ok(img) => img,
+        Err(e) => return Ok(Placed::Failed(e)),
+    };
+    let (w, h) = (img.width(), img.height());
+    if w == 0 || h == 0 {
+        return Ok(Placed::Failed("empty image".into()));
+    }
+    let color = img.color();
+    let gray = !color.has_color();
+    let pixels: Vec<u8> = if color.has_alpha() {
+        let rgba = img.into_rgba8();
+        let over_white = |c: u8, a: u8| {
+            let (c, a) = (u32::from(c), u32::from(a));
+            ((c * a + 255 * (255 - a) + 127) / 255) as u8
+        };
+        let mut px = Vec::with_capacity((w * h * if gray { 1 } else { 3 }) as usize);
+        for p in rgba.pixels() {
+            let [r, g, b, a] = p.0;
+            if gray {
+                px.push(over_white(r, a));
+            } else {
+                px.extend([over_white(r, a), over_white(g, a), over_white(b, a)]);
+            }
+        }
+        px
+    } else if gray {
+        img.into_luma8().into_raw()
+    } else {
+        img.into_rgb8().into_raw()
+    };
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&pixels)?;
+    drop(pixels);
+    let data = z.finish()?;
+    let space: &[u8] = if gray { b"DeviceGray" } else { b"DeviceRGB" };
+    let id = out.reserve();
+    out.stream(id, &image_dict(w, h, space, b"FlateDecode"), &data)?;
+    Ok(place(id, w, h, 1))
+}
+
+// ---------------------------------------------------------------------------------------
+// Generated pages.
+
+/// The text with every character the font cannot draw replaced by □ (and collected).
+fn visible(text: &str, font: &Font, missing: &mut BTreeSet<char>) -> String {
+    text.chars()
+        .map(|c| match c {
+            c if font.glyph(c).is_some() => c,
+            c if c.is_control() || c.is_whitespace() => ' ',
+            c => {
+                missing.insert(c);
+                MISSING_MARK
+            }
+        })
+        .collect()
+}
+
+fn text_width(text: &str, size: f32, font: &Font) -> f32 {
+    let m: &dyn Metrics = font;
+    text.chars().map(|c| m.advance(c, false)).sum::<f32>() * size
+}
+
+/// Lines of `text` no wider than `max`, each as (offset, piece) runs.
+fn wrap(text: &str, size: f32, max: f32, bold: bool, font: &Font) -> Vec<Vec<(f32, String)>> {
+    let spans = [Span {
+        text: text.to_string(),
+        bold,
+        anchor: None,
+    }];
+    break_lines(&spans, size, max.max(size), font)
+        .into_iter()
+        .map(|l| l.pieces.into_iter().map(|p| (p.x, p.text)).collect())
+        .collect()
+}
+
+fn draw_line(
+    page: &mut Vec<Draw>,
+    line: Vec<(f32, String)>,
+    x: f32,
+    y: f32,
+    size: f32,
+    bold: bool,
+) {
+    for (dx, text) in line {
+        page.push(Draw::Text {
+            x: x + dx,
+            y,
+            size,
+            bold,
+            text,
+        });
+    }
+}
+
+/// The binder page number, right-aligned at the top right.
+fn stamp(n: usize, setup: PageSetup, font: &Font) -> Draw {
+    let text = n.to_string();
+    Draw::Text {
+        x: setup.width - STAMP_RIGHT - text_width(&text, STAMP_SIZE, font),
+        y: STAMP_TOP,
+        size: STAMP_SIZE,
+        bold: false,
+        text,
+    }
+}
+
+/// The cover: the title, then the label/value rows.
+fn cover_pages(
+    binder: &Binder,
+    setup: PageSetup,
+    font: &Font,
+    missing: &mut BTreeSet<char>,
+) -> Vec<Vec<Draw>> {
+    let mut pages = vec![Vec::new()];
+    let width = setup.width - 2.0 * setup.margin_x;
+    let bottom = setup.height - setup.margin_bottom;
+    let title_size = 22.0;
+    let mut y = setup.height * 0.28;
+    let title = visible(&binder.title, font, missing);
+    for line in wrap(&title, title_size, width, true, font) {
+        let w: f32 = line
+            .last()
+            .map(|(x, t)| x + text_width(t, title_size, font))
+            .unwrap_or(0.0);
+        draw_line(
+            &mut pages[0],
+            line,
+            setup.margin_x + (width - w) / 2.0,
+            y,
+            title_size,
+            true,
+        );
+        y += title_size * 1.5;
+    }
+    y += 36.0;
+    let size = 12.0;
+    let lead = size * 1.9;
+    let inset = 40.0;
+    let rows: Vec<(String, String)> = binder
+        .cover
+        .iter()
+        .map(|(l, v)| (visible(l, font, missing), visible(v, font, missing)))
+        .collect();
+    let label_w = rows
+        .iter()
+        .map(|(l, _)| text_width(l, size, font))
+        .fold(0.0, f32::max)
+        + 2.0 * size;
+    let left = setup.margin_x + inset;
+    let right = setup.width - setup.margin_x - inset;
+    let value_w = (right - left - label_w).max(size * 4.0);
+    for (label, value) in rows {
+        let lines = wrap(&value, size, value_w, false, font);
+        if y + lead * lines.len() as f32 > bottom {
+            pages.push(Vec::new());
+            y = setup.margin_top + size;
+        }
+        let page = pages.last_mut().expect("a page");
+        page.push(Draw::Text {
+            x: left,
+            y,
+            size,
+            bold: true,
+            text: label,
+        });
+        for line in lines {
+            draw_line(page, line, left + label_w, y, size, false);
+            y += lead;
+        }
+        page.push(Draw::Line {
+            x1: left,
+            y1: y - lead + size * 0.6,
+            x2: right,
+            y2: y - lead + size * 0.6,
+            width: 0.4,
+        });
+    }
+    pages
+}
+
+/// The contents pages and, for bookmarks of what has no pages, the (0-based) contents page
+/// each measure and item is listed on.
+struct Contents {
+    pages: Vec<Vec<Draw>>,
+    measures: Vec<usize>,
+    items: Vec<Vec<usize>>,
+}
+
+/// The contents: every measure with the page it starts on, its items and files under it,
+/// files not bound with the reason. `starts` (per file, in order) is `None` on the first
+/// pass, which only counts pages: the page column has a fixed width, so the numbers never
+/// move a line.
+fn contents_pages(
+    binder: &Binder,
+    placed: &[Vec<Vec<Placed>>],
+    starts: Option<&[Option<usize>]>,
+    setup: PageSetup,
+    font: &Font,
+    missing: &mut BTreeSet<char>,
+) -> Contents {
+    let mut c = Contents {
+        pages: vec![Vec::new()],
+        measures: Vec::new(),
+        items: Vec::new(),
+    };
+    let left = setup.margin_x;
+    let right = setup.width - setup.margin_x;
+    let bottom = setup.height - setup.margin_bottom;
+    let heading = 16.0;
+    let mut y = setup.margin_top + heading;
+    let title = visible(&binder.labels.contents, font, missing);
+    let w = text_width(&title, heading, font);
+    c.pages[0].push(Draw::Text {
+        x: left + (right - left - w) / 2.0,
+        y,
+        size: heading,
+        bold: true,
+        text: title,
+    });
+    y += heading * 1.6;
+    let page_label = visible(&binder.labels.page, font, missing);
+    let unbound = visible(&binder.labels.unbound, font, missing);
+    let number = |n: usize| page_label.replace("{n}", &n.to_string());
+    let mut file_no = 0usize;
+    // One entry: returns the contents page (0-based) its first line is on.
+    let entry = |c: &mut Contents,
+                 y: &mut f32,
+                 text: &str,
+                 level: usize,
+                 page: Option<usize>,
+                 missing: &mut BTreeSet<char>|
+     -> usize {
+        let (size, bold, gap) = match level {
+            0 => (11.0, true, 8.0),
+            1 => (10.0, false, 2.0),
+            _ => (9.0, false, 0.0),
+        };
+        let lead = size * 1.55;
+        let indent = level as f32 * 1.8 * size;
+        let column = text_width(&number(888_888), size, font) + size;
+        let text = visible(text, font, missing);
+        let lines = wrap(&text, size, right - left - indent - column, bold, font);
+        *y += gap;
+        let mut first = None;
+        for (i, line) in lines.into_iter().enumerate() {
+            if *y + lead > bottom + size {
+                c.pages.push(Vec::new());
+                *y = setup.margin_top + size;
+            }
+            let at = c.pages.len() - 1;
+            let sheet = &mut c.pages[at];
+            if i == 0 {
+                first = Some(at);
+                if let Some(n) = page {
+                    let label = number(n);
+                    sheet.push(Draw::Text {
+                        x: right - text_width(&label, size, font),
+                        y: *y,
+                        size,
+                        bold: false,
+                        text: label,
+                    });
+                }
+            }
+            draw_line(sheet, line, left + indent, *y, size, bold);
+            *y += lead;
+        }
+        first.unwrap_or(c.pages.len() - 1)
+    };
+    for (measure, m_placed) in binder.measures.iter().zip(placed) {
+        let count: usize = m_placed.iter().map(Vec::len).sum();
+        let first_page = |from: usize, n: usize| {
+            starts.and_then(|s| s.iter().skip(from).take(n).flatten().next().copied())
+        };
+        let at = entry(
+            &mut c,
+            &mut y,
+            &measure.title,
+            0,
+            first_page(file_no, count),
+            missing,
+        );
+        c.measures.push(at);
+        let mut items = Vec::new();
+        for (item, i_placed) in measure.items.iter().zip(m_placed) {
+            let n = i_placed.len();
+            let at = entry(
+                &mut c,
+                &mut y,
+                &item.title,
+                1,
+                first_page(file_no, n),
+                missing,
+            );
+            items.push(at);
+            for (file, p) in item.files.iter().zip(i_placed) {
+                let start = starts.and_then(|s| s.get(file_no).copied().flatten());
+                file_no += 1;
+                match p {
+                    Placed::Unbound(reason) | Placed::Failed(reason) => {
+                        let text = format!("{}　{unbound}：{reason}", file.title);
+                        entry(&mut c, &mut y, &text, 2, None, missing);
+                    }
+                    Placed::Pdf(_) | Placed::Image(_) => {
+                        entry(&mut c, &mut y, &file.title, 2, start, missing);
+                    }
+                }
+            }
+        }
+        c.items.push(items);
+    }
+    c
+}
+
+/// An image's page: the caption at the foot, and the matrix that fits the image above it.
+fn image_page(
+    image: &ImageObj,
+    setup: PageSetup,
+    font: &Font,
+    missing: &mut BTreeSet<char>,
+) -> (Vec<Draw>, [f32; 6]) {
+    let mut page = Vec::new();
+    let width = setup.width - 2.0 * setup.margin_x;
+    let caption = visible(&image.caption, font, missing);
+    let lines = wrap(&caption, CAPTION_SIZE, width, false, font);
+    let lead = CAPTION_SIZE * 1.5;
+    let n = lines.len() as f32;
+    let mut y = setup.height - setup.margin_bottom - lead * (n - 1.0);
+    let caption_top = y - CAPTION_SIZE;
+    for line in lines {
+        let w = line
+            .last()
+            .map(|(x, t)| x + text_width(t, CAPTION_SIZE, font))
+            .unwrap_or(0.0);
+        draw_line(
+            &mut page,
+            line,
+            setup.margin_x + (width - w) / 2.0,
+            y,
+            CAPTION_SIZE,
+            false,
+        );
+        y += lead;
+    }
+    // The area above the caption, in PDF coordinates (origin bottom left).
+    let area_w = width;
+    let area_h = (caption_top - 8.0 - setup.margin_top).max(1.0);
+    let area_x = setup.margin_x;
+    let area_y = setup.height - (caption_top - 8.0);
+    let scale = (area_w / image.width).min(area_h / image.height);
+    let (w, h) = (image.width * scale, image.height * scale);
+    let x0 = area_x + (area_w - w) / 2.0;
+    let y0 = area_y + (area_h - h) / 2.0;
+    let [a, b, c, d, e, f] = image.orient;
+    (page, [w * a, h * b, w * c, h * d, w * e + x0, h * f + y0])
+}
+
+// ---------------------------------------------------------------------------------------
+// Bookmarks.
+
+struct Node {
+    title: String,
+    /// The binder page (1-based).
+    page: usize,
+    open: bool,
+    children: Vec<Node>,
+}
+
+impl Node {
+    fn shown(&self) -> usize {
+        if self.open {
+            self.children.iter().map(|c| 1 + c.shown()).sum()
+        } else {
+            0
+        }
+    }
+}
+
+/// Writes the outline: set › measure › item › file. A measure or item without bound pages
+/// leads to the contents page that lists it (and its reasons).
+fn outline(
+    binder: &Binder,
+    placed: &[Vec<Vec<Placed>>],
+    starts: &[Option<usize>],
+    contents: &Contents,
+    cover_pages: usize,
+    order: &[u32],
+    out: &mut PdfOut<'_>,
+) -> io::Result<u32> {
+    let mut file_no = 0;
+    let mut measures = Vec::new();
+    let contents_page = |i: usize| cover_pages + i + 1;
+    for (mi, (measure, m_placed)) in binder.measures.iter().zip(placed).enumerate() {
+        let mut items = Vec::new();
+        for (ii, (item, i_placed)) in measure.items.iter().zip(m_placed).enumerate() {
+            let mut files = Vec::new();
+            for file in item.files.iter().take(i_placed.len()) {
+                if let Some(Some(p)) = starts.get(file_no) {
+                    files.push(Node {
+                        title: file.title.clone(),
+                        page: *p,
+                        open: false,
+                        children: Vec::new(),
+                    });
+                }
+                file_no += 1;
+            }
+            let at = contents.items[mi][ii];
+            items.push(Node {
+                title: item.title.clone(),
+                page: files.first().map_or(contents_page(at), |f| f.page),
+                open: false,
+                children: files,
+            });
+        }
+        let at = contents.measures[mi];
+        let page = items
+            .iter()
+            .flat_map(|i| i.children.first())
+            .map(|f| f.page)
+            .next()
+            .unwrap_or(contents_page(at));
+        measures.push(Node {
+            title: measure.title.clone(),
+            page,
+            open: false,
+            children: items,
+        });
+    }
+    let mut top = vec![Node {
+        title: binder.labels.contents.clone(),
+        page: contents_page(0),
+        open: false,
+        children: Vec::new(),
+    }];
+    top.extend(measures);
+    let set = Node {
+        title: binder.title.clone(),
+        page: 1,
+        open: true,
+        children: top,
+    };
+    let root = out.reserve();
+    let set_id = write_nodes(std::slice::from_ref(&set), root, order, out)?;
+    let mut d = Dictionary::new();
+    d.set("Type", Object::Name(b"Outlines".to_vec()));
+    d.set("First", reference(set_id[0]));
+    d.set("Last", reference(set_id[0]));
+    d.set("Count", Object::Integer(1 + set.shown() as i64));
+    out.object(root, &Object::Dictionary(d))?;
+    Ok(root)
+}
+
+/// Writes sibling outline items under `parent`; returns their ids.
+fn write_nodes(
+    nodes: &[Node],
+    parent: u32,
+    order: &[u32],
+    out: &mut PdfOut<'_>,
+) -> io::Result<Vec<u32>> {
+    let ids: Vec<u32> = nodes.iter().map(|_| out.reserve()).collect();
+    for (i, node) in nodes.iter().enumerate() {
+        let mut d = Dictionary::new();
+        d.set("Title", text_string(&node.title));
+        d.set("Parent", reference(parent));
+        if i > 0 {
+            d.set("Prev", reference(ids[i - 1]));
+        }
+        if let Some(next) = ids.get(i + 1) {
+            d.set("Next", reference(*next));
+        }
+        if let Some(page) = order.get(node.page.saturating_sub(1)) {
+            d.set(
+                "Dest",
+                Object::Array(vec![
+                    reference(*page),
+                    Object::Name(b"XYZ".to_vec()),
+                    Object::Null,
+                    Object::Null,
+                    Object::Null,
+                ]),
+            );
+        }
+        if !node.children.is_empty() {
+            let kids = write_nodes(&node.children, ids[i], order, out)?;
+            d.set("First", reference(kids[0]));
+            d.set("Last", reference(kids[kids.len() - 1]));
+            let count = if node.open {
+                node.shown() as i64
+            } else {
+                -(node.children.len() as i64)
+            };
+            d.set("Count", Object::Integer(count));
+        }
+        out.object(ids[i], &Object::Dictionary(d))?;
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::{Stream, dictionary};
+
+    /// A small source PDF: one page per size, each showing "marker-N"; pages without a
+    /// size of their own inherit MediaBox and Resources from the page tree.
+    fn source_pdf(path: &Path, sizes: &[Option<(f32, f32)>], marker: &str, rotate: i64) {
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        });
+        let mut kids = Vec::new();
+        for (i, size) in sizes.iter().enumerate() {
+            let text = format!("BT /F1 24 Tf 60 60 Td ({marker}-{}) Tj ET", i + 1);
+            let content = doc.add_object(Stream::new(dictionary! {}, text.into_bytes()));
+            let mut page = dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+            };
+            if let Some((w, h)) = size {
+                page.set(
+                    "MediaBox",
+                    vec![0.into(), 0.into(), Object::Real(*w), Object::Real(*h)],
+                );
+            }
+            if rotate != 0 && i == 0 {
+                page.set("Rotate", rotate);
+            }
+            kids.push(Object::Reference(doc.add_object(page)));
+        }
+        let pages = dictionary! {
+            "Type" => "Pages", "Count" => kids.len() as i64, "Kids" => kids.clone(),
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        };
+        // A link from the first page to the last, and metadata that must not be copied.
+        if let (Some(Object::Reference(first)), Some(last)) = (kids.first(), kids.last()) {
+            let link = dictionary! {
+                "Type" => "Annot", "Subtype" => "Link", "P" => *first,
+                "Rect" => vec![0.into(), 0.into(), 10.into(), 10.into()],
+                "Dest" => vec![last.clone(), "Fit".into()],
+            };
+            let link = doc.add_object(link);
+            if let Ok(Object::Dictionary(d)) = doc.get_object_mut(*first) {
+                d.set("Annots", vec![Object::Reference(link)]);
+            }
+        }
+        let info = doc.add_object(dictionary! { "Title" => Object::string_literal("SourceInfo") });
+        doc.trailer.set("Info", info);
+        doc.objects.insert(pages_id, Object::Dictionary(pages));
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        doc.save(path).expect("test PDF written");
+    }
+
+    fn file(title: &str, source: BinderSource) -> BinderFile {
+        BinderFile {
+            title: title.into(),
+            caption: format!("{title} · 2026-05-01"),
+            source,
+        }
+    }
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        binder: Binder,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = dir.path().join("a.pdf");
+        let b = dir.path().join("b.pdf");
+        let bad = dir.path().join("bad.pdf");
+        source_pdf(&a, &[None, None], "A", 0);
+        source_pdf(&b, &[None, Some((842.0, 595.0)), None], "B", 90);
+        std::fs::write(&bad, b"%PDF-1.4 this is not a PDF").expect("write");
+        let png = dir.path().join("photo.png");
+        let jpg = dir.path().join("photo.jpg");
+        let img =
+            image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 90]));
+        img.save(&png).expect("png");
+        img.save(&jpg).expect("jpg");
+        let binder = Binder {
+            title: "安全生产标准化 第1组".into(),
+            cover: vec![
+                ("单位".into(), "某某镇".into()),
+                ("截至".into(), "2026-05-01".into()),
+                ("措施".into(), "3".into()),
+            ],
+            labels: BinderLabels::default(),
+            measures: vec![
+                BinderMeasure {
+                    title: "第1条 安全责任".into(),
+                    items: vec![BinderItem {
+                        title: "责任书".into(),
+                        files: vec![
+                            file("a.pdf", BinderSource::Pdf { path: a, pages: 2 }),
+                            file("photo.png", BinderSource::Image(png)),
+                        ],
+                    }],
+                },
+                BinderMeasure {
+                    title: "第2条 隐患排查".into(),
+                    items: vec![BinderItem {
+                        title: "排查记录".into(),
+                        files: vec![
+                            file("video.mp4", BinderSource::Unbound("视频".into())),
+                            file(
+                                "bad.pdf",
+                                BinderSource::Pdf {
+                                    path: bad,
+                                    pages: 1,
+                                },
+                            ),
+                            file("b.pdf", BinderSource::Pdf { path: b, pages: 3 }),
+                            file("photo.jpg", BinderSource::Image(jpg)),
+                        ],
+                    }],
+                },
+                BinderMeasure {
+                    title: "第3条 应急演练".into(),
+                    items: vec![BinderItem {
+                        title: "演练记录".into(),
+                        files: vec![file(
+                            "plan.docx",
+                            BinderSource::Unbound("Office 文档".into()),
+                        )],
+                    }],
+                },
+            ],
+        };
+        Fixture { _dir: dir, binder }
+    }
+
+    fn run(binder: &Binder) -> (Vec<u8>, Bound) {
+        let font = Font::built_in().expect("font");
+        let opts = BinderOptions {
+            font: &font,
+            paper: Paper::A4,
+            title: "binder",
+            author: "某某镇",
+            created: 1_777_593_600,
+        };
+        let mut out = Vec::new();
+        let bound = bind(binder, &opts, &mut out).expect("bound");
+        (out, bound)
+    }
+
+    fn outline_titles(doc: &Document, first: &Object, into: &mut Vec<String>) {
+        let mut next = first.as_reference().ok();
+        while let Some(id) = next {
+            let Ok(d) = doc.get_dictionary(id) else { break };
+            if let Ok(t) = d.get(b"Title") {
+                into.push(lopdf::decode_text_string(t).expect("title"));
+            }
+            if let Ok(kid) = d.get(b"First") {
+                outline_titles(doc, kid, into);
+            }
+            next = d.get(b"Next").and_then(Object::as_reference).ok();
+        }
+    }
+
+    #[test]
+    fn binds_pages_images_stamps_bookmarks_and_contents() {
+        let f = fixture();
+        let (bytes, bound) = run(&f.binder);
+        let doc = Document::load_mem(&bytes).expect("the binder reads back");
+        let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+        // Cover, one contents page, 2 + 3 PDF pages and two images.
+        assert_eq!(pages.len(), 1 + 1 + 2 + 3 + 2);
+        assert_eq!(bound.pages, pages.len());
+        assert_eq!(bound.unbound.len(), 1);
+        assert_eq!(bound.unbound[0].0, "bad.pdf");
+        assert!(bound.missing.is_empty(), "{:?}", bound.missing);
+
+        // Every page carries its stamp on top.
+        for (i, page) in pages.iter().enumerate() {
+            let content = doc.get_page_content(*page);
+            let tail = String::from_utf8_lossy(&content);
+            assert!(tail.contains("/DossierStamp Do"), "page {}", i + 1);
+            let (res, _) = doc.get_page_resources(*page).expect("resources");
+            let xobjects = res
+                .expect("own resources")
+                .get(b"XObject")
+                .expect("xobjects");
+            let stamp = xobjects.as_dict().expect("dict").get(b"DossierStamp");
+            let form = doc.get_object(stamp.expect("stamp").as_reference().expect("ref"));
+            let form = form.expect("form").as_stream().expect("stream");
+            assert_eq!(
+                form.dict.get(b"Subtype").expect("subtype").as_name().ok(),
+                Some(&b"Form"[..])
+            );
+        }
+        // The imported pages are there, in order, their content as it was.
+        let text =
+            |n: usize| String::from_utf8_lossy(&doc.get_page_content(pages[n - 1])).into_owned();
+        assert!(text(3).contains("(A-1) Tj"));
+        assert!(text(4).contains("(A-2) Tj"));
+        assert!(text(5).contains("/DossierImage Do"));
+        assert!(text(6).contains("(B-1) Tj"));
+        assert!(text(8).contains("(B-3) Tj"));
+        assert!(text(9).contains("/DossierImage Do"));
+        let page = |n: usize| doc.get_dictionary(pages[n - 1]).expect("page");
+        // A link keeps pointing at its page (now the binder's); the source's metadata stays out.
+        let annots = page(3)
+            .get(b"Annots")
+            .expect("annots")
+            .as_array()
+            .expect("array");
+        let link = doc
+            .get_dictionary(annots[0].as_reference().expect("ref"))
+            .expect("link");
+        let dest = link.get(b"Dest").expect("dest").as_array().expect("array");
+        assert_eq!(dest[0].as_reference().ok(), Some(pages[3]));
+        assert_eq!(
+            link.get(b"P").and_then(Object::as_reference).ok(),
+            Some(pages[2])
+        );
+        assert!(!bytes.windows(10).any(|w| w == b"SourceInfo"));
+        // Inherited attributes are resolved onto the page; the landscape page kept its box.
+        let media = |n: usize| -> Vec<f32> {
+            page(n)
+                .get(b"MediaBox")
+                .expect("box")
+                .as_array()
+                .expect("array")
+                .iter()
+                .map(|o| o.as_float().expect("number"))
+                .collect()
+        };
+        assert_eq!(media(3), [0.0, 0.0, 595.0, 842.0]);
+        assert_eq!(media(7), [0.0, 0.0, 842.0, 595.0]);
+        assert_eq!(
+            page(6).get(b"Rotate").and_then(Object::as_i64).ok(),
+            Some(90)
+        );
+
+        // The contents give each measure the page its first file starts on.
+        let contents = doc.extract_text(&[2]).expect("contents text");
+        let squeezed: String = contents.split_whitespace().collect();
+        assert!(squeezed.contains("第1条安全责任第3页"), "{contents}");
+        assert!(squeezed.contains("第2条隐患排查第6页"), "{contents}");
+        assert!(squeezed.contains("附件（未装订）：视频"), "{contents}");
+        assert!(squeezed.contains("bad.pdf"), "{contents}");
+
+        // Bookmarks: set › measure › item › file.
+        let catalog = doc.catalog().expect("catalog");
+        let outlines = doc
+            .get_dictionary(
+                catalog
+                    .get(b"Outlines")
+                    .expect("outlines")
+                    .as_reference()
+                    .expect("ref"),
+            )
+            .expect("dict");
+        let mut titles = Vec::new();
+        outline_titles(&doc, outlines.get(b"First").expect("first"), &mut titles);
+        for m in &f.binder.measures {
+            assert!(titles.contains(&m.title), "{titles:?}");
+        }
+        for t in [
+            "安全生产标准化 第1组",
+            "目录",
+            "责任书",
+            "a.pdf",
+            "b.pdf",
+            "photo.jpg",
+        ] {
+            assert!(titles.iter().any(|x| x == t), "{t} in {titles:?}");
+        }
+        assert!(!titles.iter().any(|x| x == "bad.pdf" || x == "video.mp4"));
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_bytes() {
+        let f = fixture();
+        let (a, _) = run(&f.binder);
+        let (b, _) = run(&f.binder);
+        assert!(a == b);
+    }
+
+    #[test]
+    fn stamps_sit_at_the_visible_top_right_upright() {
+        let apply =
+            |m: [f32; 6], x: f32, y: f32| (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]);
+        let (w, h) = (595.0, 842.0);
+        // The generated page's top-right corner lands on the shown top-right corner.
+        let b = [10.0, 20.0, 610.0, 820.0];
+        assert_eq!(apply(stamp_matrix(b, 0, w, h), w, h), (610.0, 820.0));
+        assert_eq!(apply(stamp_matrix(b, 90, w, h), w, h), (10.0, 820.0));
+        assert_eq!(apply(stamp_matrix(b, 180, w, h), w, h), (10.0, 20.0));
+        assert_eq!(apply(stamp_matrix(b, 270, w, h), w, h), (610.0, 20.0));
+        // Rotated 90° (shown turned clockwise), the stamp's "up" points to the page's -x.
+        let m = stamp_matrix(b, 90, w, h);
+        assert_eq!((m[2], m[3]), (-1.0, 0.0));
+    }
+
+    #[test]
+    fn jpeg_frame_header_and_orientation() {
+        let img = image::RgbImage::from_pixel(7, 5, image::Rgb([1, 2, 3]));
+        let mut jpg = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut io::Cursor::new(&mut jpg), image::ImageFormat::Jpeg)
+            .expect("jpeg");
+        assert_eq!(jpeg_info(&jpg), Some((7, 5, 3, false)));
+        assert_eq!(jpeg_info(b"\x89PNG"), None);
+        assert_eq!(jpeg_info(&jpg[..10]), None);
+        assert_eq!(jpeg_orientation(&jpg), 1);
+        // Orientation 6 (turn clockwise): the stored top-left corner shows at the top right.
+        let m = orientation_matrix(6);
+        assert_eq!(
+            (
+                m[0] * 0.0 + m[2] * 1.0 + m[4],
+                m[1] * 0.0 + m[3] * 1.0 + m[5]
+            ),
+            (1.0, 1.0)
+        );
+    }
+
+    #[test]
+    fn objects_serialise_as_pdf_syntax() {
+        let mut buf = Vec::new();
+        let d = dictionary! {
+            "A b" => Object::String(b"x(y\\".to_vec(), StringFormat::Literal),
+            "N" => vec![Object::Real(1.5), Object::Real(-0.0), Object::Integer(3), Object::Null],
+            "R" => Object::Reference((7, 0)),
+        };
+        serialize(&mut buf, &Object::Dictionary(d));
+        assert_eq!(
+            String::from_utf8_lossy(&buf),
+            "<</A#20b (x\\(y\\\\)/N [1.5 0 3 null]/R 7 0 R>>"
+        );
+        assert_eq!(num(0.123_456), "0.1235");
+        assert_eq!(num(f32::NAN), "0");
+    }
+}
