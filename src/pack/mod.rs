@@ -1,3 +1,559 @@
+//! `dossier pack`: what goes to the inspectors. One zip (or folder) with the numbered
+//! index, the three documents, `report.json`, every evidence file under numbered
+//! folders, one bound binder per set and the manifests that `dossier verify` checks.
+//! Built from the same one-unit pipeline as `build`; deterministic for the same inputs.
+
 pub mod archive;
-pub mod names;
 pub mod binder;
+pub mod names;
+
+use crate::evidence::inspect::{Kind, Problem};
+use crate::evidence::judge::EvidenceFile;
+use crate::hash;
+use crate::pipeline::{self, DocOptions, Format, PipelineError, Unit};
+use crate::render::context::{Labels, fill, label};
+use crate::render::{self, DocKind, Document, RenderError};
+use archive::{ArchiveError, Entry, Source};
+use binder::{Binder, BinderFile, BinderItem, BinderLabels, BinderMeasure, BinderSource};
+use names::{NameSet, safe_component};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+
+/// The manifest schema name.
+pub const SCHEMA: &str = "dossier.pack/1";
+
+/// A pack that cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    #[error("pack needs an evidence folder: give --evidence DIR (or evidence in the config)")]
+    NoEvidence,
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error("binder {name}: {error}")]
+    Binder {
+        name: String,
+        error: binder::BinderError,
+    },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("{0}: the pack target is inside the evidence folder; write it elsewhere")]
+    InsideEvidence(String),
+}
+
+/// Where the pack goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    Zip(&'a Path),
+    Folder(&'a Path),
+}
+
+/// What was packed, for the command line's closing lines.
+#[derive(Debug, Default)]
+pub struct Packed {
+    pub files: usize,
+    pub bytes: u64,
+    pub binders: usize,
+    /// Characters the PDF font lacks, per generated file.
+    pub missing_glyphs: Vec<(String, BTreeSet<char>)>,
+}
+
+/// One row of the index (卷内目录).
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexRow {
+    /// `NN-NNN-NN`: set, measure and item numbers, as in the paths.
+    pub no: String,
+    pub set: String,
+    pub id: String,
+    pub measure: String,
+    pub item: String,
+    pub path: String,
+    pub kind: String,
+    pub pages: String,
+    pub date: String,
+    pub sha: String,
+    pub state: String,
+}
+
+#[derive(Serialize)]
+struct IndexContext<'a> {
+    lang: String,
+    labels: &'a Labels,
+    unit: &'a str,
+    as_of: String,
+    summary: String,
+    rows: &'a [IndexRow],
+}
+
+#[derive(Serialize)]
+struct ManifestFile<'a> {
+    path: &'a str,
+    bytes: u64,
+    sha256: &'a str,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    schema: &'static str,
+    unit: &'a str,
+    as_of: String,
+    generator: String,
+    files: Vec<ManifestFile<'a>>,
+}
+
+/// A file to pack with what the manifests say of it.
+struct Packable {
+    path: String,
+    source: Source,
+    bytes: u64,
+    sha256: String,
+    /// The evidence path it was copied from, or `generated`.
+    origin: String,
+}
+
+fn io_err(path: &Path, error: std::io::Error) -> PackError {
+    PackError::Io {
+        path: path.display().to_string(),
+        error,
+    }
+}
+
+/// The number of a required item in its measure (`01`…), or `99` for other material.
+fn item_no(m: &crate::model::Measure, item: Option<&str>) -> usize {
+    item.and_then(|i| m.evidence.iter().position(|e| e == i))
+        .map_or(99, |p| p + 1)
+}
+
+fn problem_words(labels: &Labels, problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| label(labels, &format!("ev_problem.{}", p.code())))
+        .collect::<Vec<_>>()
+        .join(&label(labels, "sep"))
+}
+
+/// Why a file is not bound into its set's binder, or `None` when it is.
+fn unbound_reason(labels: &Labels, f: &EvidenceFile) -> Option<String> {
+    if !f.is_good() {
+        return Some(problem_words(labels, &f.problems));
+    }
+    let heic = f.path.to_ascii_lowercase().ends_with(".heic");
+    match f.kind {
+        Kind::Pdf => None,
+        Kind::Image if !heic => None,
+        Kind::Image => Some(label(labels, "binder_heic")),
+        k => Some(fill(
+            &label(labels, "binder_kind"),
+            &[("kind", label(labels, &format!("ev_kind.{}", k.key())))],
+        )),
+    }
+}
+
+/// Builds the pack of one unit and writes it to `target`, all or nothing.
+pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Packed, PackError> {
+    let judgement = unit.evidence.as_ref().ok_or(PackError::NoEvidence)?;
+    let analysis = unit.analyse();
+    let report = unit.report(&analysis);
+    let labels = pipeline::labels(docs.templates, docs.lang)?;
+    let rendered = pipeline::render_unit(
+        unit,
+        &analysis,
+        &report,
+        &[Format::Json, Format::Html, Format::Pdf],
+        docs,
+    )?;
+    let unit_name = rendered.unit.clone();
+    let mut packed = Packed {
+        missing_glyphs: rendered.missing_glyphs.clone(),
+        ..Packed::default()
+    };
+    let mut files: Vec<Packable> = Vec::new();
+    let add_bytes = |files: &mut Vec<Packable>, path: String, bytes: Vec<u8>| {
+        files.push(Packable {
+            sha256: hash::sha256_bytes(&bytes),
+            bytes: bytes.len() as u64,
+            path,
+            source: Source::Bytes(bytes),
+            origin: "generated".into(),
+        });
+    };
+    // The three documents under their numbered names, and report.json.
+    for (name, bytes) in rendered.files {
+        let renamed = match name.split_once('.') {
+            Some(("gap-report", ext)) => format!("{}.{ext}", label(&labels, "pack_file_gap")),
+            Some(("evidence-checklist", ext)) => {
+                format!("{}.{ext}", label(&labels, "pack_file_checklist"))
+            }
+            Some(("owner-tasks", ext)) => format!("{}.{ext}", label(&labels, "pack_file_tasks")),
+            _ => name,
+        };
+        add_bytes(&mut files, safe_component(&renamed), bytes);
+    }
+
+    // The evidence files under numbered folders, the index rows and the binders.
+    let dir_evidence = safe_component(&label(&labels, "pack_dir_evidence"));
+    let dir_binders = safe_component(&label(&labels, "pack_dir_binders"));
+    let mut names = NameSet::new();
+    let mut rows: Vec<IndexRow> = Vec::new();
+    let mut temps: Vec<tempfile::NamedTempFile> = Vec::new();
+    let (mut items_total, mut items_have, mut file_count) = (0usize, 0usize, 0usize);
+    for (si, set) in analysis.sets.iter().enumerate() {
+        let set_dir = safe_component(&format!("{:02} {}", si + 1, set.name));
+        let mut binder_measures = Vec::new();
+        let (mut set_have, mut set_lack) = (0usize, 0usize);
+        let in_set = analysis
+            .measures
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| j.measure.set == set.name);
+        for (k, (mi, j)) in in_set.enumerate() {
+            let m = j.measure;
+            let short = render::shorten(&m.text, 20);
+            let measure_dir = safe_component(&format!("{:03} {} {short}", k + 1, m.id));
+            let found = judgement.found.get(mi).cloned().unwrap_or_default();
+            let mfiles = judgement
+                .by_measure
+                .get(mi)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let mut binder_items = Vec::new();
+            let mut slots: Vec<Option<&str>> =
+                m.evidence.iter().map(|e| Some(e.as_str())).collect();
+            if mfiles.iter().any(|f| f.item.is_none()) {
+                slots.push(None);
+            }
+            for item in slots {
+                let no = item_no(m, item);
+                let item_name = item.map_or_else(|| label(&labels, "ev_other"), str::to_string);
+                let item_dir = match item {
+                    Some(i) => safe_component(&format!("{no:02} {i}")),
+                    None => safe_component(&label(&labels, "pack_dir_other")),
+                };
+                let number = format!("{:02}-{:03}-{no:02}", si + 1, k + 1);
+                let in_hand = item.is_some_and(|i| found.iter().any(|f| f == i));
+                if item.is_some() {
+                    items_total += 1;
+                    if in_hand {
+                        items_have += 1;
+                        set_have += 1;
+                    } else {
+                        set_lack += 1;
+                    }
+                }
+                let its: Vec<&EvidenceFile> = mfiles
+                    .iter()
+                    .filter(|f| f.item.as_deref() == item)
+                    .collect();
+                let base = IndexRow {
+                    no: number.clone(),
+                    set: set.name.clone(),
+                    id: m.id.clone(),
+                    measure: m.text.clone(),
+                    item: item_name.clone(),
+                    path: String::new(),
+                    kind: String::new(),
+                    pages: String::new(),
+                    date: String::new(),
+                    sha: String::new(),
+                    state: label(&labels, "pack_lack"),
+                };
+                if its.is_empty() {
+                    rows.push(base);
+                    continue;
+                }
+                let mut binder_files = Vec::new();
+                for f in its {
+                    let folder = format!("{dir_evidence}/{set_dir}/{measure_dir}/{item_dir}");
+                    let file_name = f.path.rsplit('/').next().unwrap_or(&f.path);
+                    let name = names.unique(&folder, safe_component(file_name));
+                    let pack_path = format!("{folder}/{name}");
+                    let state = if !f.problems.is_empty() {
+                        format!(
+                            "{}{}{}",
+                            label(&labels, "pack_problem"),
+                            label(&labels, "colon"),
+                            problem_words(&labels, &f.problems)
+                        )
+                    } else {
+                        label(&labels, "pack_have")
+                    };
+                    let packed_here = f.sha256.is_some();
+                    rows.push(IndexRow {
+                        path: if packed_here {
+                            pack_path.clone()
+                        } else {
+                            f.path.clone()
+                        },
+                        kind: label(&labels, &format!("ev_kind.{}", f.kind.key())),
+                        pages: f.pages.map(|p| p.to_string()).unwrap_or_default(),
+                        date: f.date.map(|d| d.to_string()).unwrap_or_default(),
+                        sha: f
+                            .sha256
+                            .as_deref()
+                            .map(|h| h.chars().take(12).collect())
+                            .unwrap_or_default(),
+                        state,
+                        ..base.clone()
+                    });
+                    // A file that cannot be read cannot be copied: it is named in the
+                    // index, not packed.
+                    let Some(sha) = &f.sha256 else { continue };
+                    file_count += 1;
+                    files.push(Packable {
+                        path: pack_path.clone(),
+                        source: Source::File(f.source.clone()),
+                        bytes: f.bytes,
+                        sha256: sha.clone(),
+                        origin: f.path.clone(),
+                    });
+                    let caption = match f.date {
+                        Some(d) => format!("{pack_path} · {d}"),
+                        None => pack_path.clone(),
+                    };
+                    let source = match unbound_reason(&labels, f) {
+                        Some(reason) => BinderSource::Unbound(reason),
+                        None if f.kind == Kind::Pdf => BinderSource::Pdf {
+                            path: f.source.clone(),
+                            pages: f.pages.unwrap_or(0),
+                        },
+                        None => BinderSource::Image(f.source.clone()),
+                    };
+                    binder_files.push(BinderFile {
+                        title: name,
+                        caption,
+                        source,
+                    });
+                }
+                binder_items.push(BinderItem {
+                    title: format!("{no:02} {item_name}"),
+                    files: binder_files,
+                });
+            }
+            if !binder_items.is_empty() {
+                binder_measures.push(BinderMeasure {
+                    title: format!("{:03} {} {}", k + 1, m.id, render::shorten(&m.text, 30)),
+                    items: binder_items,
+                });
+            }
+        }
+        // The set's binder, written to a temporary file: it may be as large as the set's
+        // PDFs together, so it never sits in memory.
+        let binder = Binder {
+            title: fill(
+                &label(&labels, "binder_title"),
+                &[("unit", unit_name.clone()), ("set", set.name.clone())],
+            ),
+            cover: vec![
+                (label(&labels, "unit"), unit_name.clone()),
+                (label(&labels, "set"), set.name.clone()),
+                (label(&labels, "as_of"), unit.as_of.to_string()),
+                (
+                    label(&labels, "binder_measures"),
+                    set.tally.measures.to_string(),
+                ),
+                (label(&labels, "binder_items_have"), set_have.to_string()),
+                (label(&labels, "binder_items_lack"), set_lack.to_string()),
+            ],
+            labels: BinderLabels {
+                contents: label(&labels, "contents"),
+                unbound: label(&labels, "binder_unbound"),
+                page: label(&labels, "binder_page"),
+                unreadable: label(&labels, "binder_unreadable"),
+            },
+            measures: binder_measures,
+        };
+        let binder_name = format!("{dir_binders}/{}.pdf", set_dir);
+        let mut tmp =
+            tempfile::NamedTempFile::new().map_err(|e| io_err(Path::new(&binder_name), e))?;
+        let opts = binder::BinderOptions {
+            font: docs.font,
+            paper: docs.paper,
+            title: &binder.title,
+            author: &unit_name,
+            created: pipeline::created(unit.as_of),
+        };
+        let bound = {
+            let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+            let bound =
+                binder::bind(&binder, &opts, &mut w).map_err(|error| PackError::Binder {
+                    name: binder_name.clone(),
+                    error,
+                })?;
+            w.flush().map_err(|e| io_err(Path::new(&binder_name), e))?;
+            bound
+        };
+        if !bound.missing.is_empty() {
+            packed
+                .missing_glyphs
+                .push((binder_name.clone(), bound.missing));
+        }
+        let (bytes, sha) = hash::sha256_file(tmp.path()).map_err(|e| io_err(tmp.path(), e))?;
+        files.push(Packable {
+            path: binder_name,
+            source: Source::File(tmp.path().to_path_buf()),
+            bytes,
+            sha256: sha,
+            origin: "generated".into(),
+        });
+        temps.push(tmp);
+        packed.binders += 1;
+    }
+
+    // The index (卷内目录) as CSV, HTML and PDF.
+    let summary = fill(
+        &label(&labels, "pack_summary"),
+        &[
+            ("measures", analysis.summary.measures.to_string()),
+            ("items", items_total.to_string()),
+            ("have", items_have.to_string()),
+            ("lack", (items_total - items_have).to_string()),
+            ("files", file_count.to_string()),
+        ],
+    );
+    let index_name = label(&labels, "pack_file_index");
+    add_bytes(
+        &mut files,
+        safe_component(&format!("{index_name}.csv")),
+        index_csv(&labels, &rows),
+    );
+    let index_ctx = IndexContext {
+        lang: label(&labels, "lang"),
+        labels: &labels,
+        unit: &unit_name,
+        as_of: unit.as_of.to_string(),
+        summary,
+        rows: &rows,
+    };
+    let markdown = render::markdown_from(docs.templates, "pack-index.md", &index_ctx)?;
+    let doc = Document {
+        kind: DocKind::PackIndex,
+        title: label(&labels, "pack_index"),
+        markdown,
+    };
+    let prepared = render::prepare(
+        &unit.book,
+        &analysis,
+        &report,
+        docs.templates,
+        &labels,
+        &unit_name,
+    )?;
+    let html = render::html_document(docs.templates, &doc, &prepared.context, &[])?;
+    add_bytes(
+        &mut files,
+        safe_component(&format!("{index_name}.html")),
+        html.into_bytes(),
+    );
+    let header_left = format!("{unit_name} · {}", doc.title);
+    let header_right = format!("{} {}", label(&labels, "as_of"), unit.as_of);
+    let page_of = label(&labels, "page_of");
+    let title = format!("{unit_name} {}", doc.title);
+    let pdf = render::pdf::render(
+        &doc.markdown,
+        &[],
+        docs.font,
+        &render::pdf::PdfOptions {
+            paper: docs.paper,
+            landscape: true,
+            header_left: &header_left,
+            header_right: &header_right,
+            page_of: &page_of,
+            title: &title,
+            author: &unit_name,
+            created: pipeline::created(unit.as_of),
+        },
+    )
+    .map_err(PipelineError::from)?;
+    let index_pdf = safe_component(&format!("{index_name}.pdf"));
+    if !pdf.missing.is_empty() {
+        packed.missing_glyphs.push((index_pdf.clone(), pdf.missing));
+    }
+    add_bytes(&mut files, index_pdf, pdf.bytes);
+
+    // The manifests: manifest.json lists every file but the manifests; manifest.sha256
+    // every file but itself.
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest {
+        schema: SCHEMA,
+        unit: &unit_name,
+        as_of: unit.as_of.to_string(),
+        generator: format!("dossier {}", env!("CARGO_PKG_VERSION")),
+        files: files
+            .iter()
+            .map(|f| ManifestFile {
+                path: &f.path,
+                bytes: f.bytes,
+                sha256: &f.sha256,
+                source: &f.origin,
+            })
+            .collect(),
+    };
+    let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
+    json.push('\n');
+    add_bytes(&mut files, "manifest.json".into(), json.into_bytes());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut sums = String::new();
+    for f in &files {
+        sums.push_str(&format!("{}  {}\n", f.sha256, f.path));
+    }
+    add_bytes(
+        &mut files,
+        crate::verify::MANIFEST.into(),
+        sums.into_bytes(),
+    );
+
+    packed.files = files.len();
+    packed.bytes = files.iter().map(|f| f.bytes).sum();
+    let entries: Vec<Entry> = files
+        .into_iter()
+        .map(|f| Entry {
+            path: f.path,
+            source: f.source,
+        })
+        .collect();
+    match target {
+        Target::Zip(path) => {
+            let stamp = unit.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+            archive::write_zip(entries, path, stamp)?;
+        }
+        Target::Folder(path) => archive::write_folder(entries, path)?,
+    }
+    drop(temps);
+    Ok(packed)
+}
+
+/// The index as CSV (UTF-8 with a byte-order mark, so Excel opens the Chinese right).
+fn index_csv(labels: &Labels, rows: &[IndexRow]) -> Vec<u8> {
+    let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let header = [
+            label(labels, "pack_no"),
+            label(labels, "set"),
+            label(labels, "id"),
+            label(labels, "measure"),
+            label(labels, "ev_item"),
+            label(labels, "pack_path"),
+            label(labels, "pack_kind"),
+            label(labels, "pack_pages"),
+            label(labels, "date"),
+            "SHA-256".to_string(),
+            label(labels, "pack_state"),
+        ];
+        let _ = w.write_record(&header);
+        for r in rows {
+            let _ = w.write_record([
+                &r.no, &r.set, &r.id, &r.measure, &r.item, &r.path, &r.kind, &r.pages, &r.date,
+                &r.sha, &r.state,
+            ]);
+        }
+        let _ = w.flush();
+    }
+    out
+}

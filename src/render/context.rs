@@ -2,10 +2,10 @@
 //! (gaps grouped by severity, tasks per owner, evidence per set and category) and the
 //! labels of the chosen language. Documented for template authors in docs/templates.md.
 
+use super::evidence_view::{self, EvidenceTask, EvidenceView, FileLine};
 use crate::analysis::{Analysis, GapKind, Grade, Judged, Severity};
 use crate::model::{EvidenceReady, StatusClass, Workbook};
 use crate::report::{MeasureJson, Report};
-use super::evidence_view::{self, EvidenceTask, EvidenceView, FileLine};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

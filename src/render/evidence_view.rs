@@ -109,7 +109,11 @@ pub fn file_line(labels: &Labels, f: &EvidenceFileJson) -> FileLine {
         notes.push(date.clone());
     }
     if !problems.is_empty() {
-        notes.push(format!("{}{}{problems}", label(labels, "ev_problem_label"), label(labels, "colon")));
+        notes.push(format!(
+            "{}{}{problems}",
+            label(labels, "ev_problem_label"),
+            label(labels, "colon")
+        ));
     }
     let text = if notes.is_empty() {
         f.path.clone()
@@ -176,10 +180,7 @@ pub fn view(labels: &Labels, report: &Report<'_>) -> Option<EvidenceView> {
                 problems.push(ProblemRow {
                     set: m.set.clone(),
                     id: m.id.clone(),
-                    item: f
-                        .item
-                        .clone()
-                        .unwrap_or_else(|| label(labels, "ev_other")),
+                    item: f.item.clone().unwrap_or_else(|| label(labels, "ev_other")),
                     path: f.path.clone(),
                     problems: problem_text(labels, f),
                 });
@@ -202,7 +203,10 @@ pub fn view(labels: &Labels, report: &Report<'_>) -> Option<EvidenceView> {
         .into_iter()
         .filter(|(_, v)| v.len() > 1)
         .map(|(h, v)| {
-            let mut measures: Vec<String> = v.iter().map(|(m, _)| format!("{} {}", m.set, m.id)).collect();
+            let mut measures: Vec<String> = v
+                .iter()
+                .map(|(m, _)| format!("{} {}", m.set, m.id))
+                .collect();
             measures.dedup();
             DuplicateRow {
                 sha256: h.chars().take(12).collect(),

@@ -32,6 +32,8 @@ pub enum DocKind {
     GapReport,
     EvidenceChecklist,
     OwnerTasks,
+    /// The inspection pack's index (卷内目录); only `dossier pack` writes it.
+    PackIndex,
 }
 
 impl DocKind {
@@ -48,6 +50,7 @@ impl DocKind {
             DocKind::GapReport => "gap-report",
             DocKind::EvidenceChecklist => "evidence-checklist",
             DocKind::OwnerTasks => "owner-tasks",
+            DocKind::PackIndex => "pack-index",
         }
     }
 
@@ -57,6 +60,7 @@ impl DocKind {
             DocKind::GapReport => "gap_report",
             DocKind::EvidenceChecklist => "evidence_checklist",
             DocKind::OwnerTasks => "owner_tasks",
+            DocKind::PackIndex => "pack_index",
         }
     }
 }
@@ -125,6 +129,25 @@ pub fn labels(templates: &Templates, lang: Lang) -> Result<Labels, RenderError> 
     let text = templates.get(&name).unwrap_or_default();
     text.parse::<Labels>()
         .map_err(|e| RenderError::Labels(origin_text(templates, &name), e.message().to_string()))
+}
+
+/// Renders one more template (the pack's index) to Markdown, with the same escaping as
+/// the documents: every value is data, never markup.
+pub fn markdown_from(
+    templates: &Templates,
+    name: &str,
+    context: &impl serde::Serialize,
+) -> Result<String, RenderError> {
+    let mut tera = tera::Tera::default();
+    tera.set_escape_fn(escape::markdown_escape_fn);
+    tera.autoescape_on(vec![".md"]);
+    let text = templates.get(name).unwrap_or_default();
+    tera.add_raw_template(name, text)
+        .map_err(|e| template_error(templates, name, e))?;
+    let ctx = tera::Context::from_serialize(context)
+        .map_err(|e| template_error(templates, "context", e))?;
+    tera.render(name, &ctx)
+        .map_err(|e| template_error(templates, name, e))
 }
 
 /// Renders the three documents to Markdown.

@@ -17,6 +17,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "owner-tasks.md",
         include_str!("../../templates/owner-tasks.md"),
     ),
+    (
+        "pack-index.md",
+        include_str!("../../templates/pack-index.md"),
+    ),
     ("layout.html", include_str!("../../templates/layout.html")),
     (
         "i18n/zh-CN.toml",
