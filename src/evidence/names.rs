@@ -203,10 +203,11 @@ pub fn leading_ids(name: &str) -> Vec<(IdForm, usize)> {
 pub fn id_key(id: &str) -> IdForm {
     let n = norm(id);
     let t = n.trim();
-    if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
-        if let Ok(v) = t.parse::<u32>() {
-            return IdForm::Number(v);
-        }
+    if !t.is_empty()
+        && t.chars().all(|c| c.is_ascii_digit())
+        && let Ok(v) = t.parse::<u32>()
+    {
+        return IdForm::Number(v);
     }
     if let Some((v, len)) = marked_form(t)
         && len == t.len()

@@ -214,7 +214,10 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
             .filter(|(_, j)| j.measure.set == set.name);
         for (k, (mi, j)) in in_set.enumerate() {
             let m = j.measure;
-            let short = render::shorten(&m.text, 20);
+            // A path keeps the start of the measure text, without an ellipsis.
+            let short: String = m.text.chars().take(16).collect::<String>();
+            let short =
+                short.trim_end_matches(|c: char| c.is_whitespace() || "，。、；：,.;:".contains(c));
             let measure_dir = safe_component(&format!("{:03} {} {short}", k + 1, m.id));
             let found = judgement.found.get(mi).cloned().unwrap_or_default();
             let mfiles = judgement
@@ -271,7 +274,9 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
                 for f in its {
                     let folder = format!("{dir_evidence}/{set_dir}/{measure_dir}/{item_dir}");
                     let file_name = f.path.rsplit('/').next().unwrap_or(&f.path);
-                    let name = names.unique(&folder, safe_component(file_name));
+                    // A name that was not valid UTF-8 was read with U+FFFD; packed, it is `_`.
+                    let safe = safe_component(&file_name.replace('\u{FFFD}', "_"));
+                    let name = names.unique(&folder, safe);
                     let pack_path = format!("{folder}/{name}");
                     let state = if !f.problems.is_empty() {
                         format!(

@@ -4,6 +4,8 @@ mod bad_input;
 mod common;
 mod contract;
 mod documents;
+mod evidence;
 mod formats;
+mod pack;
 mod pdf;
 mod rules;

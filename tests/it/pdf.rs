@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// `pdftotext` of a PDF (all pages, or one), U+3000 folded to a space as poppler does.
-fn text(pdf: &Path, page: Option<usize>) -> String {
+pub fn text(pdf: &Path, page: Option<usize>) -> String {
     extract(pdf, page, false)
 }
 

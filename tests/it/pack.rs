@@ -1,0 +1,383 @@
+//! `dossier pack` and `dossier verify`: the zip unpacks and `sha256sum -c` passes,
+//! `verify` names every changed, missing and unexpected file, the same inputs give a
+//! byte-identical zip, every binder opens and has the pages its contents say, and
+//! hostile file names come out safe.
+
+use crate::common::{AS_OF, dossier, root, sample};
+use std::ffi::OsStr;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn evidence_dir() -> PathBuf {
+    root().join("inputs/evidence/qingxi-town")
+}
+
+/// Packs the sample into `dir/NAME` (a zip, or a folder with `--folder`).
+fn pack_sample(dir: &Path, name: &str, folder: bool, extra: &[&str]) -> PathBuf {
+    let target = dir.join(name);
+    let mut cmd = dossier(dir);
+    cmd.arg("pack")
+        .arg(sample("qingxi-town.xlsx"))
+        .args(["--as-of", AS_OF, "--evidence"])
+        .arg(evidence_dir())
+        .arg(if folder { "--folder" } else { "-o" })
+        .arg(&target)
+        .args(extra);
+    cmd.assert().success();
+    target
+}
+
+fn unzip(zip: &Path, into: &Path) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+    archive.extract(into).unwrap();
+}
+
+fn verify(dir: &Path, pack: &Path, code: i32) -> String {
+    let out = dossier(dir)
+        .arg("verify")
+        .arg(pack)
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn pack_unzips_and_sha256sum_agrees_with_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zip = pack_sample(tmp.path(), "pack.zip", false, &[]);
+    let un = tmp.path().join("un");
+    unzip(&zip, &un);
+    let check = Command::new("sha256sum")
+        .args(["-c", "--quiet", "manifest.sha256"])
+        .current_dir(&un)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // The layout of the contract.
+    for name in [
+        "00-目录.pdf",
+        "00-目录.html",
+        "00-目录.csv",
+        "01-差距分析报告.pdf",
+        "02-佐证材料清单.html",
+        "03-责任单位任务清单.pdf",
+        "report.json",
+        "manifest.json",
+        "装订/01 国务院15条.pdf",
+        "装订/02 省65条.pdf",
+        "装订/03 市78条.pdf",
+    ] {
+        assert!(un.join(name).is_file(), "{name} in the pack");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(un.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["schema"], "dossier.pack/1");
+    assert_eq!(manifest["unit"], "清溪镇");
+    assert_eq!(manifest["as_of"], AS_OF);
+    let files = manifest["files"].as_array().unwrap();
+    let copied: Vec<&serde_json::Value> = files
+        .iter()
+        .filter(|f| f["source"] != "generated")
+        .collect();
+    // Every assigned, readable file is packed once, under 材料/.
+    assert_eq!(copied.len(), 261);
+    assert!(
+        copied
+            .iter()
+            .all(|f| f["path"].as_str().unwrap().starts_with("材料/"))
+    );
+    let one = copied
+        .iter()
+        .find(|f| f["source"] == "2026年市78条佐证材料/第九条/培训签到表.pdf")
+        .expect("a file packed with its source path");
+    assert_eq!(
+        one["path"],
+        "材料/03 市78条/009 9 烟花爆竹：开展专项整治，建立问题/01 培训签到表/培训签到表.pdf"
+    );
+    // The index: missing items are rows too.
+    let csv = std::fs::read_to_string(un.join("00-目录.csv")).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(
+        csv.lines().any(|l| l.ends_with(",缺")),
+        "missing items are rows"
+    );
+    assert!(csv.contains("问题：空文件"));
+    let sums = std::fs::read_to_string(un.join("manifest.sha256")).unwrap();
+    assert_eq!(
+        sums.lines().count(),
+        files.len() + 1,
+        "manifest.json is summed too"
+    );
+    assert_eq!(
+        verify(tmp.path(), &zip, 0),
+        format!("{} files intact\n", files.len() + 1)
+    );
+}
+
+#[test]
+fn verify_names_each_changed_missing_and_unexpected_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = pack_sample(tmp.path(), "pack", true, &[]);
+    assert!(verify(tmp.path(), &folder, 0).ends_with("files intact\n"));
+    let changed = folder.join("report.json");
+    let mut bytes = std::fs::read(&changed).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&changed, bytes).unwrap();
+    std::fs::remove_file(folder.join("00-目录.csv")).unwrap();
+    std::fs::write(folder.join("extra.txt"), "x").unwrap();
+    let out = verify(tmp.path(), &folder, 1);
+    assert!(out.contains("changed: report.json\n"), "{out}");
+    assert!(out.contains("missing: 00-目录.csv\n"), "{out}");
+    assert!(out.contains("unexpected: extra.txt\n"), "{out}");
+    // The same verdict from the zip after one byte changes inside an entry.
+    let zip = pack_sample(tmp.path(), "pack.zip", false, &[]);
+    let un = tmp.path().join("un");
+    unzip(&zip, &un);
+    std::fs::write(un.join("report.json"), "{}").unwrap();
+    let out = verify(tmp.path(), &un, 1);
+    assert!(out.contains("changed: report.json"), "{out}");
+    // A pack that cannot be read at all: exit 2, one line.
+    std::fs::write(tmp.path().join("not.zip"), "not a zip").unwrap();
+    let err = dossier(tmp.path())
+        .args(["verify", "not.zip"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(err).unwrap();
+    assert!(
+        err.starts_with("dossier: ") && err.contains("not.zip"),
+        "{err}"
+    );
+}
+
+#[test]
+fn same_inputs_give_a_byte_identical_zip_and_an_existing_one_is_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.zip"), "old").unwrap();
+    let a = pack_sample(tmp.path(), "a.zip", false, &[]);
+    let b = pack_sample(tmp.path(), "b.zip", false, &[]);
+    let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    assert!(a.len() > 1000);
+    assert!(a == b, "two packs of the same inputs differ");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file left behind");
+}
+
+#[test]
+fn binders_open_have_the_pages_their_contents_say_and_bookmark_every_measure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = pack_sample(tmp.path(), "pack", true, &[]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("report.json")).unwrap())
+            .unwrap();
+    for (n, set) in [(1, "国务院15条"), (2, "省65条"), (3, "市78条")] {
+        let path = folder.join(format!("装订/{n:02} {set}.pdf"));
+        let doc = lopdf::Document::load(&path).expect("binder parses");
+        let pages = doc.get_pages().len();
+        // What the contents must account for: every good PDF's pages and one page per
+        // bindable image.
+        let mut bound = 0u64;
+        let mut bound_measures = Vec::new();
+        for m in report["measures"].as_array().unwrap() {
+            if m["set"] != set {
+                continue;
+            }
+            let mut any = false;
+            for f in m["evidence_files"].as_array().unwrap() {
+                let problems = f["problems"].as_array().unwrap();
+                let bad = problems.iter().any(|p| p != "evidence_stale");
+                if bad {
+                    continue;
+                }
+                match f["kind"].as_str().unwrap() {
+                    "pdf" => {
+                        bound += f["pages"].as_u64().unwrap();
+                        any = true;
+                    }
+                    "image" if !f["path"].as_str().unwrap().ends_with(".heic") => {
+                        bound += 1;
+                        any = true;
+                    }
+                    _ => {}
+                }
+            }
+            if any {
+                bound_measures.push(m["id"].as_str().unwrap().to_string());
+            }
+        }
+        // Cover and contents come first; the first bound file's bookmark says where they
+        // end.
+        let toc = doc.get_toc().expect("bookmarks");
+        let file_level = toc.toc.iter().map(|t| t.level).max().unwrap();
+        let titles: Vec<String> = toc.toc.iter().map(|t| t.title.clone()).collect();
+        for id in &bound_measures {
+            assert!(
+                titles
+                    .iter()
+                    .any(|t| t.split(' ').nth(1) == Some(id.as_str())),
+                "{set}: a bookmark for measure {id}: {titles:?}"
+            );
+        }
+        let first_page = toc
+            .toc
+            .iter()
+            .filter(|t| t.level == file_level)
+            .map(|t| t.page)
+            .min()
+            .unwrap();
+        assert_eq!(
+            pages as u64,
+            first_page as u64 - 1 + bound,
+            "{set}: front pages + bound pages"
+        );
+        if Command::new("qpdf").arg("--version").output().is_ok() {
+            let q = Command::new("qpdf")
+                .arg("--check")
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stdout));
+        }
+        let info = Command::new("pdfinfo").arg(&path).output().unwrap();
+        let info = String::from_utf8(info.stdout).unwrap();
+        assert!(
+            info.contains(&format!("Pages:           {pages}")),
+            "{info}"
+        );
+        // Every page carries its binder page number at the top right.
+        let last = Command::new("pdftotext")
+            .args([
+                "-f",
+                &pages.to_string(),
+                "-l",
+                &pages.to_string(),
+                "-layout",
+            ])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap();
+        let last = String::from_utf8(last.stdout).unwrap();
+        assert!(
+            last.lines().any(|l| l.trim() == pages.to_string()),
+            "{set}: page {pages} is stamped with its number"
+        );
+    }
+}
+
+/// A one-measure workbook whose evidence has names Windows cannot take.
+#[cfg(unix)]
+#[test]
+fn hostile_file_names_come_out_safe_in_the_zip() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("市78条.csv");
+    std::fs::write(
+        &book,
+        "序号,措施内容,落实情况,佐证材料\n1,排查隐患,已完成,现场照片\n",
+    )
+    .unwrap();
+    let ev = tmp.path().join("ev");
+    let dir = ev.join("市78条/第1条");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Long, but within the 255 bytes a Linux file system takes.
+    let long = format!("{}.pdf", "长".repeat(82));
+    let ascii = format!("{}.txt", "a".repeat(200));
+    for name in [
+        "a:b?.txt",
+        "CON.txt",
+        "trailing. ",
+        long.as_str(),
+        ascii.as_str(),
+    ] {
+        std::fs::write(dir.join(name), "x").unwrap();
+    }
+    std::fs::write(dir.join(OsStr::from_bytes(b"\xff\xfe-bad.txt")), "y").unwrap();
+    let zip = tmp.path().join("p.zip");
+    dossier(tmp.path())
+        .arg("pack")
+        .arg(&book)
+        .args(["--as-of", AS_OF, "--evidence"])
+        .arg(&ev)
+        .arg("-o")
+        .arg(&zip)
+        .assert()
+        .success();
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut names = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut sink = Vec::new();
+        entry.read_to_end(&mut sink).unwrap();
+        names.push(name);
+    }
+    for name in &names {
+        for part in name.split('/') {
+            assert!(
+                !part.contains([':', '?', '<', '>', '"', '\\', '|', '*']),
+                "{name}"
+            );
+            assert!(part.chars().count() <= 80, "{name}");
+            assert!(!part.ends_with(['.', ' ']), "{name}");
+        }
+    }
+    let files: Vec<&str> = names
+        .iter()
+        .filter_map(|n| n.strip_prefix("材料/01 市78条/001 1 排查隐患/99-其他材料/"))
+        .collect();
+    assert!(files.contains(&"a_b_.txt"), "{files:?}");
+    assert!(files.contains(&"_CON.txt"), "{files:?}");
+    assert!(files.contains(&"trailing"), "{files:?}");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with(".pdf") && f.chars().count() == 80),
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with(".txt") && f.starts_with("aaa") && f.len() == 80),
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with("-bad.txt") && f.starts_with('_')),
+        "{files:?}"
+    );
+}
+
+#[test]
+fn pack_without_an_evidence_folder_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = dossier(tmp.path())
+        .arg("pack")
+        .arg(sample("qingxi-town.xlsx"))
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert_eq!(
+        String::from_utf8(err).unwrap(),
+        "dossier: pack needs an evidence folder: give --evidence DIR (or evidence in the config)\n"
+    );
+    assert!(!tmp.path().join("out").exists(), "nothing written");
+}
