@@ -3,8 +3,9 @@
 # beside the plain tool doing the bulk of the same work:
 #
 #   check --evidence DIR    vs  find DIR -type f -exec sha256sum {} +   (and the same on 2 cores)
-#   pack --evidence DIR     vs  zip -r -0 -q out.zip DIR
+#   pack --evidence DIR     vs  zip -r -0 -q out.zip DIR   (and the same followed by an fsync)
 #   each binder 装订/NN set  vs  qpdf --empty --pages <the set's PDFs> -- out.pdf
+#                               (and the same with --stream-data=preserve)
 #
 # The folder is generated (deterministically, by bench/gen_evidence.py, once) into
 # out/bench/evidence/: 2,000 files over the 158 measures of inputs/qingxi-town.xlsx, laid
@@ -146,6 +147,8 @@ clean="$runs/pack.zip"
 measure pack "$dossier" pack "$sample" --as-of "$AS_OF" --evidence "$ev" -o "$runs/pack.zip"
 clean="$runs/zip.zip"
 measure zip zip -r -0 -q "$runs/zip.zip" qingxi-town
+# pack fsyncs its zip before the rename (nothing partial); zip does not: the same with an fsync.
+measure zip+fsync sh -c 'zip -r -0 -q "$1" qingxi-town && sync "$1"' sh "$runs/zip.zip"
 clean=
 i=0
 for s in "${sets[@]}"; do
@@ -153,6 +156,10 @@ for s in "${sets[@]}"; do
     mapfile -t pdfs <"$lists/$s.pdfs"
     clean="$runs/qpdf-$i.pdf"
     measure "qpdf-$i" qpdf --empty --pages "${pdfs[@]}" -- "$runs/qpdf-$i.pdf"
+    # qpdf compresses the uncompressed content streams by default; the binder copies them as
+    # they are. --stream-data=preserve does the same as the binder.
+    clean="$runs/qpdf-$i-keep.pdf"
+    measure "qpdf-$i-keep" qpdf --stream-data=preserve --empty --pages "${pdfs[@]}" -- "$runs/qpdf-$i-keep.pdf"
     clean=
 done
 
@@ -164,6 +171,7 @@ unzip -Z1 "$runs/pack.zip" >"$runs/pack.list"
 i=0
 binder_rows=()
 qpdf_sum=0
+keep_sum=0
 for s in "${sets[@]}"; do
     i=$((i + 1))
     entry=$(grep -xF -e "装订/$s.pdf" -e "binders/$s.pdf" "$runs/pack.list" | head -1 || true)
@@ -176,8 +184,10 @@ for s in "${sets[@]}"; do
     qpages=$(qpdf --show-npages "$runs/qpdf-$i.pdf")
     qsize=$(($(stat -c %s "$runs/qpdf-$i.pdf") / 1000000))
     n=$(wc -l <"$lists/$s.pdfs")
-    binder_rows+=("$(printf '%-7s %6d %9s %9s %9s %9s %9.3f %9.1f  %s' "qpdf-$i" "$n" "$qpages" \
-        "$bpages" "$qsize" "$bsize" "${WALL[qpdf-$i]}" "${RSS[qpdf-$i]}" "$s")")
+    ksize=$(($(stat -c %s "$runs/qpdf-$i-keep.pdf") / 1000000))
+    binder_rows+=("$(printf '%-7s %5d %8s %8s %8s %8s %8s %8.3f %8.3f  %s' "qpdf-$i" "$n" "$qpages" \
+        "$bpages" "$qsize" "$ksize" "$bsize" "${WALL[qpdf-$i]}" "${WALL[qpdf-$i-keep]}" "$s")")
+    keep_sum=$(awk -v a="$keep_sum" -v b="${WALL[qpdf-$i-keep]}" 'BEGIN {print a + b}')
     qpdf_sum=$(awk -v a="$qpdf_sum" -v b="${WALL[qpdf-$i]}" 'BEGIN {print a + b}')
 done
 
@@ -204,20 +214,26 @@ echo "(cpu = user + system time, from GNU time: 10 ms resolution, less disturbed
 echo " time when something else runs on the machine)"
 echo
 echo "binders (qpdf-N = qpdf --empty --pages <set N's PDFs> -- out.pdf; dossier builds them inside pack):"
-printf '%-7s %6s %9s %9s %9s %9s %9s %9s  %s\n' case pdfs "qpdf pp" "binder pp" "qpdf MB" \
-    "binder MB" "qpdf s" "qpdf RSS" "set (binder)"
+printf '%-7s %5s %8s %8s %8s %8s %8s %8s %8s  %s\n' case pdfs "qpdf pp" "bind. pp" "qpdf MB" \
+    "keep MB" "bind. MB" "qpdf s" "keep s" "set (binder)"
+echo "(keep = qpdf --stream-data=preserve; bind. = the binder in the pack: + cover and contents pages)"
 printf '%s\n' "${binder_rows[@]}"
 echo
-ratio() { awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN {printf "%-38s %7.2f   (%.3f s / %.3f s)\n", l, a / b, a, b}'; }
+ratio() { awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN {printf "%-42s %7.2f   (%.3f s / %.3f s)\n", l, a / b, a, b}'; }
 zq=$(awk -v a="${WALL[zip]}" -v b="$qpdf_sum" 'BEGIN {print a + b}')
 zqs=$(awk -v a="$zq" -v b="${WALL[sha256sum]}" 'BEGIN {print a + b}')
+zk=$(awk -v a="${WALL[zip+fsync]}" -v b="$keep_sum" 'BEGIN {print a + b}')
+zks=$(awk -v a="$zk" -v b="${WALL[sha256sum-P2]}" 'BEGIN {print a + b}')
 echo "ratios (wall med):"
 ratio "check / sha256sum" "${WALL[check]}" "${WALL[sha256sum]}"
 ratio "check / sha256sum-P2" "${WALL[check]}" "${WALL[sha256sum-P2]}"
 ratio "pack / zip" "${WALL[pack]}" "${WALL[zip]}"
+ratio "pack / (zip+fsync)" "${WALL[pack]}" "${WALL[zip+fsync]}"
 ratio "sum(qpdf) / pack" "$qpdf_sum" "${WALL[pack]}"
 ratio "pack / (zip + sum(qpdf))" "${WALL[pack]}" "$zq"
 ratio "pack / (sha256sum + zip + sum(qpdf))" "${WALL[pack]}" "$zqs"
+ratio "pack / (zip+fsync + sum(qpdf keep))" "${WALL[pack]}" "$zk"
+ratio "pack / (sha256sum-P2 + zip+fsync + keep)" "${WALL[pack]}" "$zks"
 ratio "pack / check" "${WALL[pack]}" "${WALL[check]}"
 echo
 for c in check pack; do

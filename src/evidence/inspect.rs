@@ -200,8 +200,47 @@ fn check(path: &Path, kind: Kind, name: &str) -> Verdict {
     }
 }
 
+/// PDFs larger than this are checked from their cross-reference table, trailer, page tree
+/// and Info only (lopdf's metadata reader over a memory map), so a 2 GB scan does not cost
+/// 2 GB of memory; smaller ones are parsed whole.
+const FULL_PARSE_MAX: u64 = 64 * 1024 * 1024;
+
 fn check_pdf(path: &Path) -> Verdict {
     use lopdf::Document;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return Verdict::Unreadable(e.to_string()),
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > FULL_PARSE_MAX {
+        // SAFETY: the map is read-only and lives only for this call; a file changed by
+        // another process meanwhile can at worst make the parse fail, which is reported.
+        let map = match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(m) => m,
+            Err(e) => return Verdict::Unreadable(e.to_string()),
+        };
+        return match Document::load_metadata_mem(&map) {
+            Ok(meta) if meta.encrypted && meta.page_count == 0 => {
+                Verdict::Encrypted("the PDF needs a password to open".into())
+            }
+            Ok(meta) if meta.page_count == 0 => {
+                Verdict::Unreadable("the PDF has no pages".into())
+            }
+            Ok(meta) => Verdict::Good {
+                pages: Some(meta.page_count),
+                date: meta
+                    .creation_date
+                    .as_deref()
+                    .and_then(pdf_date)
+                    .map(|d| (d, DateSource::Pdf)),
+            },
+            Err(lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword) => {
+                Verdict::Encrypted("the PDF needs a password to open".into())
+            }
+            Err(e) => Verdict::Unreadable(format!("not a readable PDF: {e}")),
+        };
+    }
+    drop(file);
     match Document::load(path) {
         Ok(doc) => {
             if doc.is_encrypted() && !doc.was_encrypted() {

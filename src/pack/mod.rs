@@ -138,12 +138,31 @@ fn problem_words(labels: &Labels, problems: &[Problem]) -> String {
         .join(&label(labels, "sep"))
 }
 
+/// The largest PDF bound into a binder (bytes); larger ones are attachments.
+pub const MAX_BOUND_PDF: u64 = 100 * 1024 * 1024;
+/// The largest PNG, TIFF or BMP bound (bytes): decoded, a picture takes far more room
+/// than its file. JPEGs are copied as they are and follow the PDF limit.
+pub const MAX_BOUND_IMAGE: u64 = 20 * 1024 * 1024;
+
 /// Why a file is not bound into its set's binder, or `None` when it is.
 fn unbound_reason(labels: &Labels, f: &EvidenceFile) -> Option<String> {
     if !f.is_good() {
         return Some(problem_words(labels, &f.problems));
     }
-    let heic = f.path.to_ascii_lowercase().ends_with(".heic");
+    let lower = f.path.to_ascii_lowercase();
+    let heic = lower.ends_with(".heic");
+    let jpeg = lower.ends_with(".jpg") || lower.ends_with(".jpeg");
+    // Binding holds one source in memory (a PDF parsed, an image decoded): past these
+    // sizes the file stays an attachment, so memory stays bounded whatever the folder.
+    let too_large = match f.kind {
+        Kind::Pdf => f.bytes > MAX_BOUND_PDF,
+        Kind::Image if jpeg => f.bytes > MAX_BOUND_PDF,
+        Kind::Image => f.bytes > MAX_BOUND_IMAGE,
+        _ => false,
+    };
+    if too_large {
+        return Some(label(labels, "binder_too_large"));
+    }
     match f.kind {
         Kind::Pdf => None,
         Kind::Image if !heic => None,
