@@ -4,6 +4,7 @@ mod bad_input;
 mod common;
 mod contract;
 mod documents;
+mod evidence_rules;
 mod formats;
 mod pdf;
 mod rules;
