@@ -5,6 +5,7 @@ mod common;
 mod contract;
 mod documents;
 mod evidence;
+mod evidence_rules;
 mod formats;
 mod pack;
 mod pdf;
