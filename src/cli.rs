@@ -55,8 +55,8 @@ pub struct InputArgs {
 
     /// The assessment period evidence files must be dated in [default: the config's
     /// period, else 1 January of the as-of year to the as-of date].
-    #[arg(long, value_name = "FROM..TO", value_parser = parse_period)]
-    pub period: Option<Period>,
+    #[arg(long, value_name = "FROM..TO")]
+    pub period: Option<String>,
 }
 
 /// The subcommands; each documents itself for `--help`.
@@ -254,10 +254,6 @@ pub enum PaperArg {
     Letter,
 }
 
-fn parse_period(text: &str) -> Result<Period, String> {
-    Period::parse(text).map_err(|e| e.to_string())
-}
-
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("{text:?} is not a date in the form YYYY-MM-DD"))
@@ -346,7 +342,8 @@ fn read(input: &InputArgs) -> Result<Unit, CliError> {
         inputs: input.inputs.clone(),
         as_of,
         evidence: input.evidence.clone(),
-        period: input.period,
+        // Parsed here rather than by clap, so a bad period is one line like every error.
+        period: input.period.as_deref().map(Period::parse).transpose()?,
     };
     Ok(pipeline::read_unit(&spec, &config)?)
 }

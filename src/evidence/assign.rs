@@ -24,6 +24,27 @@ pub struct Assignment {
     pub pieces: Vec<String>,
 }
 
+/// What follows a set name at the start of `name`, comparing as set names compare:
+/// spaces inside the name do not count (`市 78 条-04` starts with 市78条).
+fn strip_set_prefix<'n>(name: &'n str, key: &str) -> Option<&'n str> {
+    let mut want = key.chars().peekable();
+    let mut iter = name.char_indices();
+    for (i, c) in iter.by_ref() {
+        let Some(&w) = want.peek() else {
+            return Some(&name[i..]);
+        };
+        if c == w {
+            want.next();
+            if want.peek().is_none() {
+                return Some(&name[i + c.len_utf8()..]);
+            }
+        } else if !c.is_whitespace() {
+            return None;
+        }
+    }
+    None
+}
+
 fn stem(name: &str) -> &str {
     match name.rsplit_once('.') {
         Some((s, _)) if !s.is_empty() => s,
@@ -133,7 +154,7 @@ impl<'a> Matcher<'a> {
         }
         // Rule 3: a file named by set and id anywhere.
         for (s, (key, _)) in self.sets.iter().enumerate() {
-            let Some(rest) = file_stem.strip_prefix(key.as_str()) else {
+            let Some(rest) = strip_set_prefix(&file_stem, key) else {
                 continue;
             };
             let mut chars = rest.chars();

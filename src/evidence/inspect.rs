@@ -223,9 +223,7 @@ fn check_pdf(path: &Path) -> Verdict {
             Ok(meta) if meta.encrypted && meta.page_count == 0 => {
                 Verdict::Encrypted("the PDF needs a password to open".into())
             }
-            Ok(meta) if meta.page_count == 0 => {
-                Verdict::Unreadable("the PDF has no pages".into())
-            }
+            Ok(meta) if meta.page_count == 0 => Verdict::Unreadable("the PDF has no pages".into()),
             Ok(meta) => Verdict::Good {
                 pages: Some(meta.page_count),
                 date: meta
@@ -241,7 +239,27 @@ fn check_pdf(path: &Path) -> Verdict {
         };
     }
     drop(file);
-    match Document::load(path) {
+    let first = pdf_verdict(Document::load(path));
+    match first {
+        Verdict::Unreadable(_) => {
+            // A damaged cross-reference table that rebuilding from the objects repairs
+            // still parses, as it does in every PDF reader.
+            let repaired = std::fs::read(path)
+                .ok()
+                .and_then(|bytes| super::pdf_repair::with_rebuilt_xref(&bytes))
+                .map(|bytes| pdf_verdict(Document::load_mem(&bytes)));
+            match repaired {
+                Some(v @ (Verdict::Good { .. } | Verdict::Encrypted(_))) => v,
+                _ => first,
+            }
+        }
+        v => v,
+    }
+}
+
+/// What a load of the whole PDF says of it.
+fn pdf_verdict(loaded: Result<lopdf::Document, lopdf::Error>) -> Verdict {
+    match loaded {
         Ok(doc) => {
             if doc.is_encrypted() && !doc.was_encrypted() {
                 return Verdict::Encrypted("the PDF needs a password to open".into());
