@@ -192,3 +192,16 @@ fn evidence_pdfs_are_readable_as_text() {
     );
     assert!(text.contains("存在问题的文件"));
 }
+
+#[test]
+fn markdown_snapshots_with_the_sample_evidence_folder() {
+    let ev = evidence_dir();
+    let (_tmp, out, _) = build(
+        &[&sample("qingxi-town.xlsx")],
+        &["--format", "md", "--evidence", ev.to_str().unwrap()],
+    );
+    for doc in ["gap-report", "evidence-checklist", "owner-tasks"] {
+        let text = std::fs::read_to_string(out.join(format!("{doc}.md"))).unwrap();
+        insta::assert_snapshot!(format!("qingxi-town-evidence-{doc}"), text);
+    }
+}
