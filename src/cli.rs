@@ -502,26 +502,6 @@ fn pack(
     if unit.evidence.is_none() {
         return Err(PackError::NoEvidence.into());
     }
-    // The pack must not land inside the folder it packs, nor swallow it.
-    if let Some(evidence) = input.evidence.as_ref() {
-        let target_path = match target {
-            Target::Folder(d) | Target::Zip(d) => d,
-        };
-        if let Target::Folder(dir) = target {
-            crate::evidence::refuse_inside_output(evidence, dir)?;
-        }
-        let parent = target_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if let (Ok(e), Ok(p)) = (
-            std::fs::canonicalize(evidence),
-            std::fs::canonicalize(parent),
-        ) && p.starts_with(&e)
-        {
-            return Err(PackError::InsideEvidence(target_path.display().to_string()).into());
-        }
-    }
     if let Target::Zip(path) = target
         && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
     {

@@ -35,6 +35,8 @@ pub struct Unit {
     pub book: Workbook,
     pub as_of: NaiveDate,
     pub evidence: Option<Judgement>,
+    /// The evidence folder that was read, as given.
+    pub evidence_dir: Option<PathBuf>,
     /// The inputs' display names, as `report.json` lists them.
     pub input_names: Vec<String>,
     /// The stem of the first input: default output name and unit name.
@@ -67,7 +69,7 @@ pub fn read_unit(spec: &UnitSpec, config: &Config) -> Result<Unit, PipelineError
         .evidence
         .clone()
         .or_else(|| config.evidence.dir.clone());
-    let evidence = match evidence_dir {
+    let evidence = match &evidence_dir {
         None => None,
         Some(dir) => {
             let period = spec
@@ -80,7 +82,7 @@ pub fn read_unit(spec: &UnitSpec, config: &Config) -> Result<Unit, PipelineError
                 sets: config.evidence.sets.clone(),
                 aliases: config.evidence.aliases.clone(),
             };
-            let read = evidence::read_folder(&dir, &book.measures, &options)?;
+            let read = evidence::read_folder(dir, &book.measures, &options)?;
             let judgement = evidence::judge(read, &book.measures, &options);
             book.diagnostics
                 .extend(judgement.diagnostics.iter().cloned());
@@ -103,6 +105,7 @@ pub fn read_unit(spec: &UnitSpec, config: &Config) -> Result<Unit, PipelineError
         book,
         as_of: spec.as_of,
         evidence,
+        evidence_dir,
         stem,
     })
 }

@@ -106,27 +106,39 @@ pub enum EvidenceError {
     Period(String),
 }
 
-/// The item index a file supports, by the built-in and configured aliases.
-fn item_of(measure: &Measure, pieces: &[String], options: &EvidenceOptions) -> Option<usize> {
-    let extra: Vec<(String, Vec<String>)> = options
-        .aliases
-        .iter()
-        .map(|(k, v)| (names::norm(k), v.iter().map(|w| names::norm(w)).collect()))
-        .collect();
-    let aliases = |item: &str| -> Vec<String> {
-        let mut words: Vec<String> = names::BUILT_IN_ALIASES
+/// Every item's extra words, normalised once: the built-in table and the config's.
+struct Aliases(Vec<(String, Vec<String>)>);
+
+impl Aliases {
+    fn new(config: &BTreeMap<String, Vec<String>>) -> Aliases {
+        let built_in = names::BUILT_IN_ALIASES.iter().map(|(i, words)| {
+            (
+                names::norm(i),
+                words.iter().map(|w| names::norm(w)).collect(),
+            )
+        });
+        let configured = config.iter().map(|(i, words)| {
+            (
+                names::norm(i),
+                words.iter().map(|w| names::norm(w)).collect(),
+            )
+        });
+        Aliases(built_in.chain(configured).collect())
+    }
+
+    /// The words that name `item` (normalised) besides its own name.
+    fn of(&self, item: &str) -> Vec<String> {
+        self.0
             .iter()
-            .filter(|(i, _)| names::norm(i) == item)
-            .flat_map(|(_, a)| a.iter().map(|w| names::norm(w)))
-            .collect();
-        for (k, v) in &extra {
-            if k == item {
-                words.extend(v.iter().cloned());
-            }
-        }
-        words
-    };
-    names::match_item(&measure.evidence, &aliases, pieces)
+            .filter(|(i, _)| i == item)
+            .flat_map(|(_, words)| words.iter().cloned())
+            .collect()
+    }
+
+    /// The required item a file supports, by its item text.
+    fn item_of(&self, measure: &Measure, pieces: &[String]) -> Option<usize> {
+        names::match_item(&measure.evidence, &|item| self.of(item), pieces)
+    }
 }
 
 /// Walks, assigns and inspects the folder. Files are hashed and checked in parallel; a
@@ -149,6 +161,7 @@ pub fn read_folder(
         error,
     })?;
     let matcher = assign::Matcher::new(measures, &options.sets);
+    let aliases = Aliases::new(&options.aliases);
     let files: Vec<FileRead> = scanned
         .entries
         .into_par_iter()
@@ -156,7 +169,7 @@ pub fn read_folder(
             let assignment = matcher.assign(&entry.parts);
             let item = assignment
                 .as_ref()
-                .and_then(|a| item_of(&measures[a.measure], &a.pieces, options));
+                .and_then(|a| aliases.item_of(&measures[a.measure], &a.pieces));
             let file_name = entry.parts.last().cloned().unwrap_or_default();
             let inspection = assignment
                 .is_some()

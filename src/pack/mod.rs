@@ -44,6 +44,8 @@ pub enum PackError {
     Io { path: String, error: std::io::Error },
     #[error("{0}: the pack target is inside the evidence folder; write it elsewhere")]
     InsideEvidence(String),
+    #[error("{0}")]
+    InsideOutput(String),
 }
 
 /// Where the pack goes.
@@ -177,6 +179,9 @@ fn unbound_reason(labels: &Labels, f: &EvidenceFile) -> Option<String> {
 /// Builds the pack of one unit and writes it to `target`, all or nothing.
 pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Packed, PackError> {
     let judgement = unit.evidence.as_ref().ok_or(PackError::NoEvidence)?;
+    if let Some(dir) = &unit.evidence_dir {
+        refuse_overlap(dir, target)?;
+    }
     let analysis = unit.analyse();
     let report = unit.report(&analysis);
     let labels = pipeline::labels(docs.templates, docs.lang)?;
@@ -550,6 +555,30 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
     }
     drop(temps);
     Ok(packed)
+}
+
+/// The pack must not land inside the folder it packs (the next run would read it as
+/// evidence), nor a folder pack swallow the evidence folder.
+fn refuse_overlap(evidence: &Path, target: Target<'_>) -> Result<(), PackError> {
+    let path = match target {
+        Target::Zip(p) | Target::Folder(p) => p,
+    };
+    if let Target::Folder(dir) = target {
+        crate::evidence::refuse_inside_output(evidence, dir)
+            .map_err(|e| PackError::InsideOutput(e.to_string()))?;
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let (Ok(e), Ok(p)) = (
+        std::fs::canonicalize(evidence),
+        std::fs::canonicalize(parent),
+    ) && p.starts_with(&e)
+    {
+        return Err(PackError::InsideEvidence(path.display().to_string()));
+    }
+    Ok(())
 }
 
 /// The index as CSV (UTF-8 with a byte-order mark, so Excel opens the Chinese right).
