@@ -46,6 +46,10 @@ pub enum PackError {
     InsideEvidence(String),
     #[error("{0}")]
     InsideOutput(String),
+    #[error(
+        "{0}: the folder exists and is not a pack (no manifest.sha256); a folder pack replaces its target whole, so give a new or empty folder"
+    )]
+    NotAPack(String),
 }
 
 /// Where the pack goes.
@@ -557,6 +561,21 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
     Ok(packed)
 }
 
+/// A folder pack replaces the target whole: only an empty folder or an earlier pack (it
+/// has a manifest.sha256) may be replaced, never a folder of someone's files.
+fn refuse_foreign_folder(target: Target<'_>) -> Result<(), PackError> {
+    let Target::Folder(dir) = target else {
+        return Ok(());
+    };
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    if entries.next().is_some() && !dir.join(crate::verify::MANIFEST).is_file() {
+        return Err(PackError::NotAPack(dir.display().to_string()));
+    }
+    Ok(())
+}
+
 /// The pack must not land inside the folder it packs (the next run would read it as
 /// evidence), nor a folder pack swallow the evidence folder.
 fn refuse_overlap(evidence: &Path, target: Target<'_>) -> Result<(), PackError> {
@@ -567,6 +586,7 @@ fn refuse_overlap(evidence: &Path, target: Target<'_>) -> Result<(), PackError> 
         crate::evidence::refuse_inside_output(evidence, dir)
             .map_err(|e| PackError::InsideOutput(e.to_string()))?;
     }
+    refuse_foreign_folder(target)?;
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

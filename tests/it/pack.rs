@@ -381,3 +381,93 @@ fn pack_without_an_evidence_folder_says_so() {
     );
     assert!(!tmp.path().join("out").exists(), "nothing written");
 }
+
+#[test]
+fn english_packs_have_english_fixed_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = pack_sample(tmp.path(), "pack", true, &["--lang", "en"]);
+    for name in [
+        "00-index.pdf",
+        "00-index.csv",
+        "01-gap-report.pdf",
+        "02-evidence-checklist.html",
+        "03-owner-tasks.pdf",
+        "binders/01 国务院15条.pdf",
+    ] {
+        assert!(folder.join(name).is_file(), "{name}");
+    }
+    let other = folder.join("evidence/02 省65条/049 49 村级工业园：严格执行审批和现场监/99-other");
+    assert!(other.is_dir(), "{}", other.display());
+    assert!(verify(tmp.path(), &folder, 0).ends_with("files intact\n"));
+}
+
+#[test]
+fn a_pack_inside_the_evidence_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("市78条.csv");
+    std::fs::write(
+        &book,
+        "序号,措施内容,落实情况,佐证材料\n1,排查隐患,已完成,现场照片\n",
+    )
+    .unwrap();
+    let ev = tmp.path().join("ev");
+    std::fs::create_dir_all(ev.join("市78条/第1条")).unwrap();
+    std::fs::write(ev.join("市78条/第1条/照片.jpg"), "x").unwrap();
+    for (flag, target) in [("-o", ev.join("p.zip")), ("--folder", ev.join("p"))] {
+        let err = dossier(tmp.path())
+            .arg("pack")
+            .arg(&book)
+            .args(["--as-of", AS_OF, "--evidence"])
+            .arg(&ev)
+            .arg(flag)
+            .arg(&target)
+            .assert()
+            .code(2)
+            .get_output()
+            .stderr
+            .clone();
+        let err = String::from_utf8(err).unwrap();
+        assert!(err.contains("inside the evidence folder"), "{err}");
+        assert!(!target.exists(), "nothing written");
+    }
+    // A folder that is not an earlier pack is never replaced.
+    let mine = tmp.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("keep.txt"), "x").unwrap();
+    let err = dossier(tmp.path())
+        .arg("pack")
+        .arg(&book)
+        .args(["--as-of", AS_OF, "--evidence"])
+        .arg(&ev)
+        .arg("--folder")
+        .arg(&mine)
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8(err).unwrap().contains("is not a pack"));
+    assert!(mine.join("keep.txt").is_file());
+    // A folder pack that would contain the evidence folder is refused too.
+    let err = dossier(tmp.path())
+        .arg("pack")
+        .arg(&book)
+        .args(["--as-of", AS_OF, "--evidence"])
+        .arg(&ev)
+        .arg("--folder")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        String::from_utf8(err)
+            .unwrap()
+            .contains("inside the output folder")
+    );
+    assert!(
+        ev.join("市78条/第1条/照片.jpg").is_file(),
+        "the evidence is untouched"
+    );
+}
