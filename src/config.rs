@@ -21,6 +21,8 @@ pub struct Config {
     pub statuses: BTreeMap<StatusClass, Vec<String>>,
     /// The evidence folder and how to read it.
     pub evidence: EvidenceConfig,
+    /// `[limits]`: bounds on what input may make dossier do.
+    pub limits: crate::limits::Limits,
 }
 
 /// `evidence = "DIR"`, or an `[evidence]` table: where the evidence folder is and how
@@ -66,6 +68,8 @@ struct RawConfig {
     #[serde(default)]
     statuses: BTreeMap<String, Vec<String>>,
     evidence: Option<RawEvidenceKey>,
+    #[serde(default)]
+    limits: crate::limits::RawLimits,
 }
 
 /// A config that cannot be used.
@@ -130,6 +134,7 @@ impl Config {
             as_of,
             statuses,
             evidence,
+            limits: raw.limits.resolve(),
         })
     }
 
@@ -175,6 +180,14 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 6, 30)
         );
         assert!(Config::parse("[evidence]\nperiod = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn limits_default_and_override() {
+        let c = Config::parse("[limits]\ncell_chars = 100\n").unwrap();
+        assert_eq!(c.limits.cell_chars, 100);
+        assert_eq!(c.limits.sheets_per_workbook, 1_000);
+        assert!(Config::parse("[limits]\nno_such = 1\n").is_err());
     }
 
     #[test]

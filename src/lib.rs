@@ -11,6 +11,7 @@ pub mod config;
 pub mod evidence;
 pub mod hash;
 pub mod ingest;
+pub mod limits;
 pub mod model;
 pub mod pack;
 pub mod pipeline;
