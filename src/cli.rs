@@ -389,6 +389,10 @@ fn check(input: &InputArgs, format: CheckFormat) -> Result<i32, CliError> {
             }
             text.push_str(&summary_line(book, &analysis));
             text.push('\n');
+            if let Some(e) = &unit.evidence {
+                text.push_str(&e.summary_line());
+                text.push('\n');
+            }
             text
         }
         CheckFormat::Json => {
@@ -468,6 +472,9 @@ fn build(
     write_all_atomically(&files)?;
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
+    if let Some(e) = &unit.evidence {
+        let _ = writeln!(err, "{}", e.summary_line());
+    }
     let _ = writeln!(err, "wrote {} files to {}", files.len(), dir.display());
     Ok(0)
 }
@@ -523,6 +530,9 @@ fn pack(
     let analysis = unit.analyse();
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
+    if let Some(e) = &unit.evidence {
+        let _ = writeln!(err, "{}", e.summary_line());
+    }
     let shown = match target {
         Target::Folder(d) | Target::Zip(d) => d.display().to_string(),
     };

@@ -63,6 +63,20 @@ pub struct Judgement {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Judgement {
+    /// One line for the command line: what the folder held and how much of it counts.
+    pub fn summary_line(&self) -> String {
+        format!(
+            "evidence {}: {} files, {} matched to measures, {} with problems, {} orphans",
+            self.root,
+            self.files,
+            self.matched,
+            self.problem_files,
+            self.orphans.len()
+        )
+    }
+}
+
 /// Evidence diagnostics sort after the workbook's, in path order.
 const ORDER: usize = usize::MAX / 2;
 

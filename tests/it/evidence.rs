@@ -205,3 +205,32 @@ fn markdown_snapshots_with_the_sample_evidence_folder() {
         insta::assert_snapshot!(format!("qingxi-town-evidence-{doc}"), text);
     }
 }
+
+#[test]
+fn check_closes_with_the_evidence_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ev = evidence_dir();
+    let out = crate::common::stdout_of(
+        tmp.path(),
+        &[
+            "check".as_ref(),
+            sample("qingxi-town.xlsx").as_os_str(),
+            "--as-of".as_ref(),
+            AS_OF.as_ref(),
+            "--evidence".as_ref(),
+            ev.as_os_str(),
+        ],
+        0,
+    );
+    assert_eq!(
+        out.lines().last(),
+        Some(
+            "evidence qingxi-town: 266 files, 261 matched to measures, 12 with problems, 5 orphans"
+        )
+    );
+    // Every evidence warning names its file relative to the folder.
+    assert!(
+        out.contains("一、国务院15条/第一条/会议纪要.pdf: warning: the file is empty (0 bytes)"),
+        "{out}"
+    );
+}
