@@ -9,4 +9,5 @@ mod evidence_rules;
 mod formats;
 mod pack;
 mod pdf;
+mod properties;
 mod rules;

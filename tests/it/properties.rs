@@ -1,0 +1,131 @@
+//! Property tests of the judgement: whatever the measures, the counts add up, every score
+//! lies in 0–100, and the report says what the analysis says.
+
+use chrono::NaiveDate;
+use dossier::analysis::{Grade, analyse};
+use dossier::model::{EvidenceReady, Measure, Source, Status, StatusClass};
+use proptest::prelude::*;
+
+fn class(i: u8) -> StatusClass {
+    StatusClass::ALL[usize::from(i) % StatusClass::ALL.len()]
+}
+
+fn measure(
+    (set, id, cls, credit, weight, days, veto, owners, evidence, ready): (
+        u8,
+        u16,
+        u8,
+        f64,
+        f64,
+        Option<i64>,
+        bool,
+        Vec<u8>,
+        Vec<u8>,
+        u8,
+    ),
+) -> Measure {
+    let class = class(cls);
+    let credit = match class {
+        StatusClass::Done | StatusClass::Ongoing => Some(1.0),
+        StatusClass::Partial => Some(credit),
+        StatusClass::NotApplicable => None,
+        _ => Some(0.0),
+    };
+    let as_of = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+    let items = ["通报文件", "现场照片", "会议纪要", "工作方案"];
+    let evidence: Vec<String> = evidence
+        .iter()
+        .map(|i| items[usize::from(*i) % 4].to_string())
+        .collect();
+    Measure {
+        set: format!("清单{}", set % 3),
+        id: id.to_string(),
+        category: None,
+        text: format!("措施{id}"),
+        owners: owners.iter().map(|o| format!("单位{}", o % 5)).collect(),
+        supporting: Vec::new(),
+        contact: None,
+        status: Status {
+            class,
+            credit,
+            text: String::new(),
+        },
+        progress: None,
+        deadline: days.map(|d| as_of + chrono::Duration::days(d)),
+        continuous: false,
+        evidence,
+        evidence_ready: match ready % 3 {
+            0 => EvidenceReady::Unknown,
+            1 => EvidenceReady::All,
+            _ => EvidenceReady::Nothing,
+        },
+        check: None,
+        site: None,
+        box_no: None,
+        weight,
+        veto,
+        notes: None,
+        extras: Vec::new(),
+        source: Source {
+            file: "t.xlsx".into(),
+            sheet: None,
+            row: 1,
+        },
+    }
+}
+
+fn measures() -> impl Strategy<Value = Vec<Measure>> {
+    prop::collection::vec(
+        (
+            any::<u8>(),
+            1u16..200,
+            any::<u8>(),
+            0.0f64..=1.0,
+            0.0f64..10.0,
+            prop::option::of(-400i64..400),
+            any::<bool>(),
+            prop::collection::vec(any::<u8>(), 0..3),
+            prop::collection::vec(any::<u8>(), 0..4),
+            any::<u8>(),
+        )
+            .prop_map(measure),
+        0..60,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn counts_add_up_and_scores_stay_within_0_to_100(ms in measures()) {
+        let as_of = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+        let a = analyse(&ms, as_of);
+        let s = &a.summary;
+        prop_assert_eq!(s.measures, ms.len());
+        prop_assert_eq!(s.by_status.iter().sum::<usize>(), ms.len());
+        prop_assert_eq!(s.applicable, ms.len() - s.status_count(StatusClass::NotApplicable));
+        prop_assert_eq!(
+            s.open,
+            s.status_count(StatusClass::Partial)
+                + s.status_count(StatusClass::NotStarted)
+                + s.status_count(StatusClass::Unknown)
+        );
+        prop_assert!(s.overdue <= s.open && s.veto_open <= s.open);
+        prop_assert_eq!(s.worst.iter().sum::<usize>(), a.measures.iter().filter(|j| !j.gaps.is_empty()).count());
+        for score in std::iter::once(s.score())
+            .chain(a.sets.iter().map(|g| g.tally.score()))
+            .chain(a.owners.iter().map(|g| g.tally.score()))
+            .flatten()
+        {
+            prop_assert!((0.0..=100.0 + 1e-9).contains(&score), "score {}", score);
+        }
+        prop_assert_eq!(a.sets.iter().map(|g| g.tally.measures).sum::<usize>(), ms.len());
+        prop_assert_eq!(a.grade.is_some(), s.score().is_some());
+        if a.veto.is_some() {
+            prop_assert_eq!(a.grade, Some(Grade::Poor));
+        }
+        for j in &a.measures {
+            prop_assert!(j.evidence_missing.iter().all(|e| j.measure.evidence.contains(e)));
+        }
+    }
+}
