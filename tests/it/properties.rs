@@ -10,20 +10,22 @@ fn class(i: u8) -> StatusClass {
     StatusClass::ALL[usize::from(i) % StatusClass::ALL.len()]
 }
 
-fn measure(
-    (set, id, cls, credit, weight, days, veto, owners, evidence, ready): (
-        u8,
-        u16,
-        u8,
-        f64,
-        f64,
-        Option<i64>,
-        bool,
-        Vec<u8>,
-        Vec<u8>,
-        u8,
-    ),
-) -> Measure {
+/// What a generated measure is made of: set, id, status class, partial credit, weight,
+/// days to the deadline, veto, owners, evidence items, what the workbook says is in hand.
+type Seed = (
+    u8,
+    u16,
+    u8,
+    f64,
+    f64,
+    Option<i64>,
+    bool,
+    Vec<u8>,
+    Vec<u8>,
+    u8,
+);
+
+fn measure((set, id, cls, credit, weight, days, veto, owners, evidence, ready): Seed) -> Measure {
     let class = class(cls);
     let credit = match class {
         StatusClass::Done | StatusClass::Ongoing => Some(1.0),
