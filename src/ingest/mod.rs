@@ -62,6 +62,16 @@ pub struct ReadOptions {
     pub vocabulary: Vocabulary,
 }
 
+impl ReadOptions {
+    /// The built-in vocabulary: what a run without a config reads with.
+    pub fn new(as_of: NaiveDate) -> ReadOptions {
+        ReadOptions {
+            as_of,
+            vocabulary: Vocabulary::default(),
+        }
+    }
+}
+
 /// The name a file is reported under: its file name, so that reports do not depend on
 /// the folder the inputs sit in.
 pub fn display_name(path: &Path) -> String {
