@@ -468,3 +468,27 @@ fn a_document_larger_than_the_output_limit_is_refused_and_nothing_written() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_build_finding_the_folder_locked_says_so_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // What another build holds while it writes `out`: the lock beside it.
+    let lock = std::fs::File::create(tmp.path().join(".out.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let (code, stderr) = build_in(tmp.path(), &sample("sample-en.xlsx"), &out, &[]);
+    assert_one_line_refusal(code, &stderr, "locked");
+    assert!(
+        stderr.starts_with(&format!(
+            "dossier: another dossier build is writing {}",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    // Once the other build is done (its lock released), the next one writes.
+    drop(lock);
+    let (code, stderr) = build_in(tmp.path(), &sample("sample-en.xlsx"), &out, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(out.join("report.json").is_file());
+}
