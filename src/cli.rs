@@ -169,7 +169,8 @@ fn load_font(spec: Option<&str>) -> Result<render::pdf::font::Font, CliError> {
         }
         _ => (spec, 0),
     };
-    let bytes = std::fs::read(path).map_err(|error| CliError::Io {
+    // Only a regular file: a FIFO would block the run, a device never end.
+    let bytes = render::templates::read_regular(Path::new(path)).map_err(|error| CliError::Io {
         path: path.to_string(),
         error,
     })?;
@@ -285,6 +286,8 @@ pub enum CliError {
     Pack(#[from] crate::pack::PackError),
     #[error(transparent)]
     Verify(#[from] crate::verify::VerifyError),
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
 }
 
 /// Runs the parsed command; returns the exit code.
@@ -334,6 +337,11 @@ fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
 /// Reads the inputs (and the evidence folder) with the config in force.
 fn read(input: &InputArgs) -> Result<Unit, CliError> {
     let config = load_config(input.config.as_deref())?;
+    read_with(input, &config)
+}
+
+/// Reads the inputs (and the evidence folder) with `config`, loaded once by the caller.
+fn read_with(input: &InputArgs, config: &Config) -> Result<Unit, CliError> {
     let as_of = input
         .as_of
         .or(config.as_of)
@@ -345,7 +353,7 @@ fn read(input: &InputArgs) -> Result<Unit, CliError> {
         // Parsed here rather than by clap, so a bad period is one line like every error.
         period: input.period.as_deref().map(Period::parse).transpose()?,
     };
-    Ok(pipeline::read_unit(&spec, &config)?)
+    Ok(pipeline::read_unit(&spec, config)?)
 }
 
 /// The one-line summary `check` and `build` print.
@@ -429,7 +437,8 @@ fn build(
     if let Some(evidence) = &input.evidence {
         crate::evidence::refuse_inside_output(evidence, &dir)?;
     }
-    let unit = read(input)?;
+    let config = load_config(input.config.as_deref())?;
+    let unit = read_with(input, &config)?;
     let analysis = unit.analyse();
     let formats: Vec<Format> = if formats.is_empty() {
         Format::ALL.to_vec()
@@ -457,25 +466,18 @@ fn build(
         paper: docs.paper.into(),
         landscape: docs.landscape,
         font: font_ref,
+        limits: config.limits,
     };
     let rendered = pipeline::render_unit(&unit, &analysis, &report, &formats, &opts)?;
     warn_missing_glyphs(&rendered.missing_glyphs, &font_ref.name);
-    std::fs::create_dir_all(&dir).map_err(|error| CliError::Io {
-        path: dir.display().to_string(),
-        error,
-    })?;
-    let files: Vec<(PathBuf, &[u8])> = rendered
-        .files
-        .iter()
-        .map(|(name, bytes)| (dir.join(name), bytes.as_slice()))
-        .collect();
-    write_all_atomically(&files)?;
+    let count = rendered.files.len();
+    crate::output::write_build(&dir, rendered.files)?;
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
     if let Some(e) = &unit.evidence {
         let _ = writeln!(err, "{}", e.summary_line());
     }
-    let _ = writeln!(err, "wrote {} files to {}", files.len(), dir.display());
+    let _ = writeln!(err, "wrote {count} files to {}", dir.display());
     Ok(0)
 }
 
@@ -505,7 +507,8 @@ fn pack(
         None => Target::Zip(&zip_path),
     };
     let font = load_font(docs.font.as_deref())?;
-    let unit = read(input)?;
+    let config = load_config(input.config.as_deref())?;
+    let unit = read_with(input, &config)?;
     if unit.evidence.is_none() {
         return Err(PackError::NoEvidence.into());
     }
@@ -524,6 +527,7 @@ fn pack(
         paper: docs.paper.into(),
         landscape: docs.landscape,
         font: &font,
+        limits: config.limits,
     };
     let packed = crate::pack::pack(&unit, &opts, target)?;
     warn_missing_glyphs(&packed.missing_glyphs, &font.name);

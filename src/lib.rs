@@ -13,6 +13,7 @@ pub mod hash;
 pub mod ingest;
 pub mod limits;
 pub mod model;
+pub mod output;
 pub mod pack;
 pub mod pipeline;
 pub mod render;

@@ -154,6 +154,9 @@ pub struct DocOptions<'a> {
     pub paper: render::pdf::Paper,
     pub landscape: bool,
     pub font: &'a Font,
+    /// The limits in force: rendering stops at `output_bytes` per document and
+    /// `template_seconds` per template, so a template cannot exhaust memory or time.
+    pub limits: crate::limits::Limits,
 }
 
 /// A rendered file, by name, and what was worth a warning while making it.
@@ -194,6 +197,7 @@ pub fn render_unit(
             docs.templates,
             &labels,
             &unit_name,
+            &docs.limits,
         )?;
         for doc in &prepared.documents {
             if formats.contains(&Format::Md) {
@@ -203,8 +207,13 @@ pub fn render_unit(
                 ));
             }
             if formats.contains(&Format::Html) {
-                let html =
-                    render::html_document(docs.templates, doc, &prepared.context, &prepared.svgs)?;
+                let html = render::html_document(
+                    docs.templates,
+                    doc,
+                    &prepared.context,
+                    &prepared.svgs,
+                    &docs.limits,
+                )?;
                 files.push((format!("{}.html", doc.kind.stem()), html.into_bytes()));
             }
         }
@@ -238,6 +247,9 @@ pub fn render_unit(
                 files.push((name.to_string(), svg.clone().into_bytes()));
             }
         }
+    }
+    for (name, bytes) in &files {
+        render::check_size(name, bytes, &docs.limits)?;
     }
     Ok(Rendered {
         files,

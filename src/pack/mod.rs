@@ -463,7 +463,8 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
         summary,
         rows: &rows,
     };
-    let markdown = render::markdown_from(docs.templates, "pack-index.md", &index_ctx)?;
+    let markdown =
+        render::markdown_from(docs.templates, "pack-index.md", &index_ctx, &docs.limits)?;
     let doc = Document {
         kind: DocKind::PackIndex,
         title: label(&labels, "pack_index"),
@@ -476,8 +477,9 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
         docs.templates,
         &labels,
         &unit_name,
+        &docs.limits,
     )?;
-    let html = render::html_document(docs.templates, &doc, &prepared.context, &[])?;
+    let html = render::html_document(docs.templates, &doc, &prepared.context, &[], &docs.limits)?;
     add_bytes(
         &mut files,
         safe_component(&format!("{index_name}.html")),
@@ -504,6 +506,7 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
     )
     .map_err(PipelineError::from)?;
     let index_pdf = safe_component(&format!("{index_name}.pdf"));
+    render::check_size(&index_pdf, &pdf.bytes, &docs.limits)?;
     if !pdf.missing.is_empty() {
         packed.missing_glyphs.push((index_pdf.clone(), pdf.missing));
     }

@@ -11,9 +11,11 @@ pub mod pdf;
 pub mod templates;
 
 use crate::analysis::Analysis;
+use crate::limits::Limits;
 use crate::model::Workbook;
 use crate::report::Report;
 use context::{Context, Labels, label};
+use std::sync::Arc;
 use templates::{Origin, Templates};
 
 /// Text cut to at most `max` characters, the cut marked with "…" (chart labels, running
@@ -100,6 +102,155 @@ pub enum RenderError {
     Template { origin: String, message: String },
     #[error("{0}: the label file is not valid TOML: {1}")]
     Labels(String, String),
+    /// A template produced more than `output_bytes`: stopped while writing, so memory
+    /// stays bounded whatever the template loops over.
+    #[error(
+        "{document}: larger than the output_bytes limit of {limit} bytes (rendering template {origin} stopped; the limit is set under [limits] in dossier.toml)"
+    )]
+    TemplateTooLarge {
+        document: String,
+        limit: u64,
+        origin: String,
+    },
+    /// A template ran past `template_seconds`.
+    #[error(
+        "{document}: rendering template {origin} took longer than the template_seconds limit of {limit} s (set under [limits] in dossier.toml)"
+    )]
+    TemplateTooSlow {
+        document: String,
+        limit: u64,
+        origin: String,
+    },
+    /// A finished document (a PDF, say) is larger than `output_bytes`.
+    #[error(
+        "{document}: larger than the output_bytes limit of {limit} bytes ({size} bytes; the limit is set under [limits] in dossier.toml)"
+    )]
+    TooLarge {
+        document: String,
+        size: u64,
+        limit: u64,
+    },
+}
+
+/// Refuses a finished document larger than `output_bytes`.
+pub fn check_size(document: &str, bytes: &[u8], limits: &Limits) -> Result<(), RenderError> {
+    let size = bytes.len() as u64;
+    if size > limits.output_bytes {
+        return Err(RenderError::TooLarge {
+            document: document.to_string(),
+            size,
+            limit: limits.output_bytes,
+        });
+    }
+    Ok(())
+}
+
+/// Where a bounded render stopped, told back by the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Size,
+    Time,
+}
+
+/// The writer a template renders into: it holds the output, and fails the render (Tera
+/// stops at the first failed write) once the output passes `limit` bytes, the deadline
+/// passes, or the caller gave up waiting.
+struct Bounded {
+    buf: Vec<u8>,
+    limit: u64,
+    deadline: std::time::Instant,
+    gave_up: Arc<std::sync::atomic::AtomicBool>,
+    stop: Option<Stop>,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() as u64 + data.len() as u64 > self.limit {
+            self.stop = Some(Stop::Size);
+        } else if self.gave_up.load(std::sync::atomic::Ordering::Relaxed)
+            || std::time::Instant::now() >= self.deadline
+        {
+            self.stop = Some(Stop::Time);
+        }
+        if self.stop.is_some() {
+            return Err(std::io::Error::other("rendering stopped at a limit"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders template `name` of `tera` into a string bounded by `output_bytes` and
+/// `template_seconds`. The render runs on its own thread so that a template looping
+/// without writing anything still ends the wait on time: the caller gets
+/// [`RenderError::TemplateTooSlow`] and the thread is abandoned (told to stop at its next
+/// write; a loop that never writes runs on until the process exits, which the command
+/// line does at once).
+fn render_bounded(
+    tera: Arc<tera::Tera>,
+    name: &str,
+    ctx: Arc<tera::Context>,
+    templates: &Templates,
+    document: &str,
+    limits: &Limits,
+) -> Result<String, RenderError> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let seconds = std::time::Duration::from_secs(limits.template_seconds);
+    let start = std::time::Instant::now();
+    let deadline = start
+        .checked_add(seconds)
+        .unwrap_or(start + std::time::Duration::from_secs(u32::MAX.into()));
+    let gave_up = Arc::new(AtomicBool::new(false));
+    let mut writer = Bounded {
+        buf: Vec::new(),
+        limit: limits.output_bytes,
+        deadline,
+        gave_up: gave_up.clone(),
+        stop: None,
+    };
+    let (send, receive) = std::sync::mpsc::channel();
+    let thread_name = name.to_string();
+    let spawned = std::thread::Builder::new()
+        .name(format!("template {name}"))
+        .spawn(move || {
+            let result = tera.render_to(&thread_name, &ctx, &mut writer);
+            let _ = send.send((result, writer.buf, writer.stop));
+        });
+    let too_slow = || RenderError::TemplateTooSlow {
+        document: document.to_string(),
+        limit: limits.template_seconds,
+        origin: origin_text(templates, name),
+    };
+    if let Err(e) = spawned {
+        return Err(RenderError::Template {
+            origin: origin_text(templates, name),
+            message: format!("cannot start rendering: {e}"),
+        });
+    }
+    let (result, buf, stop) = match receive.recv_timeout(seconds) {
+        Ok(done) => done,
+        Err(_) => {
+            gave_up.store(true, Ordering::Relaxed);
+            return Err(too_slow());
+        }
+    };
+    match (stop, result) {
+        (Some(Stop::Size), _) => Err(RenderError::TemplateTooLarge {
+            document: document.to_string(),
+            limit: limits.output_bytes,
+            origin: origin_text(templates, name),
+        }),
+        (Some(Stop::Time), _) => Err(too_slow()),
+        (None, Err(e)) => Err(template_error(templates, name, e)),
+        (None, Ok(())) => String::from_utf8(buf).map_err(|e| RenderError::Template {
+            origin: origin_text(templates, name),
+            message: e.to_string(),
+        }),
+    }
 }
 
 fn origin_text(templates: &Templates, name: &str) -> String {
@@ -137,6 +288,7 @@ pub fn markdown_from(
     templates: &Templates,
     name: &str,
     context: &impl serde::Serialize,
+    limits: &Limits,
 ) -> Result<String, RenderError> {
     let mut tera = tera::Tera::default();
     tera.set_escape_fn(escape::markdown_escape_fn);
@@ -146,14 +298,14 @@ pub fn markdown_from(
         .map_err(|e| template_error(templates, name, e))?;
     let ctx = tera::Context::from_serialize(context)
         .map_err(|e| template_error(templates, "context", e))?;
-    tera.render(name, &ctx)
-        .map_err(|e| template_error(templates, name, e))
+    render_bounded(Arc::new(tera), name, Arc::new(ctx), templates, name, limits)
 }
 
-/// Renders the three documents to Markdown.
+/// Renders the three documents to Markdown, each bounded by the limits.
 pub fn markdown_documents(
     templates: &Templates,
     context: &Context<'_>,
+    limits: &Limits,
 ) -> Result<Vec<Document>, RenderError> {
     let mut tera = tera::Tera::default();
     tera.set_escape_fn(escape::markdown_escape_fn);
@@ -164,15 +316,17 @@ pub fn markdown_documents(
         tera.add_raw_template(&name, text)
             .map_err(|e| template_error(templates, &name, e))?;
     }
-    let ctx = tera::Context::from_serialize(context)
-        .map_err(|e| template_error(templates, "context", e))?;
+    let ctx = Arc::new(
+        tera::Context::from_serialize(context)
+            .map_err(|e| template_error(templates, "context", e))?,
+    );
+    let tera = Arc::new(tera);
     DocKind::ALL
         .iter()
         .map(|kind| {
             let name = format!("{}.md", kind.stem());
-            let markdown = tera
-                .render(&name, &ctx)
-                .map_err(|e| template_error(templates, &name, e))?;
+            let markdown =
+                render_bounded(tera.clone(), &name, ctx.clone(), templates, &name, limits)?;
             Ok(Document {
                 kind: *kind,
                 title: label(context.labels, kind.title_key()),
@@ -231,6 +385,7 @@ pub fn html_document(
     doc: &Document,
     context: &Context<'_>,
     svgs: &[(&str, String)],
+    limits: &Limits,
 ) -> Result<String, RenderError> {
     let mut tera = tera::Tera::default();
     let name = "layout.html";
@@ -245,8 +400,15 @@ pub fn html_document(
     ctx.insert("labels", context.labels);
     ctx.insert("generator", &context.generator);
     ctx.insert("body", &html::body(&doc.markdown, svgs));
-    tera.render(name, &ctx)
-        .map_err(|e| template_error(templates, name, e))
+    let document = format!("{}.html", doc.kind.stem());
+    render_bounded(
+        Arc::new(tera),
+        name,
+        Arc::new(ctx),
+        templates,
+        &document,
+        limits,
+    )
 }
 
 /// Everything the documents need, computed once for all formats.
@@ -266,9 +428,10 @@ pub fn prepare<'a>(
     templates: &Templates,
     labels: &'a Labels,
     unit: &str,
+    limits: &Limits,
 ) -> Result<Prepared<'a>, RenderError> {
     let context = context::build(book, analysis, report, labels, unit);
-    let documents = markdown_documents(templates, &context)?;
+    let documents = markdown_documents(templates, &context, limits)?;
     let charts = charts(analysis, labels);
     let svgs = charts.iter().map(|(n, c)| (*n, c.svg())).collect();
     Ok(Prepared {

@@ -55,6 +55,38 @@ pub enum TemplateError {
         "{path}: not a template dossier knows; the templates are {known} (run `dossier init` to get copies to edit)"
     )]
     Unknown { path: String, known: String },
+    /// A link inside the template folder pointing out of it: rendering it would put any
+    /// file the user can read (the password file, say) into the documents.
+    #[error(
+        "{path}: a link to {target}, outside the template folder {dir}; templates are read only from inside it"
+    )]
+    Outside {
+        path: String,
+        target: String,
+        dir: String,
+    },
+    /// A FIFO, device or socket: reading it could block forever or never end.
+    #[error("{0}: not a regular file; templates are read only from regular files")]
+    NotAFile(String),
+}
+
+/// Reads a file the user named (a template, a font) only if it is a regular file: a FIFO
+/// would block the run, a device like `/dev/zero` never ends. The kind is checked before
+/// opening (opening a FIFO blocks) and again on the open handle.
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let not_a_file = || std::io::Error::other("not a regular file");
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_a_file());
+    }
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_a_file());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(1 << 30));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 impl Default for Templates {
@@ -75,7 +107,13 @@ impl Templates {
     pub fn layered(dir: &Path) -> Result<Templates, TemplateError> {
         let mut t = Templates::default();
         let mut found = Vec::new();
-        collect(dir, dir, &mut found)?;
+        // Links are judged by where they lead: inside the folder is fine, outside is not.
+        let root = std::fs::canonicalize(dir)
+            .map_err(|e| TemplateError::Io(dir.display().to_string(), e))?;
+        let mut seen = std::collections::BTreeSet::new();
+        seen.insert(root.clone());
+        let walk = Walk { dir, root: &root };
+        walk.collect(dir, &mut seen, &mut found)?;
         found.sort();
         for rel in found {
             if rel.ends_with(".md") && rel.starts_with("README") {
@@ -92,8 +130,14 @@ impl Templates {
                         .join(", "),
                 });
             };
-            let text = std::fs::read_to_string(&path)
+            let bytes = read_regular(&path)
                 .map_err(|e| TemplateError::Io(path.display().to_string(), e))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                TemplateError::Io(
+                    path.display().to_string(),
+                    std::io::Error::other("not UTF-8 text"),
+                )
+            })?;
             slot.1 = text;
             slot.2 = Origin::User(path.display().to_string());
         }
@@ -117,20 +161,57 @@ impl Templates {
     }
 }
 
-fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), TemplateError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| TemplateError::Io(dir.display().to_string(), e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| TemplateError::Io(dir.display().to_string(), e))?;
-        let path = entry.path();
-        if path.is_dir() {
-            collect(root, &path, out)?;
-        } else if let Ok(rel) = path.strip_prefix(root) {
+/// The template folder as given and as resolved, for walking it.
+struct Walk<'a> {
+    dir: &'a Path,
+    root: &'a Path,
+}
+
+impl Walk<'_> {
+    /// Lists the template files under `here` (relative to the folder, `/`-separated).
+    /// Every entry is resolved first: one that leads outside the folder is refused, only
+    /// regular files are templates, and a folder reached twice (through a link inside the
+    /// folder) is walked once, so a link loop ends.
+    fn collect(
+        &self,
+        here: &Path,
+        seen: &mut std::collections::BTreeSet<std::path::PathBuf>,
+        out: &mut Vec<String>,
+    ) -> Result<(), TemplateError> {
+        let io = |p: &Path, e| TemplateError::Io(p.display().to_string(), e);
+        let entries = std::fs::read_dir(here).map_err(|e| io(here, e))?;
+        let mut paths = Vec::new();
+        for entry in entries {
+            paths.push(entry.map_err(|e| io(here, e))?.path());
+        }
+        paths.sort();
+        for path in paths {
+            let Ok(rel) = path.strip_prefix(self.dir) else {
+                continue;
+            };
             let rel = rel.to_string_lossy().replace('\\', "/");
-            if !rel.starts_with('.') {
+            if rel.starts_with('.') {
+                continue;
+            }
+            let resolved = std::fs::canonicalize(&path).map_err(|e| io(&path, e))?;
+            if !resolved.starts_with(self.root) {
+                return Err(TemplateError::Outside {
+                    path: path.display().to_string(),
+                    target: resolved.display().to_string(),
+                    dir: self.dir.display().to_string(),
+                });
+            }
+            let meta = std::fs::metadata(&resolved).map_err(|e| io(&path, e))?;
+            if meta.is_dir() {
+                if seen.insert(resolved) {
+                    self.collect(&path, seen, out)?;
+                }
+            } else if meta.is_file() {
                 out.push(rel);
+            } else {
+                return Err(TemplateError::NotAFile(path.display().to_string()));
             }
         }
+        Ok(())
     }
-    Ok(())
 }
