@@ -138,8 +138,8 @@ pub fn read(text: &str, tsv_extension: bool, limits: &Limits) -> Result<Grid, In
         }
         row = row.saturating_add(1);
     }
-    let mut grid = Grid::from_cells(None, false, cells, &[], 0)
-        .map_err(|_| too_many_cells(None, limits))?;
+    let mut grid =
+        Grid::from_cells(None, false, cells, &[], 0).map_err(|_| too_many_cells(None, limits))?;
     grid.cut_cells = cut_cells;
     Ok(grid)
 }

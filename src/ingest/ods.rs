@@ -124,8 +124,15 @@ fn read(bytes: &[u8], limits: &Limits) -> Result<HashMap<String, OdsSheet>, Stop
                         }
                     }
                     "table:table-row" => {
-                        end_row(&sheet, row, row_repeat, row_cols.take(), &mut extent, limits)
-                            .map_err(Stop::Limit)?;
+                        end_row(
+                            &sheet,
+                            row,
+                            row_repeat,
+                            row_cols.take(),
+                            &mut extent,
+                            limits,
+                        )
+                        .map_err(Stop::Limit)?;
                         row = row.saturating_add(row_repeat);
                     }
                     "table:table" => check_extent(&sheet, &extent, limits).map_err(Stop::Limit)?,
@@ -152,7 +159,11 @@ fn read(bytes: &[u8], limits: &Limits) -> Result<HashMap<String, OdsSheet>, Stop
                     .attributes()
                     .flatten()
                     .find(|a| a.key.as_ref() == "table:name")
-                    .and_then(|a| quick_xml::escape::unescape(&a.value).ok().map(|v| v.into_owned()))
+                    .and_then(|a| {
+                        quick_xml::escape::unescape(&a.value)
+                            .ok()
+                            .map(|v| v.into_owned())
+                    })
                     .unwrap_or_default();
                 out.entry(sheet.clone()).or_default();
                 row = 0;
@@ -164,9 +175,10 @@ fn read(bytes: &[u8], limits: &Limits) -> Result<HashMap<String, OdsSheet>, Stop
                 row_repeat = attr_u64(e, "table:number-rows-repeated")
                     .unwrap_or(1)
                     .max(1);
-                let hidden = e.attributes().flatten().any(|a| {
-                    a.key.as_ref() == "table:visibility" && a.value.as_ref() != "visible"
-                });
+                let hidden = e
+                    .attributes()
+                    .flatten()
+                    .any(|a| a.key.as_ref() == "table:visibility" && a.value.as_ref() != "visible");
                 if hidden {
                     let first = u32::try_from(row).unwrap_or(u32::MAX);
                     let end = u32::try_from(row.saturating_add(row_repeat)).unwrap_or(u32::MAX);

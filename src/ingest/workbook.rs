@@ -154,8 +154,9 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
             continue;
         }
         let mut cells = Cells::new(&sheet.name, limits);
-        let unreadable =
-            |e: &dyn std::fmt::Display| InputError::Broken(format!("sheet {:?} cannot be read: {e}", sheet.name));
+        let unreadable = |e: &dyn std::fmt::Display| {
+            InputError::Broken(format!("sheet {:?} cannot be read: {e}", sheet.name))
+        };
         // xlsx and xlsb are read cell by cell: calamine's ranges are dense rectangles,
         // and one value in the last cell of a sheet would ask for hundreds of gigabytes.
         match &mut book {
@@ -265,7 +266,10 @@ impl<'a> Cells<'a> {
 
     fn keep(&mut self, at: (u32, u32), mut value: Value) -> Result<(), InputError> {
         if self.list.len() as u64 >= self.limits.cells_per_sheet {
-            return Err(super::delimited::too_many_cells(Some(self.sheet), self.limits));
+            return Err(super::delimited::too_many_cells(
+                Some(self.sheet),
+                self.limits,
+            ));
         }
         if let Value::Text(t) | Value::Error(t) = &mut value
             && let Some(had) = cut_text(t, self.limits.cell_chars)
