@@ -63,6 +63,7 @@ pub fn read_unit(spec: &UnitSpec, config: &Config) -> Result<Unit, PipelineError
     let options = ReadOptions {
         as_of: spec.as_of,
         vocabulary: config.vocabulary(),
+        limits: config.limits,
     };
     let mut book = ingest::read_inputs(&spec.inputs, &options)?;
     let evidence_dir = spec

@@ -2,8 +2,9 @@
 //! UTF-16 with BOM, else GB18030, which is what Excel and WPS write on Chinese Windows),
 //! and so is the delimiter.
 
-use super::InputError;
-use super::grid::{Grid, Value};
+use super::grid::{Grid, Value, cut_text};
+use super::{InputError, size_text};
+use crate::limits::Limits;
 
 /// Decodes the bytes of a text file to a string, naming the encoding that was used.
 pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), InputError> {
@@ -69,31 +70,93 @@ fn sniff_delimiter(text: &str, tsv_extension: bool) -> u8 {
     }
 }
 
-/// Reads delimited text into a one-sheet grid.
-pub fn read(text: &str, tsv_extension: bool) -> Result<Grid, InputError> {
+/// Refuses the first line longer than `limits.csv_line_bytes`, before the CSV reader
+/// buffers it.
+fn check_lines(text: &str, limits: &Limits) -> Result<(), InputError> {
+    let max = limits.csv_line_bytes;
+    for (i, line) in text.as_bytes().split(|b| *b == b'\n').enumerate() {
+        if line.len() > max {
+            return Err(InputError::limit(
+                format!(
+                    "line {} is {}, longer than the {} a CSV line may be",
+                    i + 1,
+                    size_text(line.len() as u64),
+                    size_text(max as u64)
+                ),
+                "csv_line_bytes",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads delimited text into a one-sheet grid, within `limits`.
+pub fn read(text: &str, tsv_extension: bool, limits: &Limits) -> Result<Grid, InputError> {
+    check_lines(text, limits)?;
     let delimiter = sniff_delimiter(text, tsv_extension);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| InputError::Broken(format!("line {}: {}", i + 1, e)))?;
-        rows.push(
-            record
-                .iter()
-                .map(|field| {
-                    if field.is_empty() {
-                        Value::Empty
-                    } else {
-                        Value::from_text(field.to_string())
-                    }
-                })
-                .collect(),
-        );
+    let mut cells = Vec::new();
+    let mut cut_cells = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut row = 0u32;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(InputError::Broken(format!("line {}: {}", row + 1, e)));
+            }
+        }
+        let line = record.position().map_or(u64::from(row) + 1, |p| p.line());
+        for (col, field) in record.iter().enumerate() {
+            if field.len() > limits.csv_field_bytes {
+                return Err(InputError::limit(
+                    format!(
+                        "line {line}: a field of {}, longer than the {} a CSV field may be",
+                        size_text(field.len() as u64),
+                        size_text(limits.csv_field_bytes as u64)
+                    ),
+                    "csv_field_bytes",
+                ));
+            }
+            if field.is_empty() {
+                continue;
+            }
+            if cells.len() as u64 >= limits.cells_per_sheet {
+                return Err(too_many_cells(None, limits));
+            }
+            let col = u32::try_from(col).unwrap_or(u32::MAX);
+            let mut text = field.to_string();
+            if let Some(had) = cut_text(&mut text, limits.cell_chars) {
+                cut_cells.push(((row, col), had, limits.cell_chars));
+            }
+            cells.push(((row, col), Value::from_text(text)));
+        }
+        row = row.saturating_add(1);
     }
-    Ok(Grid::new(None, false, (0, 0), rows, &[]))
+    let mut grid =
+        Grid::from_cells(None, false, cells, &[], 0).map_err(|_| too_many_cells(None, limits))?;
+    grid.cut_cells = cut_cells;
+    Ok(grid)
+}
+
+/// The refusal of a sheet with more cells than `limits.cells_per_sheet`.
+pub fn too_many_cells(sheet: Option<&str>, limits: &Limits) -> InputError {
+    let what = match sheet {
+        Some(s) => format!("sheet {s:?}"),
+        None => "the file".to_string(),
+    };
+    InputError::limit(
+        format!(
+            "{what} holds more than {} cells with a value",
+            limits.cells_per_sheet
+        ),
+        "cells_per_sheet",
+    )
 }
 
 #[cfg(test)]

@@ -68,13 +68,16 @@ fn read(bytes: &[u8]) -> Option<HashMap<String, Vec<u32>>> {
         let Some(path) = targets.get(&id) else {
             continue;
         };
-        let Some(xml) = file(&mut zip, path) else {
+        // Streamed: a sheet part can be hundreds of megabytes.
+        let Ok(part) = zip.by_name(path) else {
             continue;
         };
         let mut rows = Vec::new();
-        let mut reader = quick_xml::Reader::from_str(&xml);
+        let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+        let mut buf = Vec::new();
         loop {
-            match reader.read_event() {
+            buf.clear();
+            match reader.read_event_into(&mut buf) {
                 Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.name().as_ref() == "row" => {
                     let hidden = attr(&e, "hidden").is_some_and(|h| h == "1" || h == "true");
                     if let (true, Some(r)) =

@@ -15,6 +15,7 @@ pub mod sheet;
 pub mod status;
 pub mod workbook;
 
+use crate::limits::Limits;
 use crate::model::{Workbook, sort_diagnostics};
 use chrono::NaiveDate;
 use sheet::{SetState, SheetContext};
@@ -29,8 +30,12 @@ pub enum InputError {
     Io(#[from] std::io::Error),
     #[error("the file is empty")]
     Empty,
-    #[error("the file is {0} MB; inputs over {MAX_INPUT_MB} MB are refused")]
-    TooLarge(u64),
+    /// A FIFO, device, socket or folder: reading it could block or never end.
+    #[error("cannot read the file: it is {0}, not a regular file")]
+    NotRegular(&'static str),
+    /// A bound of `[limits]` would be passed: what, and the key that sets the bound.
+    #[error("{what} (limits.{key}); raise it in dossier.toml [limits] if the file is genuine")]
+    Limit { what: String, key: &'static str },
     #[error("not a spreadsheet (xlsx, xlsm, xlsb, xls, ods) or CSV/TSV text file")]
     NotSpreadsheet,
     #[error("the workbook is password-protected; save an unprotected copy and read that")]
@@ -43,8 +48,27 @@ pub enum InputError {
     NoHeader(String),
 }
 
-/// Inputs larger than this are refused rather than read into memory.
-pub const MAX_INPUT_MB: u64 = 200;
+impl InputError {
+    /// A limit that would be passed: `what` says where and by how much.
+    pub fn limit(what: impl Into<String>, key: &'static str) -> InputError {
+        InputError::Limit {
+            what: what.into(),
+            key,
+        }
+    }
+}
+
+/// A byte count as a person reads a limit: "512 MB", "64 KB", "100 bytes".
+pub fn size_text(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
 
 /// An input that cannot be read, with the file it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -60,14 +84,17 @@ pub struct ReadOptions {
     /// Fills in the year of deadlines written without one.
     pub as_of: NaiveDate,
     pub vocabulary: Vocabulary,
+    /// The bounds reading stays within (`[limits]` in dossier.toml).
+    pub limits: Limits,
 }
 
 impl ReadOptions {
-    /// The built-in vocabulary: what a run without a config reads with.
+    /// The built-in vocabulary and limits: what a run without a config reads with.
     pub fn new(as_of: NaiveDate) -> ReadOptions {
         ReadOptions {
             as_of,
             vocabulary: Vocabulary::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -93,19 +120,64 @@ pub fn read_inputs(
             file: name.clone(),
             error,
         };
-        let meta = std::fs::metadata(path).map_err(|e| fail(e.into()))?;
-        if meta.is_dir() {
-            return Err(fail(InputError::Io(std::io::Error::other(
-                "it is a folder, not a file",
-            ))));
-        }
-        if meta.len() > MAX_INPUT_MB * 1024 * 1024 {
-            return Err(fail(InputError::TooLarge(meta.len() / (1024 * 1024))));
-        }
-        let bytes = std::fs::read(path).map_err(|e| fail(e.into()))?;
+        let bytes = read_regular(path, options.limits.input_bytes).map_err(fail)?;
         files.push((name, bytes));
     }
     parse_files(&files, options)
+}
+
+/// Reads one input, refusing anything but a regular file before opening it (a FIFO would
+/// block, a device such as /dev/zero never ends) and anything over `limit` bytes, also
+/// when it grows between the check and the read.
+fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        return Err(InputError::NotRegular(file_kind(&kind)));
+    }
+    let too_large = |len: u64| {
+        InputError::limit(
+            format!(
+                "the file is {}, more than the {} an input may be",
+                size_text(len),
+                size_text(limit)
+            ),
+            "input_bytes",
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// What kind of file system entry a non-regular input is, in words.
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
+    }
 }
 
 /// Parses several files (name, bytes) into one workbook.
@@ -148,10 +220,10 @@ fn parse_file(
         workbook::Kind::Text => {
             let (text, _) = delimited::decode(bytes)?;
             let tsv = name.to_ascii_lowercase().ends_with(".tsv");
-            vec![delimited::read(&text, tsv)?]
+            vec![delimited::read(&text, tsv, &options.limits)?]
         }
         workbook::Kind::OtherZip => return Err(InputError::NotSpreadsheet),
-        _ => workbook::read(bytes, kind)?,
+        _ => workbook::read(bytes, kind, &options.limits)?,
     };
     let mut read_any = false;
     let mut reasons = Vec::new();
@@ -175,6 +247,15 @@ fn parse_file(
             });
         }
         book.measures.extend(read.measures);
+        if book.measures.len() > options.limits.measures_per_run {
+            return Err(InputError::limit(
+                format!(
+                    "the inputs hold more than {} measures",
+                    options.limits.measures_per_run
+                ),
+                "measures_per_run",
+            ));
+        }
         book.diagnostics.extend(read.diagnostics);
     }
     if !read_any {

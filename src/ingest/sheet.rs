@@ -34,6 +34,7 @@ pub const DIAGNOSTIC_CODES: &[&str] = &[
     "weight_blank",
     "weight_not_number",
     "veto_unclear",
+    "cell_too_long",
 ];
 
 /// How many rows from the top of a sheet may hold the header row.
@@ -115,15 +116,10 @@ fn row_list(rows: &[u32]) -> String {
 
 /// The non-empty text cells typed into a row (not copied from a merged region).
 fn own_texts(grid: &Grid, row: u32) -> Vec<(u32, &str)> {
-    (grid.origin.1..grid.col_end())
-        .filter_map(|col| {
-            let slot = grid.get(row, col);
-            match &slot.value {
-                Value::Text(t) if slot.is_own((row, col)) && !t.trim().is_empty() => {
-                    Some((col, t.as_str()))
-                }
-                _ => None,
-            }
+    grid.own_cells(row)
+        .filter_map(|(col, slot)| match &slot.value {
+            Value::Text(t) if !t.trim().is_empty() => Some((col, t.as_str())),
+            _ => None,
         })
         .collect()
 }
@@ -132,7 +128,7 @@ fn own_texts(grid: &Grid, row: u32) -> Vec<(u32, &str)> {
 /// the status fields.
 pub fn find_header(grid: &Grid) -> Result<Header, String> {
     let mut partial: Option<String> = None;
-    for row in grid.row_range().take_while(|r| *r < HEADER_SEARCH_ROWS) {
+    for row in grid.row_numbers().take_while(|r| *r < HEADER_SEARCH_ROWS) {
         let mut fields = BTreeMap::new();
         let mut extras = Vec::new();
         for (col, text) in own_texts(grid, row) {
@@ -206,14 +202,19 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
             .coded("hidden_sheet", vec![]),
         );
     }
+    for (at, had, kept) in &grid.cut_cells {
+        let msg = format!(
+            "the cell holds {had} characters; only the first {kept} are read (limits.cell_chars)"
+        );
+        let args = vec![("chars", had.to_string()), ("kept", kept.to_string())];
+        reader
+            .push(Severity::Warning, *at, msg)
+            .set_code("cell_too_long", args);
+    }
     let header = match find_header(grid) {
         Ok(h) => h,
         Err(hint) => {
-            let (code, what) = if grid
-                .rows
-                .iter()
-                .all(|r| r.iter().all(|s| s.value.is_empty()))
-            {
+            let (code, what) = if grid.is_blank() {
                 ("empty_sheet", "sheet is empty; skipped")
             } else {
                 ("no_header", "no header row found; sheet skipped")
@@ -242,17 +243,17 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
             },
             row_list(&grid.hidden_rows)
         );
-        let at = reader.location(Some((*first, grid.origin.1)));
+        let at = reader.location(Some((*first, grid.first_col())));
         let rows = row_list(&grid.hidden_rows);
         reader.diagnostics.push(
             Diagnostic::new(Severity::Info, at, msg).coded("hidden_rows", vec![("rows", rows)]),
         );
     }
     let title = grid
-        .row_range()
+        .row_numbers()
         .take_while(|r| *r < header.row)
         .find_map(|r| {
-            (grid.origin.1..grid.col_end()).find_map(|c| match &grid.get(r, c).value {
+            grid.own_cells(r).find_map(|(_, slot)| match &slot.value {
                 Value::Empty => None,
                 v => reader.plain_text(v).filter(|t| !t.is_empty()),
             })
@@ -260,10 +261,10 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
 
     let mut measures = Vec::new();
     let mut section: Option<String> = None;
-    for row in grid.row_range().filter(|r| *r > header.last_row) {
-        let own: Vec<(u32, &Slot)> = (grid.origin.1..grid.col_end())
-            .map(|c| (c, grid.get(row, c)))
-            .filter(|(c, s)| s.is_own((row, *c)) && !s.value.is_empty())
+    for row in grid.row_numbers().filter(|r| *r > header.last_row) {
+        let own: Vec<(u32, &Slot)> = grid
+            .own_cells(row)
+            .filter(|(_, s)| !s.value.is_empty())
             .collect();
         if own.is_empty() {
             continue;
@@ -417,7 +418,7 @@ impl<'a> RowReader<'a> {
         let col = |f: Field| header.fields.get(&f).copied();
         let id_text = self.field_text(row, header, Field::Id);
         let text = self.field_text(row, header, Field::Measure);
-        let first_col = self.grid.origin.1;
+        let first_col = self.grid.first_col();
         if id_text.is_none() && text.is_none() {
             let msg = "row has content but neither an id nor measure text; skipped".to_string();
             self.push(

@@ -1,9 +1,11 @@
 //! Spreadsheet files (xlsx, xlsm, xlsb, xls, ods) into grids, through calamine. The file
 //! type is sniffed from the content, since an extension can lie.
 
-use super::InputError;
-use super::grid::{Grid, Region, Value};
-use calamine::{Data, DataType, Reader, SheetVisible, Sheets};
+use super::grid::{Grid, Region, Value, cut_text};
+use super::{InputError, size_text};
+use crate::limits::Limits;
+use calamine::{Data, DataRef, DataType, Reader, SheetVisible, Sheets};
+use quick_xml::events::Event;
 use std::io::Cursor;
 
 /// What the first bytes of a file say it is.
@@ -48,10 +50,10 @@ pub fn sniff(bytes: &[u8]) -> Kind {
 ///
 /// calamine can panic on a damaged file (a compound file cut short indexes past its
 /// end); such a panic is caught, kept off stderr, and reported as a damaged workbook.
-pub fn read(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
+pub fn read(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>, InputError> {
     quiet_panics();
     QUIET.with(|q| q.set(true));
-    let result = std::panic::catch_unwind(|| read_unguarded(bytes, kind));
+    let result = std::panic::catch_unwind(|| read_unguarded(bytes, kind, limits));
     QUIET.with(|q| q.set(false));
     result.unwrap_or_else(|_| {
         Err(InputError::Broken(
@@ -79,8 +81,17 @@ fn quiet_panics() {
     });
 }
 
-fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
+fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>, InputError> {
+    if matches!(kind, Kind::Ooxml | Kind::Ods) {
+        check_zip(bytes, limits)?;
+    }
     let cursor = Cursor::new(bytes);
+    // Read before calamine opens the file: calamine builds every ods sheet at once.
+    let ods_sheets = if kind == Kind::Ods {
+        super::ods::sheets(bytes, limits)?
+    } else {
+        Default::default()
+    };
     let mut book: Sheets<Cursor<&[u8]>> = match kind {
         Kind::Ooxml => {
             let is_xlsb = zip::ZipArchive::new(Cursor::new(bytes))
@@ -89,6 +100,7 @@ fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
             if is_xlsb {
                 Sheets::Xlsb(calamine::open_workbook_from_rs(cursor).map_err(broken)?)
             } else {
+                check_shared_strings(bytes)?;
                 Sheets::Xlsx(calamine::open_workbook_from_rs(cursor).map_err(broken)?)
             }
         }
@@ -120,25 +132,63 @@ fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
         }
         Kind::OtherZip | Kind::Text => return Err(InputError::NotSpreadsheet),
     };
-    let ods_sheets = if kind == Kind::Ods {
-        super::ods::sheets(bytes)
-    } else {
-        Default::default()
-    };
     let hidden_rows = if matches!(book, Sheets::Xlsx(_)) {
         super::hidden::xlsx_hidden_rows(bytes)
     } else {
         Default::default()
     };
     let sheets = book.sheets_metadata().to_vec();
+    if sheets.len() > limits.sheets_per_workbook {
+        return Err(InputError::limit(
+            format!(
+                "the workbook has {} sheets, more than {}",
+                sheets.len(),
+                limits.sheets_per_workbook
+            ),
+            "sheets_per_workbook",
+        ));
+    }
     let mut grids = Vec::with_capacity(sheets.len());
     for sheet in sheets {
         if sheet.typ != calamine::SheetType::WorkSheet {
             continue;
         }
-        let range = book.worksheet_range(&sheet.name).map_err(|e| {
+        let mut cells = Cells::new(&sheet.name, limits);
+        let unreadable = |e: &dyn std::fmt::Display| {
             InputError::Broken(format!("sheet {:?} cannot be read: {e}", sheet.name))
-        })?;
+        };
+        // xlsx and xlsb are read cell by cell: calamine's ranges are dense rectangles,
+        // and one value in the last cell of a sheet would ask for hundreds of gigabytes.
+        match &mut book {
+            Sheets::Xlsx(x) => {
+                let mut reader = x
+                    .worksheet_cells_reader(&sheet.name)
+                    .map_err(|e| unreadable(&e))?;
+                while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
+                    cells.push(cell.get_position(), cell.get_value())?;
+                }
+            }
+            Sheets::Xlsb(x) => {
+                let mut reader = x
+                    .worksheet_cells_reader(&sheet.name)
+                    .map_err(|e| unreadable(&e))?;
+                while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
+                    cells.push(cell.get_position(), cell.get_value())?;
+                }
+            }
+            // calamine has built these whole when it opened the file; for ods the
+            // rectangle was bounded above, before that.
+            Sheets::Xls(_) | Sheets::Ods(_) => {
+                let range = book
+                    .worksheet_range(&sheet.name)
+                    .map_err(|e| unreadable(&e))?;
+                for (row, col, data) in range.used_cells() {
+                    let start = range.start().unwrap_or((0, 0));
+                    let at = (start.0 + row as u32, start.1 + col as u32);
+                    cells.push_data(at, data)?;
+                }
+            }
+        }
         let merges: Vec<Region> = match &mut book {
             Sheets::Xlsx(x) => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
             Sheets::Xls(x) => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
@@ -149,28 +199,173 @@ fn read_unguarded(bytes: &[u8], kind: Kind) -> Result<Vec<Grid>, InputError> {
             // calamine does not read xlsb merges; values stay in the top-left cell.
             Sheets::Xlsb(_) => Vec::new(),
         };
-        let origin = range.start().unwrap_or((0, 0));
-        let rows = range
-            .rows()
-            .map(|r| r.iter().map(to_value).collect())
-            .collect();
-        let mut grid = Grid::new(
+        let Cells { list, cut, .. } = cells;
+        let mut grid = Grid::from_cells(
             Some(sheet.name.clone()),
             sheet.visible != SheetVisible::Visible,
-            origin,
-            rows,
+            list,
             &merges,
-        );
+            limits.cells_per_sheet,
+        )
+        .map_err(|_| {
+            InputError::limit(
+                format!(
+                    "the merged regions of sheet {:?} cover more than {} row spans",
+                    sheet.name, limits.cells_per_sheet
+                ),
+                "cells_per_sheet",
+            )
+        })?;
+        grid.cut_cells = cut;
         grid.hidden_rows = match ods_sheets.get(&sheet.name) {
-            Some(ods) => ods.hidden_rows.clone(),
+            // Only rows that hold data: a hidden run may be repeated to the sheet's end.
+            Some(ods) => grid.row_numbers().filter(|r| ods.is_hidden(*r)).collect(),
             None => hidden_rows.get(&sheet.name).cloned().unwrap_or_default(),
         };
         // Only hidden rows that hold data are worth mentioning.
-        let end = grid.origin.0 + grid.rows.len() as u32;
+        let end = grid.row_end();
         grid.hidden_rows.retain(|r| *r < end);
         grids.push(grid);
     }
     Ok(grids)
+}
+
+/// The cells of one sheet as they are read, counted against `limits.cells_per_sheet`
+/// before each is kept, with text cut to `limits.cell_chars`.
+struct Cells<'a> {
+    sheet: &'a str,
+    limits: &'a Limits,
+    list: Vec<((u32, u32), Value)>,
+    cut: Vec<((u32, u32), usize, usize)>,
+}
+
+impl<'a> Cells<'a> {
+    fn new(sheet: &'a str, limits: &'a Limits) -> Self {
+        Cells {
+            sheet,
+            limits,
+            list: Vec::new(),
+            cut: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, at: (u32, u32), value: &DataRef<'_>) -> Result<(), InputError> {
+        match value {
+            DataRef::Empty => Ok(()),
+            DataRef::SharedString(s) => self.keep(at, Value::from_text(s.to_string())),
+            other => self.push_data(at, &Data::from(other.clone())),
+        }
+    }
+
+    fn push_data(&mut self, at: (u32, u32), data: &Data) -> Result<(), InputError> {
+        if matches!(data, Data::Empty) {
+            return Ok(());
+        }
+        self.keep(at, to_value(data))
+    }
+
+    fn keep(&mut self, at: (u32, u32), mut value: Value) -> Result<(), InputError> {
+        if self.list.len() as u64 >= self.limits.cells_per_sheet {
+            return Err(super::delimited::too_many_cells(
+                Some(self.sheet),
+                self.limits,
+            ));
+        }
+        if let Value::Text(t) | Value::Error(t) = &mut value
+            && let Some(had) = cut_text(t, self.limits.cell_chars)
+        {
+            self.cut.push((at, had, self.limits.cell_chars));
+        }
+        self.list.push((at, value));
+        Ok(())
+    }
+}
+
+/// Refuses a zip-based workbook whose parts declare more inflated bytes than
+/// `limits.zip_part_bytes` each or `limits.zip_total_bytes` together, before anything is
+/// inflated. A part that inflates past what it declares is stopped by the zip reader
+/// itself (it bounds every read by the declared size), so the declared sizes bound the
+/// memory.
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), InputError> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // Reported as a damaged container when it is opened.
+        return Ok(());
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index_raw(i) else {
+            continue;
+        };
+        let size = part.size();
+        if size > limits.zip_part_bytes {
+            return Err(InputError::limit(
+                format!(
+                    "{} inflates past {}",
+                    part.name().unwrap_or_default(),
+                    size_text(limits.zip_part_bytes)
+                ),
+                "zip_part_bytes",
+            ));
+        }
+        total = total.saturating_add(size);
+        if total > limits.zip_total_bytes {
+            return Err(InputError::limit(
+                format!(
+                    "its parts inflate past {} together",
+                    size_text(limits.zip_total_bytes)
+                ),
+                "zip_total_bytes",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// calamine reserves room for as many shared strings as `uniqueCount` says before it
+/// reads one; a count the part cannot hold (each string takes at least `<si/>`, 5 bytes)
+/// is refused here instead of becoming an allocation of many gigabytes.
+fn check_shared_strings(bytes: &[u8]) -> Result<(), InputError> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let names: Vec<String> = zip
+        .file_names()
+        .flatten()
+        .filter(|n| n.ends_with("sharedStrings.xml"))
+        .map(|n| n.into_owned())
+        .collect();
+    for name in names {
+        let Ok(part) = zip.by_name(&name) else {
+            continue;
+        };
+        let size = part.size();
+        let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_event_into(&mut buf) {
+                Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                    let count = e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == "uniqueCount")
+                        .and_then(|a| a.value.trim().parse::<u64>().ok());
+                    if let Some(count) = count
+                        && count > size / 5 + 1
+                    {
+                        return Err(InputError::Broken(format!(
+                            "{name} declares {count} unique strings, more than its {} can hold",
+                            size_text(size)
+                        )));
+                    }
+                    break;
+                }
+                Ok(Event::Eof) | Err(_) => break,
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether the allocation table of an OLE compound file has a cycle. calamine follows

@@ -7,6 +7,7 @@ mod documents;
 mod evidence;
 mod evidence_rules;
 mod formats;
+mod limits;
 mod outputs;
 mod pack;
 mod pdf;

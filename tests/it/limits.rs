@@ -1,0 +1,405 @@
+//! The limits of `[limits]` (docs/limits.md): hostile or huge inputs, made here, end in
+//! one line and exit 2, or in a correct result, never in an abort or a hang. The runs that
+//! could ask for much memory run under a 2 GB address-space cap (`ulimit -v`), where an
+//! unbounded allocation would abort with exit 134.
+
+use crate::common::{AS_OF, xlsx};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// Runs `dossier ARGS…` in `dir` under a 2 GB virtual memory cap. The timeout only keeps
+/// a hang from hanging the suite; nothing asserts on time.
+fn capped(dir: &Path, args: &[&std::ffi::OsStr]) -> Output {
+    let mut cmd = assert_cmd::Command::new("sh");
+    cmd.current_dir(dir)
+        .arg("-c")
+        .arg(r#"ulimit -v 2000000; exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_dossier"))
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120));
+    cmd.output().expect("runs")
+}
+
+/// `dossier check INPUT --as-of AS_OF [--config CONFIG]`, capped.
+fn check(dir: &Path, input: &Path, config: Option<&Path>) -> Output {
+    use std::ffi::OsStr;
+    let mut args: Vec<&OsStr> = vec![OsStr::new("check"), input.as_os_str()];
+    args.extend([OsStr::new("--as-of"), OsStr::new(AS_OF)]);
+    if let Some(c) = config {
+        args.extend([OsStr::new("--config"), c.as_os_str()]);
+    }
+    capped(dir, &args)
+}
+
+/// Asserts the refusal contract: exit 2, one line on stderr holding every `parts`.
+fn assert_refused(out: &Output, parts: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr:?}");
+    for part in parts {
+        assert!(stderr.contains(part), "{stderr:?} does not name {part:?}");
+    }
+}
+
+/// Asserts a clean run: exit 0 or 1 (diagnostics), nothing aborted.
+fn assert_read(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exit {:?}: {stderr}",
+        out.status.code()
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A `dossier.toml` holding `[limits]` with `body`.
+fn limits_config(dir: &Path, body: &str) -> PathBuf {
+    let path = dir.join("dossier.toml");
+    std::fs::write(&path, format!("[limits]\n{body}\n")).unwrap();
+    path
+}
+
+const HEADER: &[&str] = &["序号", "措施内容", "落实情况"];
+
+/// Rewrites a zip, passing each part's name and bytes through `edit`.
+fn rezip(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut data = Vec::new();
+        part.read_to_end(&mut data).unwrap();
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        out.start_file(name.as_str(), options).unwrap();
+        out.write_all(&edit(&name, data)).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// A hand-made ods with `rows` of `content.xml` table rows in one sheet.
+fn ods(dir: &Path, name: &str, rows: &str) -> PathBuf {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="台账">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    out.start_file("mimetype", stored).unwrap();
+    out.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    out.start_file("content.xml", deflated).unwrap();
+    out.write_all(content.as_bytes()).unwrap();
+    out.start_file("META-INF/manifest.xml", deflated).unwrap();
+    out.write_all(manifest.as_bytes()).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, out.finish().unwrap().into_inner()).unwrap();
+    path
+}
+
+/// An ods row of string cells; `repeat` on the last one.
+fn ods_row(cells: &[&str], last_repeat: Option<u64>) -> String {
+    let mut row = String::from("<table:table-row>");
+    for (i, text) in cells.iter().enumerate() {
+        let repeat = match last_repeat {
+            Some(n) if i + 1 == cells.len() => format!(r#" table:number-columns-repeated="{n}""#),
+            _ => String::new(),
+        };
+        row.push_str(&format!(
+            r#"<table:table-cell office:value-type="string"{repeat}><text:p>{text}</text:p></table:table-cell>"#
+        ));
+    }
+    row.push_str("</table:table-row>");
+    row
+}
+
+#[test]
+fn a_value_in_the_last_cell_of_a_sheet_is_read_without_the_rectangle() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in HEADER.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "1").unwrap();
+    ws.write_string(1, 1, "落实安全生产责任").unwrap();
+    ws.write_string(1, 2, "已完成").unwrap();
+    ws.write_string(1_048_575, 16_383, "XFD1048576").unwrap();
+    let path = dir.path().join("last-cell.xlsx");
+    book.save(&path).unwrap();
+    let out = check(dir.path(), &path, None);
+    let stdout = assert_read(&out);
+    assert!(stdout.starts_with("1 measures"), "{stdout}");
+}
+
+#[test]
+fn a_huge_shared_strings_count_is_refused_before_it_is_allocated() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = xlsx(
+        dir.path(),
+        "plain.xlsx",
+        "台账",
+        &[HEADER, &["1", "落实责任", "已完成"]],
+    );
+    let bytes = rezip(&std::fs::read(plain).unwrap(), |name, data| {
+        if name != "xl/sharedStrings.xml" {
+            return data;
+        }
+        let text = String::from_utf8(data).unwrap();
+        let re = regex::Regex::new(r#"uniqueCount="\d+""#).unwrap();
+        assert!(re.is_match(&text), "{text}");
+        re.replace(&text, r#"uniqueCount="4294967295""#)
+            .into_owned()
+            .into_bytes()
+    });
+    let path = dir.path().join("sst.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    let out = check(dir.path(), &path, None);
+    assert_refused(&out, &["sst.xlsx: ", "sharedStrings.xml", "4294967295"]);
+}
+
+/// A sheet of `rows` measures, its sheet1.xml some tens of KB per thousand rows.
+fn many_rows(dir: &Path, name: &str, rows: usize) -> PathBuf {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in HEADER.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=rows as u32 {
+        ws.write_number(r, 0, f64::from(r)).unwrap();
+        ws.write_string(r, 1, format!("措施 {r}")).unwrap();
+        ws.write_string(r, 2, "已完成").unwrap();
+    }
+    let path = dir.join(name);
+    book.save(&path).unwrap();
+    path
+}
+
+#[test]
+fn a_part_inflating_past_the_limit_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = many_rows(dir.path(), "big.xlsx", 3000);
+    let config = limits_config(dir.path(), "zip_part_bytes = 65536");
+    let out = check(dir.path(), &path, Some(&config));
+    assert_refused(
+        &out,
+        &[
+            "big.xlsx: xl/worksheets/sheet1.xml inflates past 64 KB",
+            "(limits.zip_part_bytes); raise it in dossier.toml [limits]",
+        ],
+    );
+    let config = limits_config(dir.path(), "zip_total_bytes = 65536");
+    let out = check(dir.path(), &path, Some(&config));
+    assert_refused(&out, &["big.xlsx: ", "limits.zip_total_bytes"]);
+}
+
+/// Sets the declared uncompressed size of `part` in both its local and its central header.
+fn declare_size(bytes: &mut [u8], part: &str, size: u32) {
+    let mut patched = 0;
+    for i in 0..bytes.len().saturating_sub(46) {
+        let (size_at, name_len_at, name_at) = match &bytes[i..i + 4] {
+            b"PK\x03\x04" => (i + 22, i + 26, i + 30),
+            b"PK\x01\x02" => (i + 24, i + 28, i + 46),
+            _ => continue,
+        };
+        let len = u16::from_le_bytes([bytes[name_len_at], bytes[name_len_at + 1]]) as usize;
+        if bytes.get(name_at..name_at + len) == Some(part.as_bytes()) {
+            bytes[size_at..size_at + 4].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2, "local and central header of {part}");
+}
+
+#[test]
+fn a_part_inflating_past_its_declared_size_is_stopped_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = many_rows(dir.path(), "lies.xlsx", 3000);
+    let mut bytes = std::fs::read(&path).unwrap();
+    declare_size(&mut bytes, "xl/worksheets/sheet1.xml", 1000);
+    std::fs::write(&path, bytes).unwrap();
+    let out = check(dir.path(), &path, None);
+    assert_refused(&out, &["lies.xlsx: ", "declared uncompressed size"]);
+}
+
+#[test]
+fn too_many_cells_in_a_sheet_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = many_rows(dir.path(), "cells.xlsx", 10);
+    let config = limits_config(dir.path(), "cells_per_sheet = 20");
+    let out = check(dir.path(), &path, Some(&config));
+    assert_refused(
+        &out,
+        &[
+            "cells.xlsx: ",
+            "more than 20 cells",
+            "limits.cells_per_sheet",
+        ],
+    );
+}
+
+#[test]
+fn an_ods_value_repeated_a_billion_times_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        ods_row(HEADER, None),
+        ods_row(&["1", "落实责任", "已完成"], Some(999_999_999)),
+    ]
+    .concat();
+    let path = ods(dir.path(), "repeat.ods", &rows);
+    let out = check(dir.path(), &path, None);
+    assert_refused(
+        &out,
+        &["repeat.ods: ", "999999999 times", "(limits.ods_repeat)"],
+    );
+    let rows = format!(
+        r#"{}<table:table-row table:number-rows-repeated="999999999"><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "rows.ods", &rows);
+    let out = check(dir.path(), &path, None);
+    assert_refused(
+        &out,
+        &["rows.ods: ", "repeats a row", "(limits.ods_repeat)"],
+    );
+}
+
+#[test]
+fn repeated_empty_ods_rows_and_cells_cost_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        r#"{}{}<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
+        ods_row(HEADER, None),
+        ods_row(&["1", "落实责任", "已完成"], None)
+    );
+    let path = ods(dir.path(), "empty-repeats.ods", &rows);
+    let out = check(dir.path(), &path, None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.csv");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = check(dir.path(), &fifo, None);
+    assert_refused(&out, &["pipe.csv: ", "a FIFO, not a regular file"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(dir.path(), Path::new("/dev/zero"), None);
+    assert_refused(&out, &["zero: ", "a device, not a regular file"]);
+}
+
+#[test]
+fn a_cell_over_the_character_limit_is_cut_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "安".repeat(40_000);
+    let path = dir.path().join("long.csv");
+    std::fs::write(&path, format!("序号,措施内容,落实情况\n1,{long},已完成\n")).unwrap();
+    let out = check(dir.path(), &path, None);
+    let stdout = assert_read(&out);
+    assert!(
+        stdout.contains("40000 characters; only the first 32767 are read (limits.cell_chars)"),
+        "{stdout}"
+    );
+    // The same in an xlsx, with the limit lowered.
+    let text = "安".repeat(500);
+    let path = xlsx(
+        dir.path(),
+        "long.xlsx",
+        "台账",
+        &[HEADER, &["1", &text, "已完成"]],
+    );
+    let config = limits_config(dir.path(), "cell_chars = 100");
+    let out = check(dir.path(), &path, Some(&config));
+    let stdout = assert_read(&out);
+    assert!(
+        stdout.contains("500 characters; only the first 100"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("B2"), "{stdout}");
+}
+
+#[test]
+fn a_csv_line_or_field_over_the_limit_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.csv");
+    let commas = ",".repeat(5000);
+    std::fs::write(
+        &path,
+        format!("序号,措施内容,落实情况\n1,措施,已完成\n2{commas}\n"),
+    )
+    .unwrap();
+    let config = limits_config(dir.path(), "csv_line_bytes = 1000");
+    let out = check(dir.path(), &path, Some(&config));
+    assert_refused(
+        &out,
+        &["wide.csv: line 3 is 5001 bytes", "(limits.csv_line_bytes)"],
+    );
+    let path = dir.path().join("field.csv");
+    let field = "x".repeat(500);
+    std::fs::write(
+        &path,
+        format!("序号,措施内容,落实情况\n1,\"{field}\",已完成\n"),
+    )
+    .unwrap();
+    let config = limits_config(dir.path(), "csv_field_bytes = 100");
+    let out = check(dir.path(), &path, Some(&config));
+    assert_refused(
+        &out,
+        &[
+            "field.csv: line 2: a field of 500 bytes",
+            "(limits.csv_field_bytes)",
+        ],
+    );
+}
+
+#[test]
+fn sheets_measures_and_input_size_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for _ in 0..3 {
+        book.add_worksheet().write_string(0, 0, "x").unwrap();
+    }
+    let path = dir.path().join("sheets.xlsx");
+    book.save(&path).unwrap();
+    let config = limits_config(dir.path(), "sheets_per_workbook = 2");
+    let out = check(dir.path(), &path, Some(&config));
+    assert_refused(&out, &["sheets.xlsx: ", "(limits.sheets_per_workbook)"]);
+
+    let path = many_rows(dir.path(), "measures.xlsx", 5);
+    let config = limits_config(dir.path(), "measures_per_run = 4");
+    let out = check(dir.path(), &path, Some(&config));
+    assert_refused(
+        &out,
+        &[
+            "measures.xlsx: ",
+            "more than 4 measures",
+            "(limits.measures_per_run)",
+        ],
+    );
+
+    let config = limits_config(dir.path(), "input_bytes = 1024");
+    let out = check(dir.path(), &path, Some(&config));
+    assert_refused(
+        &out,
+        &["measures.xlsx: the file is ", "(limits.input_bytes)"],
+    );
+}
