@@ -34,6 +34,9 @@ pub struct Font {
     pub name: String,
     /// How much wider synthetic bold draws (stroke width per point of size).
     bold_stroke: f32,
+    /// The glyph (0: none) and advance of every Basic Multilingual Plane character, looked
+    /// up once: layout asks for them for every character of every line, twice.
+    bmp: Vec<(u16, f32)>,
 }
 
 impl Font {
@@ -54,18 +57,40 @@ impl Font {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .collect();
-        Ok(Font {
+        let mut font = Font {
             bytes,
             index,
             parsed,
             name: if ps.is_empty() { "Font".into() } else { ps },
             bold_stroke: 0.035,
-        })
+            bmp: Vec::new(),
+        };
+        font.bmp = (0..0x10000u32)
+            .map(|cp| {
+                let gid = char::from_u32(cp).and_then(|c| font.lookup(c)).unwrap_or(0);
+                (gid, font.width(gid))
+            })
+            .collect();
+        Ok(font)
     }
 
     /// The glyph of a character, if the font has one.
     pub fn glyph(&self, c: char) -> Option<u16> {
+        match self.bmp.get(c as usize) {
+            Some((gid, _)) => (*gid != 0).then_some(*gid),
+            None => self.lookup(c),
+        }
+    }
+
+    /// The glyph of a character from the font's own map.
+    fn lookup(&self, c: char) -> Option<u16> {
         self.parsed.lookup_glyph_index(c as u32).filter(|g| *g != 0)
+    }
+
+    /// The advance of a glyph in whole thousandths of an em, as /W gives it, per point.
+    fn width(&self, gid: u16) -> f32 {
+        let adv = self.parsed.get_glyph_width(gid).unwrap_or(0) as f32;
+        (adv * 1000.0 / self.parsed.units_per_em as f32).trunc() / 1000.0
     }
 
     /// The stroke width that makes synthetic bold at a size.
@@ -187,10 +212,10 @@ pub struct Subset {
 
 impl Metrics for Font {
     fn advance(&self, c: char, _bold: bool) -> f32 {
-        let gid = self.glyph(c).unwrap_or(0);
-        let adv = self.parsed.get_glyph_width(gid).unwrap_or(0) as f32;
-        // Whole thousandths of an em, as printpdf writes them into /W.
-        (adv * 1000.0 / self.parsed.units_per_em as f32).trunc() / 1000.0
+        match self.bmp.get(c as usize) {
+            Some((_, advance)) => *advance,
+            None => self.width(self.glyph(c).unwrap_or(0)),
+        }
     }
 }
 

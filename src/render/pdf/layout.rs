@@ -5,7 +5,7 @@
 use super::blocks::{Align, Block, Span};
 use super::text::{Line, Metrics, break_lines, extents};
 use crate::render::charts::Chart;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// Paper and margins, in points.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -668,7 +668,10 @@ pub fn layout(
     toc: &HashMap<String, usize>,
 ) -> Laid {
     let mut pages = Vec::new();
-    let paged = layout_into(blocks, charts, setup, m, toc, &mut |page| pages.push(page));
+    let mut blocks = blocks.iter().cloned();
+    let paged = layout_into(&mut blocks, charts, setup, m, toc, &mut |page| {
+        pages.push(page)
+    });
     Laid {
         pages,
         marks: paged.marks,
@@ -677,11 +680,13 @@ pub fn layout(
 }
 
 /// Lays the blocks out on pages, handing each page to `sink` as soon as it is full, in
-/// order, so a document of any length is laid out in the memory of one page. `toc` gives
+/// order. Blocks are taken from `blocks` as they are needed (looking ahead only past a
+/// run of headings or page breaks), so a document of any length is laid out in the
+/// memory of one page and one block. `toc` gives
 /// the page of each heading id (from a first pass) for table-of-contents entries; the
 /// numbers printed never move anything, so both passes paginate alike.
 pub fn layout_into(
-    blocks: &[Block],
+    blocks: &mut dyn Iterator<Item = Block>,
     charts: &[(&str, Chart)],
     setup: PageSetup,
     m: &dyn Metrics,
@@ -699,17 +704,36 @@ pub fn layout_into(
         bar: false,
     };
     c.new_page();
-    let last_content = blocks.iter().rposition(|b| *b != Block::PageBreak);
-    for (i, block) in blocks.iter().enumerate() {
-        match block {
+    // Blocks read but not yet laid out: the lookahead of headings and page breaks.
+    let mut ahead: VecDeque<Block> = VecDeque::new();
+    let mut peek = |ahead: &mut VecDeque<Block>, k: usize| -> bool {
+        while ahead.len() <= k {
+            match blocks.next() {
+                Some(b) => ahead.push_back(b),
+                None => return false,
+            }
+        }
+        true
+    };
+    loop {
+        if !peek(&mut ahead, 0) {
+            break;
+        }
+        let Some(block) = ahead.pop_front() else {
+            break;
+        };
+        match &block {
             Block::Heading { level, spans, id } => {
                 // A run of headings stays with the start of the block after them.
                 let mut next = 0.0;
-                for b in &blocks[i + 1..] {
+                let mut k = 0;
+                while peek(&mut ahead, k) {
+                    let b = &ahead[k];
                     next += c.start_height(Some(b), charts);
                     if !matches!(b, Block::Heading { .. }) {
                         break;
                     }
+                    k += 1;
                 }
                 c.heading(*level, spans, id, next)
             }
@@ -734,7 +758,16 @@ pub fn layout_into(
             }
             Block::PageBreak => {
                 // No empty page at the very end, nor twice in a row.
-                let more = last_content.is_some_and(|last| last > i);
+                let mut k = 0;
+                let more = loop {
+                    if !peek(&mut ahead, k) {
+                        break false;
+                    }
+                    if ahead[k] != Block::PageBreak {
+                        break true;
+                    }
+                    k += 1;
+                };
                 if more && c.y > setup.margin_top + 0.5 {
                     c.new_page();
                 }

@@ -11,7 +11,7 @@ pub mod text;
 pub mod write;
 
 use crate::render::charts::Chart;
-use blocks::{Block, Span};
+use blocks::{Block, Blocks, Span};
 use font::{Font, FontError};
 use layout::{Draw, PageSetup, Paged};
 use std::collections::{BTreeSet, HashMap};
@@ -81,23 +81,21 @@ fn visible(text: &str, font: &Font, missing: &mut BTreeSet<char>) -> String {
         .collect()
 }
 
-/// Replaces characters the font cannot draw, collecting them.
-fn substitute(blocks: &mut [Block], font: &Font, missing: &mut BTreeSet<char>) {
+/// Replaces characters the font cannot draw in a block, collecting them.
+fn substitute(block: &mut Block, font: &Font, missing: &mut BTreeSet<char>) {
     let mut fix = |spans: &mut Vec<Span>| {
         for s in spans.iter_mut() {
             s.text = visible(&s.text, font, missing);
         }
     };
-    for b in blocks {
-        match b {
-            Block::Heading { spans, .. } | Block::Paragraph(spans) => fix(spans),
-            Block::List { items, .. } | Block::Quote(items) => items.iter_mut().for_each(&mut fix),
-            Block::Table { header, rows, .. } => {
-                header.iter_mut().for_each(&mut fix);
-                rows.iter_mut().flatten().for_each(&mut fix);
-            }
-            Block::Rule | Block::PageBreak | Block::Chart(_) => {}
+    match block {
+        Block::Heading { spans, .. } | Block::Paragraph(spans) => fix(spans),
+        Block::List { items, .. } | Block::Quote(items) => items.iter_mut().for_each(&mut fix),
+        Block::Table { header, rows, .. } => {
+            header.iter_mut().for_each(&mut fix);
+            rows.iter_mut().flatten().for_each(&mut fix);
         }
+        Block::Rule | Block::PageBreak | Block::Chart(_) => {}
     }
 }
 
@@ -215,16 +213,25 @@ pub fn render(
     opts: &PdfOptions<'_>,
 ) -> Result<Pdf, FontError> {
     let names: Vec<&str> = charts.iter().map(|(n, _)| *n).collect();
-    let mut blocks = blocks::parse(markdown, &names);
+    // The Markdown is read in each pass, a block at a time: never all blocks at once.
     let mut missing = BTreeSet::new();
-    substitute(&mut blocks, font, &mut missing);
     let (w, h) = opts.paper.mm();
     let setup = PageSetup::from_mm(w, h, opts.landscape);
 
     let mut used = CharSet::default();
-    let paged = layout::layout_into(&blocks, charts, setup, font, &HashMap::new(), &mut |page| {
-        used.add_draws(&page)
+    let mut blocks = Blocks::new(markdown, &names).map(|mut b| {
+        substitute(&mut b, font, &mut missing);
+        b
     });
+    let paged = layout::layout_into(
+        &mut blocks,
+        charts,
+        setup,
+        font,
+        &HashMap::new(),
+        &mut |page| used.add_draws(&page),
+    );
+    drop(blocks);
     let decor = Decor::new(setup, font, opts, &paged, &mut missing);
     for page in 1..=paged.pages {
         used.add_draws(&decor.draws(page));
@@ -241,8 +248,13 @@ pub fn render(
     let mut writer = write::PdfWriter::start(&mut bytes, setup, font, subset).map_err(fail)?;
     let mut result = Ok(());
     let mut page = 0;
+    let mut blocks = Blocks::new(markdown, &names).map(|mut b| {
+        // The same characters as in the first pass, already collected.
+        substitute(&mut b, font, &mut BTreeSet::new());
+        b
+    });
     layout::layout_into(
-        &blocks,
+        &mut blocks,
         charts,
         setup,
         font,
