@@ -203,10 +203,14 @@ pub struct Subset {
     /// (code, advance in thousandths of an em, the character it shows), by code: the /W
     /// widths and the ToUnicode map that lets text be copied and searched.
     pub glyphs: Vec<(u16, i64, char)>,
-    /// Font descriptor metrics, in thousandths of an em.
+    /// Font descriptor metrics, in thousandths of an em: how far glyphs rise above the
+    /// baseline, so viewers substituting a face keep the line height.
     pub ascent: i64,
+    /// How far glyphs go below the baseline (negative).
     pub descent: i64,
+    /// The bounding box of all glyphs: x min, y min, x max, y max.
     pub bbox: [i64; 4],
+    /// The stem width the descriptor requires, estimated from the weight class.
     pub stem_v: i64,
 }
 

@@ -102,6 +102,7 @@ pub struct Laid {
 pub struct Paged {
     /// How many pages there are.
     pub pages: usize,
+    /// Every heading and its page: the bookmarks, and the sections in running headers.
     pub marks: Vec<Mark>,
     /// Heading ids and the (1-based) page they start on.
     pub anchors: HashMap<String, usize>,

@@ -495,7 +495,7 @@ mod tests {
     #[test]
     fn numbers_have_at_most_three_decimals_and_no_negative_zero() {
         let mut buf = Vec::new();
-        for v in [1.5, -0.0004, 841.889_76, -2.25, 0.1, f32::NAN] {
+        for v in [1.5, -0.0004, 841.8898, -2.25, 0.1, f32::NAN] {
             put_num(&mut buf, v);
             buf.push(b' ');
         }
