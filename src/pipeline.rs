@@ -15,6 +15,7 @@ use crate::render::templates::{TemplateError, Templates};
 use crate::render::{self, Lang, RenderError};
 use crate::report::{self, Report};
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -222,21 +223,30 @@ pub fn render_unit(
             let (w, h) = (label(&labels, "as_of"), &prepared.context.as_of);
             let header_right = format!("{w} {h}");
             let page_of = label(&labels, "page_of");
-            for doc in &prepared.documents {
+            // The three documents are laid out and written in parallel; each is made
+            // exactly as it would be alone, and they are kept in document order.
+            let pdfs: Vec<Result<render::pdf::Pdf, FontError>> = prepared
+                .documents
+                .par_iter()
+                .map(|doc| {
+                    let header_left = format!("{unit_name} · {}", doc.title);
+                    let title = format!("{unit_name} {}", doc.title);
+                    let opts = render::pdf::PdfOptions {
+                        paper: docs.paper,
+                        landscape: docs.landscape,
+                        header_left: &header_left,
+                        header_right: &header_right,
+                        page_of: &page_of,
+                        title: &title,
+                        author: &unit_name,
+                        created: created(unit.as_of),
+                    };
+                    render::pdf::render(&doc.markdown, &prepared.charts, docs.font, &opts)
+                })
+                .collect();
+            for (doc, pdf) in prepared.documents.iter().zip(pdfs) {
+                let pdf = pdf?;
                 let name = format!("{}.pdf", doc.kind.stem());
-                let header_left = format!("{unit_name} · {}", doc.title);
-                let title = format!("{unit_name} {}", doc.title);
-                let opts = render::pdf::PdfOptions {
-                    paper: docs.paper,
-                    landscape: docs.landscape,
-                    header_left: &header_left,
-                    header_right: &header_right,
-                    page_of: &page_of,
-                    title: &title,
-                    author: &unit_name,
-                    created: created(unit.as_of),
-                };
-                let pdf = render::pdf::render(&doc.markdown, &prepared.charts, docs.font, &opts)?;
                 if !pdf.missing.is_empty() {
                     missing_glyphs.push((name.clone(), pdf.missing));
                 }

@@ -16,10 +16,10 @@ use crate::render::pdf::Paper;
 use crate::render::pdf::blocks::Span;
 use crate::render::pdf::font::{Font, FontError};
 use crate::render::pdf::layout::{Draw, Laid, PageSetup};
+use crate::render::pdf::out::{self, PdfOut, num, reference, text_string};
 use crate::render::pdf::text::{Metrics, break_lines};
 use crate::render::pdf::write;
-use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
-use sha2::{Digest, Sha256};
+use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -385,209 +385,8 @@ fn start_pages(placed: &[Vec<Vec<Placed>>], before: usize) -> Vec<Option<usize>>
     starts
 }
 
-// ---------------------------------------------------------------------------------------
-// Writing objects.
-
-/// The output file: counts bytes for the xref, hashes them for the document /ID.
-struct PdfOut<'w> {
-    w: io::BufWriter<&'w mut dyn Write>,
-    pos: u64,
-    /// Byte offset of each object by number; `None` until written. Index 0 is the free
-    /// head of the xref.
-    offsets: Vec<Option<u64>>,
-    hash: Sha256,
-}
-
-impl<'w> PdfOut<'w> {
-    fn new(w: &'w mut dyn Write) -> Self {
-        PdfOut {
-            w: io::BufWriter::new(w),
-            pos: 0,
-            offsets: vec![None],
-            hash: Sha256::new(),
-        }
-    }
-
-    fn reserve(&mut self) -> u32 {
-        self.offsets.push(None);
-        (self.offsets.len() - 1) as u32
-    }
-
-    fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.w.write_all(bytes)?;
-        self.hash.update(bytes);
-        self.pos += bytes.len() as u64;
-        Ok(())
-    }
-
-    fn begin(&mut self, id: u32) -> io::Result<()> {
-        if let Some(slot) = self.offsets.get_mut(id as usize) {
-            *slot = Some(self.pos);
-        }
-        self.raw(format!("{id} 0 obj\n").as_bytes())
-    }
-
-    fn object(&mut self, id: u32, obj: &Object) -> io::Result<()> {
-        if let Object::Stream(s) = obj {
-            return self.stream(id, &s.dict, &s.content);
-        }
-        self.begin(id)?;
-        let mut buf = Vec::new();
-        serialize(&mut buf, obj);
-        buf.extend_from_slice(b"\nendobj\n");
-        self.raw(&buf)
-    }
-
-    fn stream(&mut self, id: u32, dict: &Dictionary, content: &[u8]) -> io::Result<()> {
-        self.begin(id)?;
-        let mut d = dict.clone();
-        d.set("Length", Object::Integer(content.len() as i64));
-        let mut buf = Vec::new();
-        serialize(&mut buf, &Object::Dictionary(d));
-        buf.extend_from_slice(b"\nstream\n");
-        self.raw(&buf)?;
-        self.raw(content)?;
-        self.raw(b"\nendstream\nendobj\n")
-    }
-
-    /// Any number reserved but never written becomes null, then the xref and trailer.
-    fn finish(mut self, root: u32, info: u32) -> io::Result<()> {
-        for id in 1..self.offsets.len() {
-            if self.offsets[id].is_none() {
-                self.object(id as u32, &Object::Null)?;
-            }
-        }
-        let start = self.pos;
-        let mut xref = format!("xref\n0 {}\n0000000000 65535 f \n", self.offsets.len());
-        for offset in &self.offsets[1..] {
-            xref.push_str(&format!("{:010} 00000 n \n", offset.unwrap_or(0)));
-        }
-        self.raw(xref.as_bytes())?;
-        let digest = self.hash.clone().finalize();
-        let id = Object::String(digest[..16].to_vec(), StringFormat::Hexadecimal);
-        let mut trailer = Dictionary::new();
-        trailer.set("Size", Object::Integer(self.offsets.len() as i64));
-        trailer.set("Root", reference(root));
-        trailer.set("Info", reference(info));
-        trailer.set("ID", Object::Array(vec![id.clone(), id]));
-        let mut buf = b"trailer\n".to_vec();
-        serialize(&mut buf, &Object::Dictionary(trailer));
-        buf.extend_from_slice(format!("\nstartxref\n{start}\n%%EOF\n").as_bytes());
-        self.raw(&buf)?;
-        self.w.flush()
-    }
-}
-
-fn reference(id: u32) -> Object {
-    Object::Reference((id, 0))
-}
-
-/// A number as PDF writes it: no exponent, at most four decimals.
-fn num(v: f32) -> String {
-    if !v.is_finite() {
-        return "0".into();
-    }
-    let s = format!("{v:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() {
-        "0".into()
-    } else {
-        s.into()
-    }
-}
-
-/// Writes an object in PDF syntax (streams only through [`PdfOut::stream`]).
-fn serialize(buf: &mut Vec<u8>, obj: &Object) {
-    match obj {
-        Object::Null => buf.extend_from_slice(b"null"),
-        Object::Boolean(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Object::Integer(i) => buf.extend_from_slice(i.to_string().as_bytes()),
-        Object::Real(r) => buf.extend_from_slice(num(*r).as_bytes()),
-        Object::Name(n) => name(buf, n),
-        Object::String(s, StringFormat::Literal) => {
-            buf.push(b'(');
-            for &b in s {
-                match b {
-                    b'(' | b')' | b'\\' => buf.extend_from_slice(&[b'\\', b]),
-                    b'\r' => buf.extend_from_slice(b"\\r"),
-                    _ => buf.push(b),
-                }
-            }
-            buf.push(b')');
-        }
-        Object::String(s, StringFormat::Hexadecimal) => {
-            buf.push(b'<');
-            for b in s {
-                buf.extend_from_slice(format!("{b:02X}").as_bytes());
-            }
-            buf.push(b'>');
-        }
-        Object::Array(items) => {
-            buf.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b' ');
-                }
-                serialize(buf, item);
-            }
-            buf.push(b']');
-        }
-        Object::Dictionary(d) => {
-            buf.extend_from_slice(b"<<");
-            for (k, v) in d.iter() {
-                name(buf, k);
-                buf.push(b' ');
-                serialize(buf, v);
-            }
-            buf.extend_from_slice(b">>");
-        }
-        // A stream can only be an indirect object; inside another object it is invalid.
-        Object::Stream(_) => buf.extend_from_slice(b"null"),
-        Object::Reference((id, generation)) => {
-            buf.extend_from_slice(format!("{id} {generation} R").as_bytes())
-        }
-    }
-}
-
-fn name(buf: &mut Vec<u8>, n: &[u8]) {
-    buf.push(b'/');
-    for &b in n {
-        if b" \t\n\r\x0C()<>[]{}/%#".contains(&b) || !(33..=126).contains(&b) {
-            buf.extend_from_slice(format!("#{b:02X}").as_bytes());
-        } else {
-            buf.push(b);
-        }
-    }
-}
-
-/// A PDF text string: plain when ASCII, else UTF-16BE with a byte order mark.
-fn text_string(s: &str) -> Object {
-    if s.is_ascii() {
-        return Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
-    }
-    let mut bytes = vec![0xFE, 0xFF];
-    for unit in s.encode_utf16() {
-        bytes.extend_from_slice(&unit.to_be_bytes());
-    }
-    Object::String(bytes, StringFormat::Hexadecimal)
-}
-
 fn info_dict(opts: &BinderOptions<'_>) -> Dictionary {
-    let date = chrono::DateTime::from_timestamp(opts.created, 0)
-        .unwrap_or_default()
-        .format("D:%Y%m%d%H%M%S+00'00'")
-        .to_string();
-    let mut d = Dictionary::new();
-    d.set("Title", text_string(opts.title));
-    d.set("Author", text_string(opts.author));
-    d.set(
-        "Creator",
-        text_string(&format!("dossier {}", env!("CARGO_PKG_VERSION"))),
-    );
-    d.set("Producer", text_string("dossier"));
-    d.set("CreationDate", text_string(&date));
-    d.set("ModDate", text_string(&date));
-    d
+    out::info_dict(opts.title, opts.author, opts.created)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1946,22 +1745,5 @@ mod tests {
             ),
             (1.0, 1.0)
         );
-    }
-
-    #[test]
-    fn objects_serialise_as_pdf_syntax() {
-        let mut buf = Vec::new();
-        let d = dictionary! {
-            "A b" => Object::String(b"x(y\\".to_vec(), StringFormat::Literal),
-            "N" => vec![Object::Real(1.5), Object::Real(-0.0), Object::Integer(3), Object::Null],
-            "R" => Object::Reference((7, 0)),
-        };
-        serialize(&mut buf, &Object::Dictionary(d));
-        assert_eq!(
-            String::from_utf8_lossy(&buf),
-            "<</A#20b (x\\(y\\\\)/N [1.5 0 3 null]/R 7 0 R>>"
-        );
-        assert_eq!(num(0.123_456), "0.1235");
-        assert_eq!(num(f32::NAN), "0");
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::render::html::{PAGE_BREAK, options};
 use pulldown_cmark::{Alignment, Event, Parser, Tag, TagEnd};
+use std::collections::VecDeque;
 
 /// A run of text with one style.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,87 +50,101 @@ pub enum Block {
     Chart(String),
 }
 
+/// Parses Markdown into blocks; `charts` are the image targets that name charts.
+pub fn parse(markdown: &str, charts: &[&str]) -> Vec<Block> {
+    Blocks::new(markdown, charts).collect()
+}
+
 /// A table being read: alignments, header cells, body rows.
 type TableParts = (Vec<Align>, Vec<Vec<Span>>, Vec<Vec<Vec<Span>>>);
 
-/// Parses Markdown into blocks; `charts` are the image targets that name charts.
-pub fn parse(markdown: &str, charts: &[&str]) -> Vec<Block> {
-    let mut blocks = Vec::new();
-    let mut spans: Vec<Span> = Vec::new();
-    let mut bold = 0usize;
-    let mut anchor: Option<String> = None;
-    let mut heading: Option<(u8, Option<String>)> = None;
-    let mut list: Option<(Option<u64>, Vec<Vec<Span>>)> = None;
-    let mut quote: Option<Vec<Vec<Span>>> = None;
-    let mut table: Option<TableParts> = None;
-    let mut row: Vec<Vec<Span>> = Vec::new();
-    let mut in_image = false;
+/// The blocks of a Markdown text one at a time, as they are read: the PDF is laid out
+/// from this, so a document's blocks are never all in memory at once.
+pub struct Blocks<'a> {
+    events: Parser<'a>,
+    charts: &'a [&'a str],
+    /// Blocks finished and not yet handed out.
+    ready: VecDeque<Block>,
+    spans: Vec<Span>,
+    bold: usize,
+    anchor: Option<String>,
+    heading: Option<(u8, Option<String>)>,
+    list: Option<(Option<u64>, Vec<Vec<Span>>)>,
+    quote: Option<Vec<Vec<Span>>>,
+    table: Option<TableParts>,
+    row: Vec<Vec<Span>>,
+    in_image: bool,
+}
 
-    let push_text = |spans: &mut Vec<Span>, text: &str, bold: bool, anchor: &Option<String>| {
-        if let Some(last) = spans.last_mut()
-            && last.bold == bold
-            && last.anchor == *anchor
-        {
-            last.text.push_str(text);
-            return;
+impl<'a> Blocks<'a> {
+    /// The blocks of `markdown`; `charts` are the image targets that name charts.
+    pub fn new(markdown: &'a str, charts: &'a [&'a str]) -> Blocks<'a> {
+        Blocks {
+            events: Parser::new_ext(markdown, options()),
+            charts,
+            ready: VecDeque::new(),
+            spans: Vec::new(),
+            bold: 0,
+            anchor: None,
+            heading: None,
+            list: None,
+            quote: None,
+            table: None,
+            row: Vec::new(),
+            in_image: false,
         }
-        spans.push(Span {
-            text: text.to_string(),
-            bold,
-            anchor: anchor.clone(),
-        });
-    };
+    }
 
-    for event in Parser::new_ext(markdown, options()) {
+    fn step(&mut self, event: Event<'a>) {
         match event {
             Event::Start(Tag::Image { dest_url, .. }) => {
-                in_image = true;
-                if charts.contains(&dest_url.as_ref()) {
-                    blocks.push(Block::Chart(dest_url.to_string()));
+                self.in_image = true;
+                if self.charts.contains(&dest_url.as_ref()) {
+                    self.ready.push_back(Block::Chart(dest_url.to_string()));
                 }
             }
-            Event::End(TagEnd::Image) => in_image = false,
-            _ if in_image => {}
+            Event::End(TagEnd::Image) => self.in_image = false,
+            _ if self.in_image => {}
             Event::Start(Tag::Heading { level, id, .. }) => {
-                heading = Some((level as u8, id.map(|i| i.to_string())));
+                self.heading = Some((level as u8, id.map(|i| i.to_string())));
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, id)) = heading.take() {
-                    blocks.push(Block::Heading {
+                if let Some((level, id)) = self.heading.take() {
+                    self.ready.push_back(Block::Heading {
                         level,
-                        spans: std::mem::take(&mut spans),
+                        spans: std::mem::take(&mut self.spans),
                         id,
                     });
                 }
             }
-            Event::Start(Tag::List(start)) => list = Some((start, Vec::new())),
+            Event::Start(Tag::List(start)) => self.list = Some((start, Vec::new())),
             Event::End(TagEnd::List(_)) => {
-                if let Some((start, items)) = list.take() {
-                    blocks.push(Block::List { start, items });
+                if let Some((start, items)) = self.list.take() {
+                    self.ready.push_back(Block::List { start, items });
                 }
             }
             Event::End(TagEnd::Item) => {
-                if let Some((_, items)) = &mut list {
-                    items.push(std::mem::take(&mut spans));
+                if let Some((_, items)) = &mut self.list {
+                    items.push(std::mem::take(&mut self.spans));
                 }
             }
-            Event::Start(Tag::BlockQuote(_)) => quote = Some(Vec::new()),
+            Event::Start(Tag::BlockQuote(_)) => self.quote = Some(Vec::new()),
             Event::End(TagEnd::BlockQuote(_)) => {
-                if let Some(q) = quote.take() {
-                    blocks.push(Block::Quote(q));
+                if let Some(q) = self.quote.take() {
+                    self.ready.push_back(Block::Quote(q));
                 }
             }
             Event::End(TagEnd::Paragraph) => {
-                let p = std::mem::take(&mut spans);
-                if let Some(q) = &mut quote {
+                let p = std::mem::take(&mut self.spans);
+                if let Some(q) = &mut self.quote {
                     q.push(p);
-                } else if let Some((_, items)) = &mut list {
+                } else if let Some((_, items)) = &mut self.list {
                     // A loose list item: keep its paragraphs together.
                     if !p.is_empty() {
                         items.push(p);
                     }
                 } else if !p.is_empty() {
-                    blocks.push(Block::Paragraph(p));
+                    self.ready.push_back(Block::Paragraph(p));
                 }
             }
             Event::Start(Tag::Table(aligns)) => {
@@ -141,45 +156,77 @@ pub fn parse(markdown: &str, charts: &[&str]) -> Vec<Block> {
                         _ => Align::Left,
                     })
                     .collect();
-                table = Some((align, Vec::new(), Vec::new()));
+                self.table = Some((align, Vec::new(), Vec::new()));
             }
             Event::End(TagEnd::TableHead) => {
-                if let Some((_, header, _)) = &mut table {
-                    *header = std::mem::take(&mut row);
+                if let Some((_, header, _)) = &mut self.table {
+                    *header = std::mem::take(&mut self.row);
                 }
             }
             Event::End(TagEnd::TableRow) => {
-                if let Some((_, _, rows)) = &mut table {
-                    rows.push(std::mem::take(&mut row));
+                if let Some((_, _, rows)) = &mut self.table {
+                    rows.push(std::mem::take(&mut self.row));
                 }
             }
-            Event::End(TagEnd::TableCell) => row.push(std::mem::take(&mut spans)),
+            Event::End(TagEnd::TableCell) => self.row.push(std::mem::take(&mut self.spans)),
             Event::End(TagEnd::Table) => {
-                if let Some((align, header, rows)) = table.take() {
-                    blocks.push(Block::Table {
+                if let Some((align, header, rows)) = self.table.take() {
+                    self.ready.push_back(Block::Table {
                         align,
                         header,
                         rows,
                     });
                 }
             }
-            Event::Start(Tag::Strong) => bold += 1,
-            Event::End(TagEnd::Strong) => bold = bold.saturating_sub(1),
+            Event::Start(Tag::Strong) => self.bold += 1,
+            Event::End(TagEnd::Strong) => self.bold = self.bold.saturating_sub(1),
             Event::Start(Tag::Link { dest_url, .. }) => {
-                anchor = dest_url.strip_prefix('#').map(str::to_string);
+                self.anchor = dest_url.strip_prefix('#').map(str::to_string);
             }
-            Event::End(TagEnd::Link) => anchor = None,
-            Event::Text(t) | Event::Code(t) => push_text(&mut spans, &t, bold > 0, &anchor),
-            Event::SoftBreak | Event::HardBreak => push_text(&mut spans, "\n", bold > 0, &anchor),
+            Event::End(TagEnd::Link) => self.anchor = None,
+            Event::Text(t) | Event::Code(t) => {
+                push_text(&mut self.spans, &t, self.bold > 0, &self.anchor)
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                push_text(&mut self.spans, "\n", self.bold > 0, &self.anchor)
+            }
             Event::InlineHtml(h) if h.trim().eq_ignore_ascii_case("<br>") => {
-                push_text(&mut spans, "\n", bold > 0, &anchor)
+                push_text(&mut self.spans, "\n", self.bold > 0, &self.anchor)
             }
-            Event::Html(h) if h.trim() == PAGE_BREAK => blocks.push(Block::PageBreak),
-            Event::Rule => blocks.push(Block::Rule),
+            Event::Html(h) if h.trim() == PAGE_BREAK => self.ready.push_back(Block::PageBreak),
+            Event::Rule => self.ready.push_back(Block::Rule),
             _ => {}
         }
     }
-    blocks
+}
+
+fn push_text(spans: &mut Vec<Span>, text: &str, bold: bool, anchor: &Option<String>) {
+    if let Some(last) = spans.last_mut()
+        && last.bold == bold
+        && last.anchor == *anchor
+    {
+        last.text.push_str(text);
+        return;
+    }
+    spans.push(Span {
+        text: text.to_string(),
+        bold,
+        anchor: anchor.clone(),
+    });
+}
+
+impl Iterator for Blocks<'_> {
+    type Item = Block;
+
+    fn next(&mut self) -> Option<Block> {
+        loop {
+            if let Some(block) = self.ready.pop_front() {
+                return Some(block);
+            }
+            let event = self.events.next()?;
+            self.step(event);
+        }
+    }
 }
 
 #[cfg(test)]

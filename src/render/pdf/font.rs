@@ -7,7 +7,7 @@ use allsorts::binary::read::ReadScope;
 use allsorts::font_data::FontData;
 use allsorts::subset::{CmapTarget, SubsetProfile};
 use printpdf::ParsedFont;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The built-in font: Noto Sans CJK SC Regular cut to GB2312, Big5 level 1, Latin-1 and
 /// the punctuation and marks the documents use (OFL-1.1).
@@ -21,6 +21,8 @@ pub enum FontError {
     Unreadable(String),
     #[error("{0}: cannot cut the font down to the glyphs used: {1}")]
     Subset(String, String),
+    #[error("cannot write the PDF: {0}")]
+    Write(String),
 }
 
 /// A loaded font face.
@@ -32,6 +34,9 @@ pub struct Font {
     pub name: String,
     /// How much wider synthetic bold draws (stroke width per point of size).
     bold_stroke: f32,
+    /// The glyph (0: none) and advance of every Basic Multilingual Plane character, looked
+    /// up once: layout asks for them for every character of every line, twice.
+    bmp: Vec<(u16, f32)>,
 }
 
 impl Font {
@@ -52,18 +57,40 @@ impl Font {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .collect();
-        Ok(Font {
+        let mut font = Font {
             bytes,
             index,
             parsed,
             name: if ps.is_empty() { "Font".into() } else { ps },
             bold_stroke: 0.035,
-        })
+            bmp: Vec::new(),
+        };
+        font.bmp = (0..0x10000u32)
+            .map(|cp| {
+                let gid = char::from_u32(cp).and_then(|c| font.lookup(c)).unwrap_or(0);
+                (gid, font.width(gid))
+            })
+            .collect();
+        Ok(font)
     }
 
     /// The glyph of a character, if the font has one.
     pub fn glyph(&self, c: char) -> Option<u16> {
+        match self.bmp.get(c as usize) {
+            Some((gid, _)) => (*gid != 0).then_some(*gid),
+            None => self.lookup(c),
+        }
+    }
+
+    /// The glyph of a character from the font's own map.
+    fn lookup(&self, c: char) -> Option<u16> {
         self.parsed.lookup_glyph_index(c as u32).filter(|g| *g != 0)
+    }
+
+    /// The advance of a glyph in whole thousandths of an em, as /W gives it, per point.
+    fn width(&self, gid: u16) -> f32 {
+        let adv = self.parsed.get_glyph_width(gid).unwrap_or(0) as f32;
+        (adv * 1000.0 / self.parsed.units_per_em as f32).trunc() / 1000.0
     }
 
     /// The stroke width that makes synthetic bold at a size.
@@ -71,8 +98,11 @@ impl Font {
         self.bold_stroke * size
     }
 
-    /// A copy of the font holding only the glyphs of `used`, ready to embed.
-    pub fn subset(&self, used: &BTreeSet<char>) -> Result<ParsedFont, FontError> {
+    /// A copy of the font holding only the glyphs of `used`, ready to embed, with the code
+    /// every used character has in content streams. Made before any page is written (the
+    /// characters come from a first layout pass), so pages can be written with their final
+    /// codes as they are laid out.
+    pub fn subset(&self, used: &BTreeSet<char>) -> Result<Subset, FontError> {
         let fail = |e: String| FontError::Subset(self.name.clone(), e);
         let font_file = ReadScope::new(&self.bytes)
             .read::<FontData<'_>>()
@@ -87,20 +117,109 @@ impl Font {
             allsorts::subset::subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
                 .map_err(|e| fail(e.to_string()))?;
         let mut warnings = Vec::new();
-        let mut font = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
+        let sub = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
             .ok_or_else(|| fail("the subset cannot be read back".into()))?;
-        // A deterministic subset tag makes viewers and pdffonts see a subset.
-        font.font_name = Some(format!("{}+{}", subset_tag(&ids), self.name));
-        Ok(font)
+        // Under Identity-H a code is a CID. A CID-keyed CFF resolves CIDs through its
+        // charset (which the subset keeps from the original font), so the codes are the
+        // charset's CIDs and the bare CFF table is embedded; otherwise codes are the
+        // subset's glyph ids.
+        let gid_to_cid = printpdf::cff_charset_gid_to_cid_map(&bytes, 0);
+        let code_of = |gid: u16| {
+            gid_to_cid
+                .as_ref()
+                .and_then(|m| m.get(&gid).copied())
+                .unwrap_or(gid)
+        };
+        let upm = f32::from(sub.units_per_em.max(1));
+        let mut codes = HashMap::with_capacity(used.len());
+        let mut glyph_codes: BTreeMap<u16, (i64, char)> = BTreeMap::new();
+        for &c in used {
+            let Some(gid) = sub.lookup_glyph_index(c as u32).filter(|g| *g != 0) else {
+                continue;
+            };
+            let code = code_of(gid);
+            codes.insert(c, code);
+            let width = (f32::from(sub.get_glyph_width(gid).unwrap_or(0)) * 1000.0 / upm) as i64;
+            glyph_codes.entry(code).or_insert((width, c));
+        }
+        let (kind, program) = if let Some(cff) = printpdf::extract_cid_keyed_cff(&bytes, 0) {
+            (Outlines::BareCff, cff)
+        } else if bytes.starts_with(b"OTTO") {
+            (Outlines::OpenType, bytes)
+        } else {
+            (Outlines::TrueType, bytes)
+        };
+        let scale = |v: f32| (v * 1000.0 / upm).round() as i64;
+        let m = &sub.pdf_font_metrics;
+        let weight = m.us_weight_class;
+        Ok(Subset {
+            name: format!("{}+{}", subset_tag(&ids), self.name),
+            kind,
+            program,
+            codes,
+            glyphs: glyph_codes
+                .into_iter()
+                .map(|(k, (w, c))| (k, w, c))
+                .collect(),
+            ascent: scale(f32::from(sub.font_metrics.ascent)),
+            descent: scale(f32::from(sub.font_metrics.descent)),
+            bbox: [
+                scale(f32::from(m.x_min)),
+                scale(f32::from(m.y_min)),
+                scale(f32::from(m.x_max)),
+                scale(f32::from(m.y_max)),
+            ],
+            stem_v: if weight == 0 {
+                80
+            } else {
+                50 + (f32::from(weight) / 65.0).powi(2).round() as i64
+            },
+        })
     }
+}
+
+/// How the glyph outlines of a subset are embedded: decides the descendant font's subtype
+/// and the font file key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outlines {
+    /// A bare CID-keyed CFF table: CIDFontType0 with /FontFile3 /CIDFontType0C.
+    BareCff,
+    /// A whole OpenType font with CFF outlines: CIDFontType0 with /FontFile3 /OpenType.
+    OpenType,
+    /// TrueType outlines: CIDFontType2 with /FontFile2.
+    TrueType,
+}
+
+/// A font cut down to the characters one document uses: the font program to embed and
+/// what the PDF font dictionaries and content streams need to know about it.
+pub struct Subset {
+    /// /BaseFont: a subset tag, "+", the font's name.
+    pub name: String,
+    pub kind: Outlines,
+    /// The font program, as embedded.
+    pub program: Vec<u8>,
+    /// The two-byte code of each used character the font has.
+    pub codes: HashMap<char, u16>,
+    /// (code, advance in thousandths of an em, the character it shows), by code: the /W
+    /// widths and the ToUnicode map that lets text be copied and searched.
+    pub glyphs: Vec<(u16, i64, char)>,
+    /// Font descriptor metrics, in thousandths of an em: how far glyphs rise above the
+    /// baseline, so viewers substituting a face keep the line height.
+    pub ascent: i64,
+    /// How far glyphs go below the baseline (negative).
+    pub descent: i64,
+    /// The bounding box of all glyphs: x min, y min, x max, y max.
+    pub bbox: [i64; 4],
+    /// The stem width the descriptor requires, estimated from the weight class.
+    pub stem_v: i64,
 }
 
 impl Metrics for Font {
     fn advance(&self, c: char, _bold: bool) -> f32 {
-        let gid = self.glyph(c).unwrap_or(0);
-        let adv = self.parsed.get_glyph_width(gid).unwrap_or(0) as f32;
-        // Whole thousandths of an em, as printpdf writes them into /W.
-        (adv * 1000.0 / self.parsed.units_per_em as f32).trunc() / 1000.0
+        match self.bmp.get(c as usize) {
+            Some((_, advance)) => *advance,
+            None => self.width(self.glyph(c).unwrap_or(0)),
+        }
     }
 }
 

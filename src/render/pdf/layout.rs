@@ -5,7 +5,7 @@
 use super::blocks::{Align, Block, Span};
 use super::text::{Line, Metrics, break_lines, extents};
 use crate::render::charts::Chart;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// Paper and margins, in points.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,6 +96,18 @@ pub struct Laid {
     pub anchors: HashMap<String, usize>,
 }
 
+/// What a layout pass knows once the pages themselves have gone to the sink: enough for
+/// bookmarks, the table of contents and "page N of M", in the memory of the headings.
+#[derive(Debug, Clone, Default)]
+pub struct Paged {
+    /// How many pages there are.
+    pub pages: usize,
+    /// Every heading and its page: the bookmarks, and the sections in running headers.
+    pub marks: Vec<Mark>,
+    /// Heading ids and the (1-based) page they start on.
+    pub anchors: HashMap<String, usize>,
+}
+
 /// Type sizes and spacing.
 const BODY: f32 = 10.0;
 const TABLE: f32 = 8.5;
@@ -123,7 +135,11 @@ fn heading_size(level: u8) -> f32 {
 struct Cursor<'a> {
     setup: PageSetup,
     m: &'a dyn Metrics,
-    laid: Laid,
+    /// Pages done are handed here, one at a time, and not kept.
+    sink: &'a mut dyn FnMut(Vec<Draw>),
+    /// The page being filled.
+    current: Vec<Draw>,
+    paged: Paged,
     y: f32,
     /// Page numbers to print after TOC entries, by anchor.
     toc: &'a HashMap<String, usize>,
@@ -133,11 +149,15 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     fn page(&mut self) -> &mut Vec<Draw> {
-        self.laid.pages.last_mut().expect("a page")
+        &mut self.current
     }
 
     fn new_page(&mut self) {
-        self.laid.pages.push(Vec::new());
+        if self.paged.pages > 0 {
+            let done = std::mem::take(&mut self.current);
+            (self.sink)(done);
+        }
+        self.paged.pages += 1;
         self.y = self.setup.margin_top;
     }
 
@@ -152,7 +172,7 @@ impl Cursor<'_> {
     }
 
     fn page_no(&self) -> usize {
-        self.laid.pages.len()
+        self.paged.pages
     }
 
     /// Draws lines of text at x, advancing y, breaking pages between lines.
@@ -201,13 +221,13 @@ impl Cursor<'_> {
         self.ensure((height + next.max(3.0 * BODY * LEADING)).min(page));
         self.y += size * 0.6;
         let title: String = spans.iter().map(|s| s.text.as_str()).collect();
-        self.laid.marks.push(Mark {
+        self.paged.marks.push(Mark {
             level,
             title: title.trim().to_string(),
             page: self.page_no(),
         });
         if let Some(id) = id {
-            self.laid.anchors.insert(id.clone(), self.page_no());
+            self.paged.anchors.insert(id.clone(), self.page_no());
         }
         let x = if level == 1 {
             self.setup.margin_x + ((width - lines.first().map_or(0.0, |l| l.width)) / 2.0).max(0.0)
@@ -639,8 +659,8 @@ fn bolded(spans: &[Span]) -> Vec<Span> {
         .collect()
 }
 
-/// Lays the blocks out on pages. `toc` gives the page of each heading id (from a first
-/// pass) for table-of-contents entries.
+/// Lays the blocks out on pages, all kept. `toc` gives the page of each heading id (from
+/// a first pass) for table-of-contents entries.
 pub fn layout(
     blocks: &[Block],
     charts: &[(&str, Chart)],
@@ -648,26 +668,73 @@ pub fn layout(
     m: &dyn Metrics,
     toc: &HashMap<String, usize>,
 ) -> Laid {
+    let mut pages = Vec::new();
+    let mut blocks = blocks.iter().cloned();
+    let paged = layout_into(&mut blocks, charts, setup, m, toc, &mut |page| {
+        pages.push(page)
+    });
+    Laid {
+        pages,
+        marks: paged.marks,
+        anchors: paged.anchors,
+    }
+}
+
+/// Lays the blocks out on pages, handing each page to `sink` as soon as it is full, in
+/// order. Blocks are taken from `blocks` as they are needed (looking ahead only past a
+/// run of headings or page breaks), so a document of any length is laid out in the
+/// memory of one page and one block. `toc` gives
+/// the page of each heading id (from a first pass) for table-of-contents entries; the
+/// numbers printed never move anything, so both passes paginate alike.
+pub fn layout_into(
+    blocks: &mut dyn Iterator<Item = Block>,
+    charts: &[(&str, Chart)],
+    setup: PageSetup,
+    m: &dyn Metrics,
+    toc: &HashMap<String, usize>,
+    sink: &mut dyn FnMut(Vec<Draw>),
+) -> Paged {
     let mut c = Cursor {
         setup,
         m,
-        laid: Laid::default(),
+        sink,
+        current: Vec::new(),
+        paged: Paged::default(),
         y: setup.margin_top,
         toc,
         bar: false,
     };
     c.new_page();
-    let last_content = blocks.iter().rposition(|b| *b != Block::PageBreak);
-    for (i, block) in blocks.iter().enumerate() {
-        match block {
+    // Blocks read but not yet laid out: the lookahead of headings and page breaks.
+    let mut ahead: VecDeque<Block> = VecDeque::new();
+    let mut peek = |ahead: &mut VecDeque<Block>, k: usize| -> bool {
+        while ahead.len() <= k {
+            match blocks.next() {
+                Some(b) => ahead.push_back(b),
+                None => return false,
+            }
+        }
+        true
+    };
+    loop {
+        if !peek(&mut ahead, 0) {
+            break;
+        }
+        let Some(block) = ahead.pop_front() else {
+            break;
+        };
+        match &block {
             Block::Heading { level, spans, id } => {
                 // A run of headings stays with the start of the block after them.
                 let mut next = 0.0;
-                for b in &blocks[i + 1..] {
+                let mut k = 0;
+                while peek(&mut ahead, k) {
+                    let b = &ahead[k];
                     next += c.start_height(Some(b), charts);
                     if !matches!(b, Block::Heading { .. }) {
                         break;
                     }
+                    k += 1;
                 }
                 c.heading(*level, spans, id, next)
             }
@@ -692,7 +759,16 @@ pub fn layout(
             }
             Block::PageBreak => {
                 // No empty page at the very end, nor twice in a row.
-                let more = last_content.is_some_and(|last| last > i);
+                let mut k = 0;
+                let more = loop {
+                    if !peek(&mut ahead, k) {
+                        break false;
+                    }
+                    if ahead[k] != Block::PageBreak {
+                        break true;
+                    }
+                    k += 1;
+                };
                 if more && c.y > setup.margin_top + 0.5 {
                     c.new_page();
                 }
@@ -709,7 +785,9 @@ pub fn layout(
             }
         }
     }
-    c.laid
+    let last = std::mem::take(&mut c.current);
+    (c.sink)(last);
+    c.paged
 }
 
 #[cfg(test)]

@@ -1,20 +1,22 @@
 //! The PDF backend: the same Markdown each document's template produces, laid out by a
 //! small engine of our own (CJK line breaking, tables that fit the page with repeated
 //! headers, running header and footer, bookmarks, a table of contents with page numbers)
-//! and written with printpdf's low-level API, with only the glyphs used embedded.
+//! and written page by page by our own PDF writer, with only the glyphs used embedded.
 
 pub mod blocks;
 pub mod font;
 pub mod layout;
+pub mod out;
 pub mod text;
 pub mod write;
 
 use crate::render::charts::Chart;
-use blocks::{Block, Span};
+use blocks::{Block, Blocks, Span};
 use font::{Font, FontError};
-use layout::{Draw, Laid, PageSetup};
+use layout::{Draw, PageSetup, Paged};
 use std::collections::{BTreeSet, HashMap};
 use text::Metrics;
+use write::CharSet;
 
 /// The paper sizes `--paper` offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,96 +81,131 @@ fn visible(text: &str, font: &Font, missing: &mut BTreeSet<char>) -> String {
         .collect()
 }
 
-/// Replaces characters the font cannot draw, collecting them.
-fn substitute(blocks: &mut [Block], font: &Font, missing: &mut BTreeSet<char>) {
+/// Replaces characters the font cannot draw in a block, collecting them.
+fn substitute(block: &mut Block, font: &Font, missing: &mut BTreeSet<char>) {
     let mut fix = |spans: &mut Vec<Span>| {
         for s in spans.iter_mut() {
             s.text = visible(&s.text, font, missing);
         }
     };
-    for b in blocks {
-        match b {
-            Block::Heading { spans, .. } | Block::Paragraph(spans) => fix(spans),
-            Block::List { items, .. } | Block::Quote(items) => items.iter_mut().for_each(&mut fix),
-            Block::Table { header, rows, .. } => {
-                header.iter_mut().for_each(&mut fix);
-                rows.iter_mut().flatten().for_each(&mut fix);
-            }
-            Block::Rule | Block::PageBreak | Block::Chart(_) => {}
+    match block {
+        Block::Heading { spans, .. } | Block::Paragraph(spans) => fix(spans),
+        Block::List { items, .. } | Block::Quote(items) => items.iter_mut().for_each(&mut fix),
+        Block::Table { header, rows, .. } => {
+            header.iter_mut().for_each(&mut fix);
+            rows.iter_mut().flatten().for_each(&mut fix);
+        }
+        Block::Rule | Block::PageBreak | Block::Chart(_) => {}
+    }
+}
+
+/// The running header and the page footer, drawn on each page as it is written: all
+/// they need (the page count, the sections' pages) is known after the first pass.
+struct Decor<'a> {
+    setup: PageSetup,
+    font: &'a Font,
+    header_left: String,
+    header_right: String,
+    page_of: String,
+    total: usize,
+    /// Level-2 headings (page, title) in document order: the section each page belongs to.
+    sections: Vec<(usize, &'a str)>,
+}
+
+impl<'a> Decor<'a> {
+    fn new(
+        setup: PageSetup,
+        font: &'a Font,
+        opts: &PdfOptions<'_>,
+        paged: &'a Paged,
+        missing: &mut BTreeSet<char>,
+    ) -> Decor<'a> {
+        Decor {
+            setup,
+            font,
+            header_left: visible(opts.header_left, font, missing),
+            header_right: visible(opts.header_right, font, missing),
+            page_of: visible(opts.page_of, font, missing),
+            total: paged.pages,
+            sections: paged
+                .marks
+                .iter()
+                .filter(|m| m.level == 2)
+                .map(|m| (m.page, m.title.as_str()))
+                .collect(),
         }
     }
-}
 
-/// Draws the running header and the page footer on every page, now that the page count
-/// is known.
-fn decorate(
-    laid: &mut Laid,
-    setup: PageSetup,
-    font: &Font,
-    opts: &PdfOptions<'_>,
-) -> BTreeSet<char> {
-    let m: &dyn Metrics = font;
-    let mut missing = BTreeSet::new();
-    let header_left = visible(opts.header_left, font, &mut missing);
-    let header_right = visible(opts.header_right, font, &mut missing);
-    let page_of = visible(opts.page_of, font, &mut missing);
-    let total = laid.pages.len();
-    let size = 8.0;
-    let width = |t: &str| t.chars().map(|c| m.advance(c, false)).sum::<f32>() * size;
-    let top = setup.margin_top * 0.55;
-    let right = setup.width - setup.margin_x;
-    // The section a page belongs to joins the header, so a task sheet that runs over pages
-    // still says whose it is: the first level-2 heading on the page, else the one in force.
-    let sections: Vec<Option<String>> = (1..=total)
-        .map(|p| {
-            let sections = || laid.marks.iter().filter(|m| m.level == 2);
-            sections()
-                .find(|m| m.page == p)
-                .or_else(|| sections().rfind(|m| m.page < p))
-                .map(|m| crate::render::shorten(&m.title, 24))
-        })
-        .collect();
-    for (i, page) in laid.pages.iter_mut().enumerate() {
-        let left = match &sections[i] {
-            Some(section) => format!("{header_left} · {section}"),
-            None => header_left.clone(),
-        };
-        page.push(Draw::Text {
-            x: setup.margin_x,
-            y: top,
-            size,
-            bold: false,
-            text: left,
-        });
-        page.push(Draw::Text {
-            x: right - width(&header_right),
-            y: top,
-            size,
-            bold: false,
-            text: header_right.clone(),
-        });
-        page.push(Draw::Line {
-            x1: setup.margin_x,
-            y1: top + 4.0,
-            x2: right,
-            y2: top + 4.0,
-            width: 0.6,
-        });
-        let footer = page_of
-            .replace("{n}", &(i + 1).to_string())
-            .replace("{m}", &total.to_string());
-        page.push(Draw::Text {
-            x: (setup.width - width(&footer)) / 2.0,
-            y: setup.height - setup.margin_bottom * 0.45,
-            size,
-            bold: false,
-            text: footer,
-        });
+    /// The section a page belongs to joins the header, so a task sheet that runs over
+    /// pages still says whose it is: the first level-2 heading on the page, else the one
+    /// in force.
+    fn section(&self, page: usize) -> Option<&str> {
+        let i = self.sections.partition_point(|(p, _)| *p < page);
+        match self.sections.get(i) {
+            Some((p, title)) if *p == page => Some(title),
+            _ => i.checked_sub(1).map(|i| self.sections[i].1),
+        }
     }
-    missing
+
+    /// The header and footer of page `page` (1-based).
+    fn draws(&self, page: usize) -> [Draw; 4] {
+        let m: &dyn Metrics = self.font;
+        let size = 8.0;
+        let width = |t: &str| t.chars().map(|c| m.advance(c, false)).sum::<f32>() * size;
+        let setup = self.setup;
+        let top = setup.margin_top * 0.55;
+        let right = setup.width - setup.margin_x;
+        let left = match self.section(page) {
+            Some(section) => format!(
+                "{} · {}",
+                self.header_left,
+                crate::render::shorten(section, 24)
+            ),
+            None => self.header_left.clone(),
+        };
+        let footer = self
+            .page_of
+            .replace("{n}", &page.to_string())
+            .replace("{m}", &self.total.to_string());
+        [
+            Draw::Text {
+                x: setup.margin_x,
+                y: top,
+                size,
+                bold: false,
+                text: left,
+            },
+            Draw::Text {
+                x: right - width(&self.header_right),
+                y: top,
+                size,
+                bold: false,
+                text: self.header_right.clone(),
+            },
+            Draw::Line {
+                x1: setup.margin_x,
+                y1: top + 4.0,
+                x2: right,
+                y2: top + 4.0,
+                width: 0.6,
+            },
+            Draw::Text {
+                x: (setup.width - width(&footer)) / 2.0,
+                y: setup.height - setup.margin_bottom * 0.45,
+                size,
+                bold: false,
+                text: footer,
+            },
+        ]
+    }
 }
 
-/// Lays out and writes one document.
+/// Lays out and writes one document in two passes. The first paginates without keeping
+/// any page: it finds the page of every heading (for the contents and the bookmarks), the
+/// page count (for the footers) and the characters drawn (for the font subset). The
+/// second lays out again, with the contents' page numbers, and writes each page as soon
+/// as it is full. Memory depends on one page and the document's blocks, not on the page
+/// count.
 pub fn render(
     markdown: &str,
     charts: &[(&str, Chart)],
@@ -176,25 +213,66 @@ pub fn render(
     opts: &PdfOptions<'_>,
 ) -> Result<Pdf, FontError> {
     let names: Vec<&str> = charts.iter().map(|(n, _)| *n).collect();
-    let mut blocks = blocks::parse(markdown, &names);
+    // The Markdown is read in each pass, a block at a time: never all blocks at once.
     let mut missing = BTreeSet::new();
-    substitute(&mut blocks, font, &mut missing);
     let (w, h) = opts.paper.mm();
     let setup = PageSetup::from_mm(w, h, opts.landscape);
-    // Two passes: the first finds the page of every heading, the second prints those
-    // page numbers in the table of contents. The numbers do not move anything.
-    let first = layout::layout(&blocks, charts, setup, font, &HashMap::new());
-    let mut laid = if first.anchors.is_empty() {
-        first
-    } else {
-        layout::layout(&blocks, charts, setup, font, &first.anchors)
-    };
-    missing.extend(decorate(&mut laid, setup, font, opts));
+
+    let mut used = CharSet::default();
+    let mut blocks = Blocks::new(markdown, &names).map(|mut b| {
+        substitute(&mut b, font, &mut missing);
+        b
+    });
+    let paged = layout::layout_into(
+        &mut blocks,
+        charts,
+        setup,
+        font,
+        &HashMap::new(),
+        &mut |page| used.add_draws(&page),
+    );
+    drop(blocks);
+    let decor = Decor::new(setup, font, opts, &paged, &mut missing);
+    for page in 1..=paged.pages {
+        used.add_draws(&decor.draws(page));
+    }
+    // The first pass printed no page numbers in the contents; the second prints these.
+    for page in paged.anchors.values() {
+        used.add_str(&page.to_string());
+    }
+    let subset = font.subset(&used.to_set())?;
+    drop(used);
+
+    let fail = |e: std::io::Error| FontError::Write(e.to_string());
+    let mut bytes = Vec::new();
+    let mut writer = write::PdfWriter::start(&mut bytes, setup, font, subset).map_err(fail)?;
+    let mut result = Ok(());
+    let mut page = 0;
+    let mut blocks = Blocks::new(markdown, &names).map(|mut b| {
+        // The same characters as in the first pass, already collected.
+        substitute(&mut b, font, &mut BTreeSet::new());
+        b
+    });
+    layout::layout_into(
+        &mut blocks,
+        charts,
+        setup,
+        font,
+        &paged.anchors,
+        &mut |mut draws| {
+            page += 1;
+            if result.is_ok() {
+                draws.extend(decor.draws(page));
+                result = writer.page(&draws);
+            }
+        },
+    );
+    result.map_err(fail)?;
     let meta = write::Meta {
         title: opts.title,
         author: opts.author,
         created: opts.created,
     };
-    let bytes = write::write(&laid, setup, font, &meta)?;
+    writer.finish(&paged.marks, &meta).map_err(fail)?;
     Ok(Pdf { bytes, missing })
 }

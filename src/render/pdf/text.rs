@@ -49,12 +49,44 @@ fn is_cjk(c: char) -> bool {
 
 /// Punctuation that must not start a line.
 fn is_closing(c: char) -> bool {
-    "，。、；：？！）】》」』〉〕”’…·%,.;:?!)]}%".contains(c)
+    matches!(
+        c,
+        '，' | '。'
+            | '、'
+            | '；'
+            | '：'
+            | '？'
+            | '！'
+            | '）'
+            | '】'
+            | '》'
+            | '」'
+            | '』'
+            | '〉'
+            | '〕'
+            | '”'
+            | '’'
+            | '…'
+            | '·'
+            | '%'
+            | ','
+            | '.'
+            | ';'
+            | ':'
+            | '?'
+            | '!'
+            | ')'
+            | ']'
+            | '}'
+    )
 }
 
 /// Punctuation that must not end a line.
 fn is_opening(c: char) -> bool {
-    "（【《「『〈〔“‘([{".contains(c)
+    matches!(
+        c,
+        '（' | '【' | '《' | '「' | '『' | '〈' | '〔' | '“' | '‘' | '(' | '[' | '{'
+    )
 }
 
 fn tokens(spans: &[Span]) -> Vec<Token> {

@@ -1,15 +1,16 @@
-//! Laid-out pages into PDF bytes through printpdf's low-level API. Everything that could
-//! vary from run to run (resource ids, dates, the document /ID) is fixed, so the same
-//! inputs give byte-identical PDFs.
+//! Laid-out pages into PDF, one page at a time: [`PdfWriter`] writes each page's content
+//! stream the moment it is laid out and keeps only the page's object number, so the memory
+//! a PDF takes does not grow with its page count. The font subset is made before the first
+//! page (the characters come from a first layout pass) and embedded as a Type0 font with
+//! a ToUnicode map, so text extracts. Nothing varies from run to run (resource names,
+//! dates, the document /ID is a hash of the bytes): the same inputs give the same file.
 
-use super::font::{Font, FontError};
+use super::font::{Font, FontError, Outlines, Subset};
 use super::layout::{Draw, Laid, Mark, PageSetup, Paint};
-use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PageAnnotId, PageAnnotation, PaintMode, PdfDocument,
-    PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
-    TextRenderingMode,
-};
+use super::out::{self, PdfOut, reference, text_string};
+use lopdf::{Dictionary, Object, StringFormat};
 use std::collections::BTreeSet;
+use std::io::{self, Write};
 
 /// Document metadata.
 pub struct Meta<'a> {
@@ -20,203 +21,491 @@ pub struct Meta<'a> {
     pub created: i64,
 }
 
-fn color(paint: Paint) -> Color {
-    let (r, g, b) = match paint {
-        Paint::Gray(v) => (v, v, v),
-        Paint::Accent => (0.145, 0.388, 0.922),
-        Paint::Warning => (0.725, 0.110, 0.110),
-    };
-    Color::Rgb(Rgb {
-        r,
-        g,
-        b,
-        icc_profile: None,
-    })
+/// The characters a document draws, gathered page by page in the first layout pass: a
+/// bit per Basic Multilingual Plane character (8 KB) and a set for the rest, so adding
+/// millions of characters is cheap.
+pub struct CharSet {
+    bmp: Vec<u64>,
+    other: BTreeSet<char>,
 }
 
-fn point(x: f32, y: f32) -> LinePoint {
-    LinePoint {
-        p: Point { x: Pt(x), y: Pt(y) },
-        bezier: false,
+impl Default for CharSet {
+    fn default() -> Self {
+        CharSet {
+            bmp: vec![0; 0x10000 / 64],
+            other: BTreeSet::new(),
+        }
     }
 }
 
-/// Writes the pages; `marks` become the outline (bookmarks).
+impl CharSet {
+    /// Adds the characters of a text.
+    pub fn add_str(&mut self, text: &str) {
+        for c in text.chars() {
+            let n = c as usize;
+            match self.bmp.get_mut(n / 64) {
+                Some(word) => *word |= 1 << (n % 64),
+                None => {
+                    self.other.insert(c);
+                }
+            }
+        }
+    }
+
+    /// Adds the characters every text of a page draws.
+    pub fn add_draws(&mut self, draws: &[Draw]) {
+        for d in draws {
+            if let Draw::Text { text, .. } = d {
+                self.add_str(text);
+            }
+        }
+    }
+
+    /// The characters, in order.
+    pub fn to_set(&self) -> BTreeSet<char> {
+        let mut set = self.other.clone();
+        for (i, word) in self.bmp.iter().enumerate() {
+            let mut w = *word;
+            while w != 0 {
+                let bit = w.trailing_zeros() as usize;
+                w &= w - 1;
+                if let Some(c) = char::from_u32((i * 64 + bit) as u32) {
+                    set.insert(c);
+                }
+            }
+        }
+        set
+    }
+}
+
+/// Writes one PDF page by page: the font and resources first, each page as it comes, the
+/// page tree, outline, metadata and catalog at the end.
+pub struct PdfWriter<'a> {
+    out: PdfOut<'a>,
+    setup: PageSetup,
+    font: &'a Font,
+    subset: Subset,
+    catalog: u32,
+    pages_root: u32,
+    resources: u32,
+    /// The object number of every page written, in order: all that is kept of a page.
+    pages: Vec<u32>,
+    /// The content stream being built, reused from page to page.
+    buf: Vec<u8>,
+}
+
+/// The resource name of the one font.
+const FONT: &str = "F1";
+
+impl<'a> PdfWriter<'a> {
+    /// Starts a PDF in `w`: the header, then the font subset (its program is dropped once
+    /// written) and the shared page resources.
+    pub fn start(
+        w: &'a mut dyn Write,
+        setup: PageSetup,
+        font: &'a Font,
+        mut subset: Subset,
+    ) -> io::Result<PdfWriter<'a>> {
+        let mut out = PdfOut::new(w);
+        out.raw(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
+        let catalog = out.reserve();
+        let pages_root = out.reserve();
+        let font_id = write_font(&mut out, &mut subset)?;
+        let resources = out.reserve();
+        let mut fonts = Dictionary::new();
+        fonts.set(FONT, reference(font_id));
+        let mut res = Dictionary::new();
+        res.set("Font", Object::Dictionary(fonts));
+        out.object(resources, &Object::Dictionary(res))?;
+        Ok(PdfWriter {
+            out,
+            setup,
+            font,
+            subset,
+            catalog,
+            pages_root,
+            resources,
+            pages: Vec::new(),
+            buf: Vec::with_capacity(64 * 1024),
+        })
+    }
+
+    /// Writes one page: its content stream (compressed) and its page object.
+    pub fn page(&mut self, draws: &[Draw]) -> io::Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        content(&mut buf, draws, self.setup.height, self.font, &self.subset);
+        let contents = self.out.reserve();
+        self.out.deflated(contents, &Dictionary::new(), &buf)?;
+        self.buf = buf;
+        let page = self.out.reserve();
+        let mut d = Dictionary::new();
+        d.set("Type", Object::Name(b"Page".to_vec()));
+        d.set("Parent", reference(self.pages_root));
+        d.set(
+            "MediaBox",
+            Object::Array(vec![
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Real(self.setup.width),
+                Object::Real(self.setup.height),
+            ]),
+        );
+        d.set("Resources", reference(self.resources));
+        d.set("Contents", reference(contents));
+        self.out.object(page, &Object::Dictionary(d))?;
+        self.pages.push(page);
+        Ok(())
+    }
+
+    /// Writes the page tree, the outline (`marks` in document order, one flat list as
+    /// before), the metadata and the catalog, then the cross-reference table.
+    pub fn finish(mut self, marks: &[Mark], meta: &Meta<'_>) -> io::Result<()> {
+        let mut tree = format!("<</Type/Pages/Count {}/Kids[", self.pages.len()).into_bytes();
+        for (i, id) in self.pages.iter().enumerate() {
+            if i > 0 {
+                tree.push(b' ');
+            }
+            tree.extend_from_slice(format!("{id} 0 R").as_bytes());
+        }
+        tree.extend_from_slice(b"]>>");
+        self.out.object_bytes(self.pages_root, &tree)?;
+        drop(tree);
+
+        let marks: Vec<(&Mark, u32)> = marks
+            .iter()
+            .filter_map(|m| {
+                let page = self.pages.get(m.page.checked_sub(1)?)?;
+                Some((m, *page))
+            })
+            .collect();
+        let outlines = if marks.is_empty() {
+            None
+        } else {
+            let root = self.out.reserve();
+            let ids: Vec<u32> = marks.iter().map(|_| self.out.reserve()).collect();
+            for (i, (mark, page)) in marks.iter().enumerate() {
+                let mut d = Dictionary::new();
+                d.set("Title", text_string(&mark.title));
+                d.set("Parent", reference(root));
+                if i > 0 {
+                    d.set("Prev", reference(ids[i - 1]));
+                }
+                if let Some(next) = ids.get(i + 1) {
+                    d.set("Next", reference(*next));
+                }
+                d.set(
+                    "Dest",
+                    Object::Array(vec![
+                        reference(*page),
+                        Object::Name(b"XYZ".to_vec()),
+                        Object::Null,
+                        Object::Null,
+                        Object::Null,
+                    ]),
+                );
+                self.out.object(ids[i], &Object::Dictionary(d))?;
+            }
+            let mut d = Dictionary::new();
+            d.set("Type", Object::Name(b"Outlines".to_vec()));
+            d.set("Count", Object::Integer(ids.len() as i64));
+            d.set("First", reference(ids[0]));
+            d.set("Last", reference(ids[ids.len() - 1]));
+            self.out.object(root, &Object::Dictionary(d))?;
+            Some(root)
+        };
+
+        let info = self.out.reserve();
+        let mut d = out::info_dict(meta.title, meta.author, meta.created);
+        d.set("Subject", text_string(meta.title));
+        self.out.object(info, &Object::Dictionary(d))?;
+        let mut cat = Dictionary::new();
+        cat.set("Type", Object::Name(b"Catalog".to_vec()));
+        cat.set("Pages", reference(self.pages_root));
+        if let Some(root) = outlines {
+            cat.set("Outlines", reference(root));
+            cat.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
+        }
+        self.out.object(self.catalog, &Object::Dictionary(cat))?;
+        self.out.finish(self.catalog, info)
+    }
+}
+
+/// Writes the Type0 font of a subset (its program, descriptor, ToUnicode map and CID
+/// font) and returns the Type0 font's object number. The program is taken out of the
+/// subset: it is not needed again.
+fn write_font(out: &mut PdfOut<'_>, subset: &mut Subset) -> io::Result<u32> {
+    let program = std::mem::take(&mut subset.program);
+    let file = out.reserve();
+    let mut d = Dictionary::new();
+    let (subtype, file_key) = match subset.kind {
+        Outlines::BareCff => {
+            d.set("Subtype", Object::Name(b"CIDFontType0C".to_vec()));
+            ("CIDFontType0", "FontFile3")
+        }
+        Outlines::OpenType => {
+            d.set("Subtype", Object::Name(b"OpenType".to_vec()));
+            ("CIDFontType0", "FontFile3")
+        }
+        Outlines::TrueType => {
+            d.set("Length1", Object::Integer(program.len() as i64));
+            ("CIDFontType2", "FontFile2")
+        }
+    };
+    out.deflated(file, &d, &program)?;
+    drop(program);
+    let name = || Object::Name(subset.name.as_bytes().to_vec());
+
+    let descriptor = out.reserve();
+    let mut d = Dictionary::new();
+    d.set("Type", Object::Name(b"FontDescriptor".to_vec()));
+    d.set("FontName", name());
+    // Non-symbolic: the font covers the standard Latin characters.
+    d.set("Flags", Object::Integer(32));
+    d.set(
+        "FontBBox",
+        Object::Array(subset.bbox.iter().map(|v| Object::Integer(*v)).collect()),
+    );
+    d.set("ItalicAngle", Object::Integer(0));
+    d.set("Ascent", Object::Integer(subset.ascent));
+    d.set("Descent", Object::Integer(subset.descent));
+    d.set("CapHeight", Object::Integer(subset.ascent));
+    d.set("StemV", Object::Integer(subset.stem_v));
+    d.set(file_key, reference(file));
+    out.object(descriptor, &Object::Dictionary(d))?;
+
+    let to_unicode = out.reserve();
+    out.deflated(
+        to_unicode,
+        &Dictionary::new(),
+        &to_unicode_cmap(&subset.glyphs),
+    )?;
+
+    // /W: runs of consecutive codes, each with its widths.
+    let mut w: Vec<Object> = Vec::new();
+    let mut run: Vec<Object> = Vec::new();
+    let mut run_start = 0u16;
+    let mut last: Option<u16> = None;
+    for (code, width, _) in &subset.glyphs {
+        if last.is_some_and(|l| u32::from(l) + 1 != u32::from(*code)) {
+            w.push(Object::Integer(i64::from(run_start)));
+            w.push(Object::Array(std::mem::take(&mut run)));
+        }
+        if run.is_empty() {
+            run_start = *code;
+        }
+        run.push(Object::Integer(*width));
+        last = Some(*code);
+    }
+    if !run.is_empty() {
+        w.push(Object::Integer(i64::from(run_start)));
+        w.push(Object::Array(run));
+    }
+
+    let cid_font = out.reserve();
+    let mut d = Dictionary::new();
+    d.set("Type", Object::Name(b"Font".to_vec()));
+    d.set("Subtype", Object::Name(subtype.as_bytes().to_vec()));
+    d.set("BaseFont", name());
+    let mut info = Dictionary::new();
+    info.set(
+        "Registry",
+        Object::String(b"Adobe".to_vec(), StringFormat::Literal),
+    );
+    info.set(
+        "Ordering",
+        Object::String(b"Identity".to_vec(), StringFormat::Literal),
+    );
+    info.set("Supplement", Object::Integer(0));
+    d.set("CIDSystemInfo", Object::Dictionary(info));
+    d.set("FontDescriptor", reference(descriptor));
+    d.set("DW", Object::Integer(1000));
+    d.set("W", Object::Array(w));
+    if subset.kind == Outlines::TrueType {
+        d.set("CIDToGIDMap", Object::Name(b"Identity".to_vec()));
+    }
+    out.object(cid_font, &Object::Dictionary(d))?;
+
+    let font = out.reserve();
+    let mut d = Dictionary::new();
+    d.set("Type", Object::Name(b"Font".to_vec()));
+    d.set("Subtype", Object::Name(b"Type0".to_vec()));
+    d.set("BaseFont", name());
+    d.set("Encoding", Object::Name(b"Identity-H".to_vec()));
+    d.set("DescendantFonts", Object::Array(vec![reference(cid_font)]));
+    d.set("ToUnicode", reference(to_unicode));
+    out.object(font, &Object::Dictionary(d))?;
+    Ok(font)
+}
+
+/// The ToUnicode CMap: each code to the character it draws, as UTF-16BE.
+fn to_unicode_cmap(glyphs: &[(u16, i64, char)]) -> Vec<u8> {
+    let mut s = String::from(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+         /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+         1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+    );
+    for chunk in glyphs.chunks(100) {
+        s.push_str(&format!("{} beginbfchar\n", chunk.len()));
+        for (code, _, c) in chunk {
+            s.push_str(&format!("<{code:04X}> <"));
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                s.push_str(&format!("{u:04X}"));
+            }
+            s.push_str(">\n");
+        }
+        s.push_str("endbfchar\n");
+    }
+    s.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    s.into_bytes()
+}
+
+/// A number as content streams write it: at most three decimals, no exponent.
+fn put_num(buf: &mut Vec<u8>, v: f32) {
+    if !v.is_finite() {
+        buf.push(b'0');
+        return;
+    }
+    let n = (f64::from(v) * 1000.0).round() as i64;
+    if n < 0 {
+        buf.push(b'-');
+    }
+    let a = n.unsigned_abs();
+    let _ = write!(buf, "{}", a / 1000);
+    let frac = a % 1000;
+    if frac != 0 {
+        let digits = format!("{frac:03}");
+        buf.push(b'.');
+        buf.extend_from_slice(digits.trim_end_matches('0').as_bytes());
+    }
+}
+
+/// Numbers separated by spaces, then the operator and a newline.
+fn op(buf: &mut Vec<u8>, nums: &[f32], operator: &str) {
+    for n in nums {
+        put_num(buf, *n);
+        buf.push(b' ');
+    }
+    buf.extend_from_slice(operator.as_bytes());
+    buf.push(b'\n');
+}
+
+fn rgb(paint: Paint) -> [f32; 3] {
+    match paint {
+        Paint::Gray(v) => [v, v, v],
+        Paint::Accent => [0.145, 0.388, 0.922],
+        Paint::Warning => [0.725, 0.110, 0.110],
+    }
+}
+
+/// One page's content stream, in PDF coordinates (origin bottom-left, `h` the page
+/// height); text as the subset's two-byte codes.
+fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subset: &Subset) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for d in draws {
+        match d {
+            Draw::Rect {
+                x,
+                y,
+                w,
+                h: rh,
+                paint,
+            } => {
+                buf.extend_from_slice(b"q\n");
+                op(buf, &rgb(*paint), "rg");
+                op(buf, &[*x, h - y - rh, *w, *rh], "re");
+                buf.extend_from_slice(b"f\nQ\n");
+            }
+            Draw::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                width,
+            } => {
+                buf.extend_from_slice(b"q\n");
+                op(buf, &rgb(Paint::Gray(0.45)), "RG");
+                op(buf, &[*width], "w");
+                op(buf, &[*x1, h - y1], "m");
+                op(buf, &[*x2, h - y2], "l");
+                buf.extend_from_slice(b"S\nQ\n");
+            }
+            Draw::Text {
+                x,
+                y,
+                size,
+                bold,
+                text,
+            } => {
+                buf.extend_from_slice(b"BT\n/");
+                buf.extend_from_slice(FONT.as_bytes());
+                buf.push(b' ');
+                op(buf, &[*size], "Tf");
+                if *bold {
+                    buf.extend_from_slice(b"2 Tr\n");
+                    op(buf, &[font.bold_stroke(*size)], "w");
+                }
+                op(buf, &[1.0, 0.0, 0.0, 1.0, *x, h - y], "Tm");
+                buf.push(b'<');
+                for c in text.chars() {
+                    let code = subset.codes.get(&c).copied().unwrap_or(0);
+                    for shift in [12, 8, 4, 0] {
+                        buf.push(HEX[usize::from((code >> shift) & 0xF)]);
+                    }
+                }
+                buf.extend_from_slice(b"> Tj\n");
+                if *bold {
+                    buf.extend_from_slice(b"0 Tr\n");
+                }
+                buf.extend_from_slice(b"ET\n");
+            }
+        }
+    }
+}
+
+/// Writes laid-out pages held in memory (the pack's binder, whose generated pages are
+/// few): the same writer the documents stream through.
 pub fn write(
     laid: &Laid,
     setup: PageSetup,
     font: &Font,
     meta: &Meta<'_>,
 ) -> Result<Vec<u8>, FontError> {
-    let used: BTreeSet<char> = laid
-        .pages
-        .iter()
-        .flatten()
-        .filter_map(|d| match d {
-            Draw::Text { text, .. } => Some(text.chars()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    let subset = font.subset(&used)?;
-    let mut doc = PdfDocument::new(meta.title);
-    let font_id = FontId("F1".to_string());
-    doc.resources
-        .fonts
-        .map
-        .insert(font_id.clone(), PdfFont::new(subset));
-    let created = printpdf::OffsetDateTime::from_unix_timestamp(meta.created)
-        .or_else(|_| printpdf::OffsetDateTime::from_unix_timestamp(0))
-        .map_err(|e| FontError::Subset(font.name.clone(), format!("{e:?}")))?;
-    let info = &mut doc.metadata.info;
-    info.author = meta.author.to_string();
-    info.creator = format!("dossier {}", env!("CARGO_PKG_VERSION"));
-    info.producer = "dossier (printpdf)".into();
-    info.subject = meta.title.to_string();
-    info.creation_date = created;
-    info.modification_date = created;
-    info.metadata_date = created;
-
-    let h = setup.height;
-    let width_mm = Mm(setup.width * 25.4 / 72.0);
-    let height_mm = Mm(setup.height * 25.4 / 72.0);
-    let pages = laid
-        .pages
-        .iter()
-        .map(|draws| {
-            let mut ops = Vec::with_capacity(draws.len() * 4);
-            for d in draws {
-                match d {
-                    Draw::Rect {
-                        x,
-                        y,
-                        w,
-                        h: rh,
-                        paint,
-                    } => {
-                        ops.push(Op::SaveGraphicsState);
-                        ops.push(Op::SetFillColor { col: color(*paint) });
-                        ops.push(Op::DrawRectangle {
-                            rectangle: Rect {
-                                x: Pt(*x),
-                                y: Pt(h - y - rh),
-                                width: Pt(*w),
-                                height: Pt(*rh),
-                                mode: Some(PaintMode::Fill),
-                                winding_order: None,
-                            },
-                        });
-                        ops.push(Op::RestoreGraphicsState);
-                    }
-                    Draw::Line {
-                        x1,
-                        y1,
-                        x2,
-                        y2,
-                        width,
-                    } => {
-                        ops.push(Op::SaveGraphicsState);
-                        ops.push(Op::SetOutlineColor {
-                            col: color(Paint::Gray(0.45)),
-                        });
-                        ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
-                        ops.push(Op::DrawLine {
-                            line: Line {
-                                points: vec![point(*x1, h - y1), point(*x2, h - y2)],
-                                is_closed: false,
-                            },
-                        });
-                        ops.push(Op::RestoreGraphicsState);
-                    }
-                    Draw::Text {
-                        x,
-                        y,
-                        size,
-                        bold,
-                        text,
-                    } => {
-                        ops.push(Op::StartTextSection);
-                        ops.push(Op::SetFont {
-                            font: PdfFontHandle::External(font_id.clone()),
-                            size: Pt(*size),
-                        });
-                        if *bold {
-                            ops.push(Op::SetTextRenderingMode {
-                                mode: TextRenderingMode::FillStroke,
-                            });
-                            ops.push(Op::SetOutlineThickness {
-                                pt: Pt(font.bold_stroke(*size)),
-                            });
-                        }
-                        ops.push(Op::SetTextMatrix {
-                            matrix: TextMatrix::Translate(Pt(*x), Pt(h - y)),
-                        });
-                        ops.push(Op::ShowText {
-                            items: vec![TextItem::Text(text.clone())],
-                        });
-                        if *bold {
-                            ops.push(Op::SetTextRenderingMode {
-                                mode: TextRenderingMode::Fill,
-                            });
-                        }
-                        ops.push(Op::EndTextSection);
-                    }
-                }
-            }
-            PdfPage::new(width_mm, height_mm, ops)
-        })
-        .collect();
-    doc.with_pages(pages);
-    for (i, Mark { title, page, .. }) in laid.marks.iter().enumerate() {
-        doc.bookmarks.map.insert(
-            PageAnnotId(format!("B{i:05}")),
-            PageAnnotation {
-                name: title.clone(),
-                page: *page,
-            },
-        );
+    let mut used = CharSet::default();
+    for page in &laid.pages {
+        used.add_draws(page);
     }
-
-    let options = PdfSaveOptions {
-        subset_fonts: false,
-        ..Default::default()
-    };
-    let mut warnings = Vec::new();
-    let mut lo = doc.to_lopdf_document(&options, &mut warnings);
-    if let Ok(info_id) = lo.trailer.get(b"Info").and_then(|o| o.as_reference())
-        && let Ok(info) = lo.get_object_mut(info_id).and_then(|o| o.as_dict_mut())
-    {
-        info.remove(b"GTS_PDFXVersion");
+    let subset = font.subset(&used.to_set())?;
+    let mut bytes = Vec::new();
+    let fail = |e: io::Error| FontError::Write(e.to_string());
+    let mut w = PdfWriter::start(&mut bytes, setup, font, subset).map_err(fail)?;
+    for page in &laid.pages {
+        w.page(page).map_err(fail)?;
     }
-    lo.compress();
-    let id = lopdf::Object::String(document_id(laid, meta), lopdf::StringFormat::Hexadecimal);
-    lo.trailer
-        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-    let mut out = Vec::new();
-    lo.save_to(&mut out)
-        .map_err(|e| FontError::Subset(font.name.clone(), e.to_string()))?;
-    Ok(out)
+    w.finish(&laid.marks, meta).map_err(fail)?;
+    Ok(bytes)
 }
 
-/// A document id from the content: the same document always gets the same id.
-fn document_id(laid: &Laid, meta: &Meta<'_>) -> Vec<u8> {
-    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut b: u64 = 0x8422_2325_cbf2_9ce4;
-    let mut feed = |bytes: &[u8]| {
-        for x in bytes {
-            a = (a ^ u64::from(*x)).wrapping_mul(0x0100_0000_01b3);
-            b = (b ^ u64::from(*x))
-                .wrapping_mul(0x0000_0100_0000_01b3)
-                .rotate_left(5);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_at_most_three_decimals_and_no_negative_zero() {
+        let mut buf = Vec::new();
+        for v in [1.5, -0.0004, 841.8898, -2.25, 0.1, f32::NAN] {
+            put_num(&mut buf, v);
+            buf.push(b' ');
         }
-    };
-    feed(meta.title.as_bytes());
-    feed(meta.author.as_bytes());
-    feed(&meta.created.to_be_bytes());
-    for d in laid.pages.iter().flatten() {
-        if let Draw::Text { text, .. } = d {
-            feed(text.as_bytes());
-        }
+        assert_eq!(String::from_utf8_lossy(&buf), "1.5 0 841.89 -2.25 0.1 0 ");
     }
-    [a.to_be_bytes(), b.to_be_bytes()].concat()
+
+    #[test]
+    fn char_sets_keep_every_plane() {
+        let mut set = CharSet::default();
+        set.add_str("a中a𠀀");
+        assert_eq!(set.to_set().into_iter().collect::<String>(), "a中𠀀");
+    }
 }
