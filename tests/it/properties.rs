@@ -131,3 +131,91 @@ proptest! {
         }
     }
 }
+
+mod layout {
+    use dossier::render::pdf::blocks::parse;
+    use dossier::render::pdf::font::Font;
+    use dossier::render::pdf::layout::{Draw, PageSetup, layout};
+    use dossier::render::pdf::text::Metrics;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+
+    static FONT: OnceLock<Font> = OnceLock::new();
+
+    /// Pieces documents are made of: CJK runs, Latin words, numbers, dates, paths, long
+    /// unbroken words, punctuation.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[一-龥]{1,12}",
+            "[a-zA-Z]{1,12}",
+            "[0-9]{1,8}",
+            Just("2026-12-15".to_string()),
+            Just("市78条/第4条/现场照片.jpg".to_string()),
+            "[a-z]{40,120}",
+            "[一-龥]{30,80}",
+            Just("，。、：".to_string()),
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(word(), 1..8).prop_map(|w| w.join(" "))
+    }
+
+    fn markdown() -> impl Strategy<Value = String> {
+        let table = (
+            1usize..9,
+            prop::collection::vec(prop::collection::vec(text(), 8), 1..6),
+        )
+            .prop_map(|(cols, rows)| {
+                let mut t = String::from("|");
+                for c in 0..cols {
+                    t.push_str(&format!(" h{c} |"));
+                }
+                t.push_str("\n|");
+                t.push_str(&":--|".repeat(cols));
+                t.push('\n');
+                for r in rows {
+                    t.push('|');
+                    for cell in r.iter().take(cols) {
+                        t.push_str(&format!(" {cell} |"));
+                    }
+                    t.push('\n');
+                }
+                t
+            });
+        let block = prop_oneof![
+            text().prop_map(|t| format!("# {t}\n")),
+            text().prop_map(|t| format!("## {t}\n")),
+            text().prop_map(|t| format!("{t}\n")),
+            prop::collection::vec(text(), 1..5)
+                .prop_map(|items| items.iter().map(|i| format!("- {i}\n")).collect()),
+            text().prop_map(|t| format!("> {t}\n")),
+            table,
+            Just("<!-- pagebreak -->\n".to_string()),
+        ];
+        prop::collection::vec(block, 1..12).prop_map(|b| b.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn no_text_is_drawn_outside_the_page(md in markdown(), landscape in any::<bool>()) {
+            let font = FONT.get_or_init(|| Font::built_in().unwrap());
+            let setup = PageSetup::from_mm(210.0, 297.0, landscape);
+            let blocks = parse(&md, &[]);
+            let laid = layout(&blocks, &[], setup, font, &HashMap::new());
+            for (p, page) in laid.pages.iter().enumerate() {
+                for d in page {
+                    if let Draw::Text { x, y, size, bold, text } = d {
+                        let w: f32 = text.chars().map(|c| font.advance(c, *bold)).sum::<f32>() * size;
+                        prop_assert!(*x >= -0.01, "page {}: {:?} starts left of the page", p + 1, text);
+                        prop_assert!(x + w <= setup.width + 0.5, "page {}: {:?} ends at {} of {}", p + 1, text, x + w, setup.width);
+                        prop_assert!(*y >= 0.0 && *y <= setup.height, "page {}: {:?} at y {}", p + 1, text, y);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -229,12 +229,16 @@ impl Cursor<'_> {
         if let Some(id) = id {
             self.paged.anchors.insert(id.clone(), self.page_no());
         }
-        let x = if level == 1 {
-            self.setup.margin_x + ((width - lines.first().map_or(0.0, |l| l.width)) / 2.0).max(0.0)
+        if level == 1 {
+            // A title is centred line by line: a short first line must not push a long
+            // second one off the page.
+            for line in &lines {
+                let x = self.setup.margin_x + ((width - line.width) / 2.0).max(0.0);
+                self.lines(std::slice::from_ref(line), x, size, None);
+            }
         } else {
-            self.setup.margin_x
-        };
-        self.lines(&lines, x, size, None);
+            self.lines(&lines, self.setup.margin_x, size, None);
+        }
         if level == 2 {
             let (x1, x2, y) = (
                 self.setup.margin_x,
