@@ -7,8 +7,8 @@ use dossier::evidence::inspect::inspect;
 use libfuzzer_sys::fuzz_target;
 
 const EXTENSIONS: &[&str] = &[
-    "pdf", "jpg", "png", "tif", "bmp", "heic", "docx", "xlsx", "doc", "odt", "ofd", "mp4",
-    "zip", "txt",
+    "pdf", "jpg", "png", "tif", "bmp", "heic", "docx", "xlsx", "doc", "odt", "ofd", "mp4", "zip",
+    "txt",
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -12,17 +12,30 @@ static MEASURES: OnceLock<Vec<Measure>> = OnceLock::new();
 
 fn measures() -> Vec<Measure> {
     let mut out = Vec::new();
-    for (set, n) in [("国务院15条", 15), ("省65条", 65), ("市78条", 78), ("Plan B", 3)] {
+    for (set, n) in [
+        ("国务院15条", 15),
+        ("省65条", 65),
+        ("市78条", 78),
+        ("Plan B", 3),
+    ] {
         for id in 1..=n {
             out.push(Measure {
                 set: set.into(),
-                id: if id == 3 { "3.2".into() } else { id.to_string() },
+                id: if id == 3 {
+                    "3.2".into()
+                } else {
+                    id.to_string()
+                },
                 category: None,
                 text: format!("措施{id}"),
                 owners: vec![],
                 supporting: vec![],
                 contact: None,
-                status: Status { class: StatusClass::Done, credit: Some(1.0), text: String::new() },
+                status: Status {
+                    class: StatusClass::Done,
+                    credit: Some(1.0),
+                    text: String::new(),
+                },
                 progress: None,
                 deadline: None,
                 continuous: false,
@@ -35,7 +48,11 @@ fn measures() -> Vec<Measure> {
                 veto: false,
                 notes: None,
                 extras: vec![],
-                source: Source { file: "f.xlsx".into(), sheet: None, row: 1 },
+                source: Source {
+                    file: "f.xlsx".into(),
+                    sheet: None,
+                    row: 1,
+                },
             });
         }
     }

@@ -6,5 +6,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let files = vec![("fuzz.ods".to_string(), data.to_vec())];
-    let _ = dossier::ingest::parse_files(&files, &dossier::ingest::ReadOptions::new(chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap_or_default()));
+    let _ = dossier::ingest::parse_files(
+        &files,
+        &dossier::ingest::ReadOptions::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap_or_default(),
+        ),
+    );
 });
