@@ -14,6 +14,7 @@ mod ods;
 pub mod sheet;
 pub mod status;
 pub mod workbook;
+mod xls_bounds;
 
 use crate::limits::Limits;
 use crate::model::{Workbook, sort_diagnostics};

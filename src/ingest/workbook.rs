@@ -110,19 +110,23 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
                 "its sector chains loop back on themselves".into(),
             ));
         }
-        Kind::Compound => match calamine::open_workbook_from_rs(cursor.clone()) {
-            Ok(xls) => Sheets::Xls(xls),
-            Err(calamine::XlsError::Password) => return Err(InputError::Encrypted),
-            Err(e) => {
-                // An encrypted xlsx is a compound file holding an `EncryptedPackage`.
-                if let Err(calamine::XlsxError::Password) =
-                    calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(cursor)
-                {
-                    return Err(InputError::Encrypted);
+        Kind::Compound => {
+            // calamine reads every sheet of an xls when it opens it: bound them first.
+            super::xls_bounds::check(bytes, limits)?;
+            match calamine::open_workbook_from_rs(cursor.clone()) {
+                Ok(xls) => Sheets::Xls(xls),
+                Err(calamine::XlsError::Password) => return Err(InputError::Encrypted),
+                Err(e) => {
+                    // An encrypted xlsx is a compound file holding an `EncryptedPackage`.
+                    if let Err(calamine::XlsxError::Password) =
+                        calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(cursor)
+                    {
+                        return Err(InputError::Encrypted);
+                    }
+                    return Err(broken(e));
                 }
-                return Err(broken(e));
             }
-        },
+        }
         Kind::BrokenZip => {
             let e = zip::ZipArchive::new(Cursor::new(bytes)).err();
             return Err(InputError::Broken(match e {

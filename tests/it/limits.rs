@@ -403,3 +403,51 @@ fn sheets_measures_and_input_size_are_bounded() {
         &["measures.xlsx: the file is ", "(limits.input_bytes)"],
     );
 }
+
+/// The first offset of a BIFF record `typ` of length `len` in an xls file's bytes (the
+/// fixture's Workbook stream lies in order in the file).
+fn record_at(bytes: &[u8], typ: u16, len: u16) -> usize {
+    let head = [typ.to_le_bytes(), len.to_le_bytes()].concat();
+    bytes
+        .windows(4)
+        .position(|w| w == head.as_slice())
+        .expect("the record is in the fixture")
+}
+
+#[test]
+fn an_xls_whose_cells_span_past_the_limit_is_refused_before_calamine_reserves_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(crate::common::fixture("formats/merged.xls")).unwrap();
+    // One LabelSst moved to column 64,768: calamine would make the dense range span it.
+    let at = record_at(&bytes, 0x00FD, 10) + 4;
+    bytes[at + 2..at + 4].copy_from_slice(&64768u16.to_le_bytes());
+    let far = tmp.path().join("far.xls");
+    std::fs::write(&far, &bytes).unwrap();
+    let cfg = limits_config(tmp.path(), "cells_per_sheet = 100000");
+    assert_refused(
+        &check(tmp.path(), &far, Some(&cfg)),
+        &["far.xls", "cells_per_sheet"],
+    );
+    // A DIMENSIONS record whose last row comes before its first: calamine's subtraction
+    // wraps and asks for terabytes.
+    let mut bytes = std::fs::read(crate::common::fixture("formats/merged.xls")).unwrap();
+    let at = record_at(&bytes, 0x0200, 14) + 4;
+    bytes[at..at + 4].copy_from_slice(&9u32.to_le_bytes());
+    bytes[at + 4..at + 8].copy_from_slice(&2u32.to_le_bytes());
+    let dims = tmp.path().join("dims.xls");
+    std::fs::write(&dims, &bytes).unwrap();
+    assert_refused(&check(tmp.path(), &dims, None), &["dims.xls", "DIMENSIONS"]);
+}
+
+/// Found by fuzzing `read_xls`: a compound file whose FAT runs past its end made calamine
+/// reserve 4 GB for one sheet.
+#[test]
+fn an_xls_container_that_does_not_hold_together_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = check(
+        tmp.path(),
+        &crate::common::fixture("fuzz/xls-fat-past-end.xls"),
+        None,
+    );
+    assert_refused(&out, &["xls-fat-past-end.xls", "compound-file container"]);
+}
