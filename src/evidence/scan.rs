@@ -59,6 +59,29 @@ pub fn scan(root: &Path) -> std::io::Result<Scan> {
     Ok(scan)
 }
 
+/// The longest text a link stub holds: a path, not a document.
+const MAX_STUB: u64 = 1024;
+
+/// When a small file is a link stub — one line, no newline, naming a relative path that
+/// exists from the file's folder — the path it names. Git writes links this way where
+/// it cannot make them, and copies of shared drives do too.
+fn link_stub(path: &Path, bytes: u64) -> Option<PathBuf> {
+    if bytes == 0 || bytes > MAX_STUB {
+        return None;
+    }
+    let text = std::fs::read(path).ok()?;
+    let text = std::str::from_utf8(&text).ok()?;
+    let looks_like_path = !text.starts_with('/')
+        && text.contains('/')
+        && !text.chars().any(|c| c.is_control() || c == '\\');
+    if !looks_like_path {
+        return None;
+    }
+    let target = path.parent()?.join(text);
+    std::fs::symlink_metadata(&target).ok()?;
+    Some(target)
+}
+
 fn join(parts: &[String]) -> String {
     parts.join("/")
 }
@@ -139,6 +162,22 @@ fn walk(
                 scan.bad_names.push(rel.clone());
             }
             let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            // A link that a copy turned into a small text file holding its target (as git
+            // checks links out where they cannot be made) is still a link.
+            let (path, bytes) = match link_stub(&path, bytes) {
+                Some(target) => match std::fs::canonicalize(&target) {
+                    Ok(real) if real.starts_with(root_real) && real.is_file() => {
+                        let bytes = std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0);
+                        (real, bytes)
+                    }
+                    Ok(real) if real.starts_with(root_real) => continue,
+                    _ => {
+                        scan.outside.push(rel);
+                        continue;
+                    }
+                },
+                None => (path, bytes),
+            };
             scan.entries.push(Entry {
                 rel,
                 parts: child_parts,

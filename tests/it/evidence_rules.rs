@@ -1513,6 +1513,43 @@ fn links_inside_count_outside_and_dangling_are_skipped_and_loops_end() {
     );
 }
 
+/// Where links cannot be made (a Windows checkout, some copies of shared drives) a link
+/// becomes a small text file holding its target: it is still a link.
+#[test]
+fn a_link_stored_as_a_text_file_of_its_target_is_still_a_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wb = book(tmp.path(), &[["市78条", "1", "已完成", "会议纪要", ""]]);
+    let ev = tmp.path().join("ev");
+    put(&ev, "库/会议纪要.txt", b"minutes");
+    put(tmp.path(), "outside.csv", b"a,b\n");
+    put(
+        &ev,
+        "市78条/1/会议纪要.txt",
+        b"../../\xe5\xba\x93/\xe4\xbc\x9a\xe8\xae\xae\xe7\xba\xaa\xe8\xa6\x81.txt",
+    );
+    put(&ev, "链接.csv", b"../outside.csv");
+    // Text that merely mentions a path, or names nothing that exists, is a file.
+    put(&ev, "说明.txt", b"see ../outside.csv\n");
+    put(&ev, "备注.txt", b"nothing/here.txt");
+    let r = ev_report(&wb, &ev, &[]);
+    assert_eq!(paths(in_set(&r, "市78条", "1")), ["市78条/1/会议纪要.txt"]);
+    assert_eq!(
+        strings(&in_set(&r, "市78条", "1")["evidence_found"]),
+        ["会议纪要"]
+    );
+    assert_eq!(
+        file(&r, "市78条/1/会议纪要.txt")["bytes"],
+        7,
+        "the target is read, not the stub"
+    );
+    assert_eq!(r["evidence"]["files"], 4);
+    let outside: Vec<String> = ev_diags(&r["diagnostics"])
+        .into_iter()
+        .filter(|l| l.contains("evidence_outside"))
+        .collect();
+    assert_eq!(outside, ["warning evidence_outside 链接.csv"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn a_name_that_is_not_utf8_is_a_warning_but_still_counted_and_hashed() {
