@@ -429,10 +429,7 @@ fn build(
     let templates = templates_of(docs)?;
     // Labels first: a broken label file fails before the inputs are read.
     pipeline::labels(&templates, docs.lang.into())?;
-    let first_stem = input.inputs[0]
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
+    let first_stem = pipeline::first_stem(&input.inputs);
     let dir = output.unwrap_or_else(|| pipeline::default_output(&first_stem));
     if let Some(evidence) = &input.evidence {
         crate::evidence::refuse_inside_output(evidence, &dir)?;
@@ -497,10 +494,7 @@ fn pack(
     use crate::pack::{PackError, Target};
     let templates = templates_of(docs)?;
     pipeline::labels(&templates, docs.lang.into())?;
-    let first_stem = input.inputs[0]
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
+    let first_stem = pipeline::first_stem(&input.inputs);
     let zip_path = output.unwrap_or_else(|| Path::new("out").join(format!("{first_stem}.zip")));
     let target = match &folder {
         Some(dir) => Target::Folder(dir),

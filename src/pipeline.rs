@@ -92,12 +92,7 @@ pub fn read_unit(spec: &UnitSpec, config: &Config) -> Result<Unit, PipelineError
             Some(judgement)
         }
     };
-    let stem = spec
-        .inputs
-        .first()
-        .and_then(|p| p.file_stem())
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
+    let stem = first_stem(&spec.inputs);
     Ok(Unit {
         input_names: spec
             .inputs
@@ -275,6 +270,15 @@ pub fn created(as_of: NaiveDate) -> i64 {
     as_of
         .and_hms_opt(0, 0, 0)
         .map_or(0, |d| d.and_utc().timestamp())
+}
+
+/// The stem of the first input: what outputs and the unit are named after by default.
+pub fn first_stem(inputs: &[PathBuf]) -> String {
+    inputs
+        .first()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into())
 }
 
 /// The default output folder of a unit: `out/<stem of the first input>`.

@@ -81,6 +81,15 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// True for the problems that keep a file from backing its item (a stale file still
+    /// counts; it only draws its warning).
+    pub fn spoils(self) -> bool {
+        matches!(
+            self,
+            Problem::Empty | Problem::Unreadable | Problem::Encrypted
+        )
+    }
+
     /// The diagnostic code, as in `report.json`.
     pub fn code(self) -> &'static str {
         match self {
@@ -110,10 +119,7 @@ pub struct Inspection {
 impl Inspection {
     /// A good file backs an item: non-empty, readable and not encrypted.
     pub fn is_good(&self) -> bool {
-        !self
-            .problems
-            .iter()
-            .any(|p| matches!(p, Problem::Empty | Problem::Unreadable | Problem::Encrypted))
+        !self.problems.iter().any(|p| p.spoils())
     }
 }
 

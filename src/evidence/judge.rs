@@ -33,10 +33,7 @@ pub struct EvidenceFile {
 impl EvidenceFile {
     /// Good: non-empty, readable and not encrypted (a stale file is still good).
     pub fn is_good(&self) -> bool {
-        !self
-            .problems
-            .iter()
-            .any(|p| matches!(p, Problem::Empty | Problem::Unreadable | Problem::Encrypted))
+        !self.problems.iter().any(|p| p.spoils())
     }
 }
 

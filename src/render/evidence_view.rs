@@ -91,10 +91,7 @@ fn problem_text(labels: &Labels, f: &EvidenceFileJson) -> String {
 }
 
 fn is_good(f: &EvidenceFileJson) -> bool {
-    use crate::evidence::inspect::Problem;
-    !f.problems
-        .iter()
-        .any(|p| matches!(p, Problem::Empty | Problem::Unreadable | Problem::Encrypted))
+    !f.problems.iter().any(|p| p.spoils())
 }
 
 /// A file as the documents list it.
