@@ -465,10 +465,11 @@ fn build(
         font: font_ref,
         limits: config.limits,
     };
-    let rendered = pipeline::render_unit(&unit, &analysis, &report, &formats, &opts)?;
+    let folder = crate::output::BuildFolder::begin(&dir)?;
+    let rendered = pipeline::render_unit(&unit, &analysis, &report, &formats, &opts, &folder)?;
+    folder.commit()?;
     warn_missing_glyphs(&rendered.missing_glyphs, &font_ref.name);
-    let count = rendered.files.len();
-    crate::output::write_build(&dir, rendered.files)?;
+    let count = rendered.files;
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
     if let Some(e) = &unit.evidence {
