@@ -157,6 +157,7 @@ fn change_row(labels: &Labels, c: &Change) -> ChangeRow {
         }
         Some(0) if open => label(labels, "due_today"),
         Some(d) if open => fill(&label(labels, "due_in"), &[("days", d.to_string())]),
+        _ if c.continuous => label(labels, "continuous"),
         _ => label(labels, "no_deadline"),
     };
     ChangeRow {
@@ -166,10 +167,13 @@ fn change_row(labels: &Labels, c: &Change) -> ChangeRow {
         owners: c.owners.join(&label(labels, "sep")),
         before: status_label(labels, c.before),
         after: status_label(labels, c.after),
-        deadline: c
-            .deadline
-            .clone()
-            .unwrap_or_else(|| label(labels, "no_deadline")),
+        deadline: c.deadline.clone().unwrap_or_else(|| {
+            if c.continuous {
+                label(labels, "continuous")
+            } else {
+                label(labels, "no_deadline")
+            }
+        }),
         due,
     }
 }

@@ -113,6 +113,8 @@ pub struct Change {
     pub credit_after: Option<f64>,
     /// The deadline on the newer side (the older one for a removed measure).
     pub deadline: Option<String>,
+    /// True when the deadline cell says the measure is long-term (长期坚持).
+    pub continuous: bool,
     /// Days from the newer side's as-of date to the deadline; negative when overdue.
     pub days_left: Option<i64>,
 }
@@ -294,6 +296,7 @@ fn change(old: Option<&MeasureSnap>, new: Option<&MeasureSnap>) -> Change {
         credit_before: old.and_then(|m| m.credit),
         credit_after: new.and_then(|m| m.credit),
         deadline: shown.deadline.clone(),
+        continuous: shown.continuous,
         days_left: shown.days_left,
     }
 }

@@ -94,6 +94,9 @@ pub struct MeasureSnap {
     pub status: StatusClass,
     pub credit: Option<f64>,
     pub deadline: Option<String>,
+    /// The deadline cell says the measure is long-term (长期坚持).
+    #[serde(default)]
+    pub continuous: bool,
     pub days_left: Option<i64>,
     #[serde(default)]
     pub evidence: Vec<String>,
