@@ -130,9 +130,9 @@ pub enum Command {
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
 
-        /// Formats to write, comma-separated: json (diff.json), md, html, pdf [default: all].
+        /// Formats to write, comma-separated [default: all].
         #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMATS")]
-        format: Vec<OutputFormat>,
+        format: Vec<DiffFormat>,
 
         /// The date a workbook given as NEW is judged against [default: the config's
         /// as_of, else today]. A report.json or output folder carries its own.
@@ -287,6 +287,30 @@ impl OutputFormat {
             OutputFormat::Md => Format::Md,
             OutputFormat::Html => Format::Html,
             OutputFormat::Pdf => Format::Pdf,
+        }
+    }
+}
+
+/// What `diff` can write: its own help, since its files are not a build's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// diff.json, the machine-readable comparison (dossier.diff/1).
+    Json,
+    /// The progress report as Markdown.
+    Md,
+    /// The progress report as a self-contained HTML page.
+    Html,
+    /// The progress report as PDF.
+    Pdf,
+}
+
+impl DiffFormat {
+    fn format(self) -> Format {
+        match self {
+            DiffFormat::Json => Format::Json,
+            DiffFormat::Md => Format::Md,
+            DiffFormat::Html => Format::Html,
+            DiffFormat::Pdf => Format::Pdf,
         }
     }
 }
@@ -563,19 +587,10 @@ struct DiffArgs {
     config: Option<PathBuf>,
 }
 
-/// The formats asked for, all when none was named.
-fn formats_of(formats: &[OutputFormat]) -> Vec<Format> {
-    if formats.is_empty() {
-        Format::ALL.to_vec()
-    } else {
-        formats.iter().map(|f| f.format()).collect()
-    }
-}
-
 fn diff(
     args: &DiffArgs,
     output: Option<PathBuf>,
-    formats: &[OutputFormat],
+    formats: &[DiffFormat],
     docs: &DocArgs,
 ) -> Result<i32, CliError> {
     use crate::diff::{self, LoadOptions};
@@ -609,7 +624,11 @@ fn diff(
     )?;
     let new = side(&args.new, as_of, &args.evidence)?;
     let compared = diff::compare(&old, &new).map_err(diff::DiffError::from)?;
-    let formats = formats_of(formats);
+    let formats: Vec<Format> = if formats.is_empty() {
+        Format::ALL.to_vec()
+    } else {
+        formats.iter().map(|f| f.format()).collect()
+    };
     let font = if formats.contains(&Format::Pdf) {
         load_font(docs.font.as_deref())?
     } else {

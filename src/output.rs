@@ -301,6 +301,8 @@ mod tests {
             "owner-tasks.html",
             "evidence-checklist.md",
             "open-by-owner.svg",
+            "diff.json",
+            "progress.pdf",
         ] {
             assert!(is_dossier_output(n), "{n}");
         }

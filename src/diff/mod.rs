@@ -472,31 +472,57 @@ pub fn to_json(diff: &Diff) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
-    fn measure(set: &str, id: &str, text: &str, status: &str, credit: Option<f64>) -> String {
-        let credit = credit.map_or("null".to_string(), |c| c.to_string());
-        format!(
-            r#"{{"set": "{set}", "id": "{id}", "measure": "{text}", "owners": ["应急办"], "status": "{status}", "credit": {credit}, "deadline": null, "days_left": null, "evidence": [], "evidence_missing": [], "evidence_state": "none_required", "gaps": []}}"#
-        )
+    fn measure(set: &str, id: &str, text: &str, status: &str, credit: Option<f64>) -> Value {
+        json!({
+            "set": set, "id": id, "measure": text, "owners": ["应急办"], "status": status,
+            "credit": credit, "deadline": null, "days_left": null, "evidence": [],
+            "evidence_missing": [], "evidence_state": "none_required", "gaps": []
+        })
     }
 
-    fn snapshot(title: &str, measures: &[String]) -> Snapshot {
-        let text = format!(
-            r#"{{"schema": "dossier.report/1", "as_of": "2026-12-15", "summary": {{"measures": {n}, "score": 50.0, "grade": "较差"}}, "sheets": [{{"title": "{title}"}}], "measures": [{m}]}}"#,
-            n = measures.len(),
-            m = measures.join(",")
-        );
+    /// A measure requiring 甲 and 乙, with `fields` laid over it.
+    fn with_evidence(id: &str, fields: Value) -> Value {
+        let mut m = measure("s", id, id, "done", Some(1.0));
+        m["evidence"] = json!(["甲", "乙"]);
+        for (k, v) in fields.as_object().unwrap() {
+            m[k] = v.clone();
+        }
+        m
+    }
+
+    fn snapshot(title: &str, measures: &[Value]) -> Snapshot {
+        let mut sets: Vec<Value> = Vec::new();
+        for m in measures {
+            match sets.iter_mut().find(|s| s["name"] == m["set"]) {
+                Some(s) => s["measures"] = json!(s["measures"].as_u64().unwrap() + 1),
+                None => sets.push(json!({"name": m["set"], "measures": 1, "score": null})),
+            }
+        }
+        let text = json!({
+            "sets": sets,
+            "schema": "dossier.report/1", "as_of": "2026-12-15",
+            "summary": {"measures": measures.len(), "score": 50.0, "grade": "较差"},
+            "sheets": [{"title": title}], "measures": measures
+        })
+        .to_string();
         Snapshot::from_json(&text, title, "x").unwrap()
     }
 
+    fn ids(v: &[Change]) -> Vec<String> {
+        v.iter().map(|c| c.id.clone()).collect()
+    }
+
     #[test]
-    fn matches_by_nfkc_id_then_by_text() {
+    fn matches_by_nfkc_id_then_by_text_within_the_set() {
         let old = snapshot(
             "清溪镇落实台账",
             &[
                 measure("市78条", "４", "甲", "not_started", Some(0.0)),
                 measure("市78条", "9", "乙", "done", Some(1.0)),
                 measure("市78条", "10", "丙", "partial", Some(0.5)),
+                measure("省65条", "1", "丁", "done", Some(1.0)),
             ],
         );
         let new = snapshot(
@@ -509,13 +535,16 @@ mod tests {
         );
         let d = compare(&old, &new).unwrap();
         assert_eq!(d.matched, 2);
-        let ids = |v: &[Change]| v.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&d.improved), ["4"]);
         assert_eq!(ids(&d.done), ["4"]);
         assert_eq!(ids(&d.regressed), ["19"]);
+        // 丁 moved from 省65条 to 市78条: not the same measure.
         assert_eq!(ids(&d.added), ["11"]);
-        assert_eq!(ids(&d.removed), ["10"]);
+        assert_eq!(ids(&d.removed), ["10", "1"]);
         assert!(d.changed.is_empty());
+        assert_eq!(d.sets.len(), 2);
+        assert_eq!(d.sets[1].name, "省65条");
+        assert_eq!(d.sets[1].measures_after, None);
     }
 
     #[test]
@@ -541,15 +570,21 @@ mod tests {
             Err(BadPair::NothingInCommon { .. })
         ));
         assert!(compare(&a, &a).unwrap().is_unchanged());
+        // Titles that name no unit are not checked.
+        let d = snapshot("台账", &[measure("s", "1", "甲", "done", Some(1.0))]);
+        assert!(compare(&a, &d).is_ok());
     }
 
     #[test]
-    fn not_applicable_and_equal_credit_are_changes_not_progress() {
+    fn credit_decides_progress_and_the_rest_is_a_change() {
         let old = snapshot(
             "清溪镇落实台账",
             &[
                 measure("s", "1", "甲", "done", Some(1.0)),
                 measure("s", "2", "乙", "not_started", Some(0.0)),
+                measure("s", "3", "丙", "partial", Some(0.5)),
+                measure("s", "4", "丁", "done", Some(1.0)),
+                measure("s", "5", "戊", "not_applicable", None),
             ],
         );
         let new = snapshot(
@@ -557,10 +592,58 @@ mod tests {
             &[
                 measure("s", "1", "甲", "not_applicable", None),
                 measure("s", "2", "乙", "unknown", Some(0.0)),
+                measure("s", "3", "丙", "partial", Some(0.75)),
+                measure("s", "4", "丁", "ongoing", Some(1.0)),
+                measure("s", "5", "戊", "done", Some(1.0)),
             ],
         );
         let d = compare(&old, &new).unwrap();
-        assert!(d.improved.is_empty() && d.regressed.is_empty() && d.done.is_empty());
-        assert_eq!(d.changed.len(), 2);
+        assert_eq!(ids(&d.improved), ["3"]);
+        assert!(d.regressed.is_empty());
+        assert_eq!(ids(&d.changed), ["1", "2", "4", "5"]);
+        assert_eq!(ids(&d.done), ["5"]);
+    }
+
+    #[test]
+    fn evidence_in_hand_by_folder_claim_or_unknown() {
+        let old = snapshot(
+            "清溪镇落实台账",
+            &[
+                with_evidence("1", json!({"evidence_state": "unknown"})),
+                with_evidence(
+                    "2",
+                    json!({"evidence_state": "missing", "evidence_missing": ["乙"]}),
+                ),
+                with_evidence("3", json!({"evidence_state": "complete"})),
+                with_evidence("4", json!({"evidence_state": "complete"})),
+            ],
+        );
+        let new = snapshot(
+            "清溪镇落实台账",
+            &[
+                // Unknown before, a claim of both now: both gained.
+                with_evidence("1", json!({"evidence_state": "complete"})),
+                // The folder backs 乙 only now: 乙 gained, 甲 lost.
+                with_evidence(
+                    "2",
+                    json!({"evidence_state": "missing", "evidence_missing": ["甲"], "evidence_found": ["乙"]}),
+                ),
+                // Unknown now: both lost.
+                with_evidence("3", json!({"evidence_state": "unknown"})),
+                // 乙 no longer required: not lost.
+                with_evidence(
+                    "4",
+                    json!({"evidence": ["甲"], "evidence_state": "complete"}),
+                ),
+            ],
+        );
+        let d = compare(&old, &new).unwrap();
+        let items = |v: &[EvidenceChange]| {
+            v.iter()
+                .map(|e| format!("{} {}", e.id, e.item))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(items(&d.evidence_gained), ["1 甲", "1 乙", "2 乙"]);
+        assert_eq!(items(&d.evidence_lost), ["2 甲", "3 甲", "3 乙"]);
     }
 }
