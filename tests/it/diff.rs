@@ -335,6 +335,29 @@ fn two_snapshots_of_the_sample_list_exactly_the_known_changes() {
     assert!(
         stderr.contains("1 improved, 1 regressed, 1 done, 1 newly overdue, 1 added, 1 removed")
     );
+    // The PDF says it too, and the same inputs give the same files byte for byte.
+    let pdf = crate::pdf::text(&out.join("progress.pdf"), None);
+    assert!(pdf.contains("清溪镇 进展报告"), "{pdf}");
+    assert!(pdf.contains("新增：建立安全生产举报奖励制度"), "{pdf}");
+    let (again, _) = diff_ok(
+        tmp.path(),
+        &[
+            old.as_os_str(),
+            new.as_os_str(),
+            "--old-as-of".as_ref(),
+            OLD_AS_OF.as_ref(),
+            "--as-of".as_ref(),
+            NEW_AS_OF.as_ref(),
+        ],
+        "again",
+    );
+    for name in &names {
+        assert_eq!(
+            std::fs::read(out.join(name)).unwrap(),
+            std::fs::read(again.join(name)).unwrap(),
+            "{name}"
+        );
+    }
 }
 
 #[test]
