@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod evidence;
 pub mod hash;
 pub mod ingest;

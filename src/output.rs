@@ -15,7 +15,8 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// File names a build writes besides the documents (`<stem>.md|html|pdf`).
+/// File names a build writes besides the documents (`<stem>.md|html|pdf`); `dossier diff`
+/// writes its own (`diff.json`, `progress.*`), known here too.
 const OTHER_NAMES: [&str; 3] = ["report.json", "score-by-set.svg", "open-by-owner.svg"];
 
 /// Files operating systems drop into any folder a person opens; replaced with the rest.
@@ -69,6 +70,7 @@ pub enum OutputError {
 /// Whether `name` is a file a build writes.
 pub fn is_dossier_output(name: &str) -> bool {
     OTHER_NAMES.contains(&name)
+        || crate::diff::document::OUTPUT_NAMES.contains(&name)
         || DocKind::ALL.iter().any(|k| {
             name.strip_prefix(k.stem())
                 .is_some_and(|ext| [".md", ".html", ".pdf"].contains(&ext))
@@ -390,6 +392,8 @@ mod tests {
             "owner-tasks.html",
             "evidence-checklist.md",
             "open-by-owner.svg",
+            "diff.json",
+            "progress.pdf",
         ] {
             assert!(is_dossier_output(n), "{n}");
         }

@@ -461,22 +461,28 @@ pub fn unit_name(explicit: Option<&str>, book: &Workbook, first_input_stem: &str
     if let Some(u) = explicit {
         return u.to_string();
     }
-    for s in &book.sheets {
-        if let Some(title) = &s.title {
-            // The earliest marker wins: 清溪镇关于落实… → 清溪镇.
-            let pos = ["落实", "落實", "贯彻", "貫徹", "关于", "關於"]
-                .iter()
-                .filter_map(|m| title.find(m))
-                .min();
-            if let Some(pos) = pos {
-                let name = title[..pos].trim();
-                if !name.is_empty() {
-                    return name.to_string();
-                }
+    unit_from_titles(book.sheets.iter().filter_map(|s| s.title.as_deref()))
+        .unwrap_or_else(|| first_input_stem.to_string())
+}
+
+/// The unit the sheet titles name, if any does: the text before 落实/贯彻/关于 in the
+/// first title that has one. Shared by the documents and by `dossier diff`, which reads
+/// the titles back from `report.json` to tell whether two snapshots are of one unit.
+pub fn unit_from_titles<'t>(titles: impl IntoIterator<Item = &'t str>) -> Option<String> {
+    for title in titles {
+        // The earliest marker wins: 清溪镇关于落实… → 清溪镇.
+        let pos = ["落实", "落實", "贯彻", "貫徹", "关于", "關於"]
+            .iter()
+            .filter_map(|m| title.find(m))
+            .min();
+        if let Some(pos) = pos {
+            let name = title[..pos].trim();
+            if !name.is_empty() {
+                return Some(name.to_string());
             }
         }
     }
-    first_input_stem.to_string()
+    None
 }
 
 /// Builds the context shared by the three documents.

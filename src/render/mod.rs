@@ -422,20 +422,55 @@ pub fn html_document(
     svgs: &[(&str, String)],
     limits: &Limits,
 ) -> Result<String, RenderError> {
+    let page = Page {
+        title: &doc.title,
+        doc: doc.kind.stem(),
+        lang: &head.lang,
+        unit: &head.unit,
+        as_of: &head.as_of,
+        labels: head.labels,
+        generator: &head.generator,
+    };
+    html_page(templates, &page, &doc.markdown, svgs, limits)
+}
+
+/// What `layout.html` is told about a page besides its body: the unit's documents and
+/// the documents about a unit (the progress report of `dossier diff`) share one layout.
+pub struct Page<'a> {
+    /// The document's title label.
+    pub title: &'a str,
+    /// The document's file stem; the body gets class `doc-<doc>`.
+    pub doc: &'a str,
+    pub lang: &'a str,
+    pub unit: &'a str,
+    pub as_of: &'a str,
+    pub labels: &'a Labels,
+    pub generator: &'a str,
+}
+
+/// Renders Markdown into the HTML layout as one self-contained page, bounded by the
+/// limits like every template.
+pub fn html_page(
+    templates: &Templates,
+    page: &Page<'_>,
+    markdown: &str,
+    svgs: &[(&str, String)],
+    limits: &Limits,
+) -> Result<String, RenderError> {
     let mut tera = tera::Tera::default();
     let name = "layout.html";
     tera.add_raw_template(name, templates.get(name).unwrap_or_default())
         .map_err(|e| template_error(templates, name, e))?;
     let mut ctx = tera::Context::new();
-    ctx.insert("title", &doc.title);
-    ctx.insert("doc", doc.kind.stem());
-    ctx.insert("lang", &head.lang);
-    ctx.insert("unit", &head.unit);
-    ctx.insert("as_of", &head.as_of);
-    ctx.insert("labels", head.labels);
-    ctx.insert("generator", &head.generator);
-    ctx.insert("body", &html::body(&doc.markdown, svgs));
-    let document = format!("{}.html", doc.kind.stem());
+    ctx.insert("title", page.title);
+    ctx.insert("doc", page.doc);
+    ctx.insert("lang", page.lang);
+    ctx.insert("unit", page.unit);
+    ctx.insert("as_of", page.as_of);
+    ctx.insert("labels", page.labels);
+    ctx.insert("generator", page.generator);
+    ctx.insert("body", &html::body(markdown, svgs));
+    let document = format!("{}.html", page.doc);
     render_bounded(
         Arc::new(tera),
         name,

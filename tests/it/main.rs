@@ -3,6 +3,7 @@
 mod bad_input;
 mod common;
 mod contract;
+mod diff;
 mod documents;
 mod evidence;
 mod evidence_rules;
