@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: how long `dossier check` and `dossier build --format json` take, and how much
+# Benchmark: how long `dossier check` and `dossier build --format json` take (beside a bare
+# calamine read of the same file, examples/calamine_read.rs), and how much
 # memory they use, on a generated 5,000-measure workbook (50 sets x 100 measures, the full
 # column set) and on the bundled 158-measure sample inputs/qingxi-town.xlsx.
 #
@@ -48,9 +49,10 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 echo "== build (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)" >&2
-cargo build --release --quiet --bin dossier --example gen_workbook
+cargo build --release --quiet --bin dossier --example gen_workbook --example calamine_read
 dossier="$CARGO_TARGET_DIR/release/dossier"
 gen="$CARGO_TARGET_DIR/release/examples/gen_workbook"
+calamine="$CARGO_TARGET_DIR/release/examples/calamine_read"
 
 big="$out/bench-$((SETS * PER_SET)).xlsx"
 "$gen" "$big" --sets "$SETS" --per-set "$PER_SET"
@@ -103,6 +105,7 @@ measure() {
 }
 
 echo "== measuring ($RUNS runs per case, after one warm-up run)" >&2
+measure calamine-5000 "$calamine" "$big"
 measure check-5000 "$dossier" check "$big" --as-of "$AS_OF"
 measure build-5000 "$dossier" build "$big" -o "$out/report-5000" --format json --as-of "$AS_OF"
 measure check-sample "$dossier" check "$sample" --as-of "$AS_OF"
@@ -127,6 +130,9 @@ for c in check_5000 build_5000; do
         'BEGIN { print ((w < tw && r < tr) ? "within" : "OVER") }')
     echo "${c//_/-}: $verdict target (< ${TARGET_WALL_S} s wall, < ${TARGET_RSS_MB} MB peak RSS)"
 done
+# shellcheck disable=SC2154 # set by measure through eval
+echo "reading and judging against a bare calamine read of the same file (target: at most 2x):" \
+    "$(awk -v c="$wall_check_5000" -v b="$wall_calamine_5000" 'BEGIN { printf "%.2fx", c / b }')"
 echo "raw GNU time reports: out/bench/*.time"
 
 if command -v hyperfine >/dev/null; then

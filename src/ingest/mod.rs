@@ -8,13 +8,13 @@ pub mod cells;
 pub mod delimited;
 pub mod fields;
 pub mod grid;
-mod hidden;
 pub mod normalize;
 mod ods;
 pub mod sheet;
 pub mod status;
 pub mod workbook;
 mod xls_bounds;
+mod xlsx_extras;
 
 use crate::limits::Limits;
 use crate::model::{Workbook, sort_diagnostics};

@@ -136,8 +136,10 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
         }
         Kind::OtherZip | Kind::Text => return Err(InputError::NotSpreadsheet),
     };
-    let hidden_rows = if matches!(book, Sheets::Xlsx(_)) {
-        super::hidden::xlsx_hidden_rows(bytes)
+    let mut extras = if matches!(book, Sheets::Xlsx(_)) {
+        // One more than the limit, so that too many regions are still refused below.
+        let most = usize::try_from(limits.cells_per_sheet).unwrap_or(usize::MAX);
+        super::xlsx_extras::read_extras(bytes, most.saturating_add(1))
     } else {
         Default::default()
     };
@@ -194,7 +196,10 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
             }
         }
         let merges: Vec<Region> = match &mut book {
-            Sheets::Xlsx(x) => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
+            Sheets::Xlsx(x) => match extras.get_mut(&sheet.name) {
+                Some(e) => std::mem::take(&mut e.merges),
+                None => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
+            },
             Sheets::Xls(x) => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
             Sheets::Ods(_) => ods_sheets
                 .get(&sheet.name)
@@ -224,7 +229,10 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
         grid.hidden_rows = match ods_sheets.get(&sheet.name) {
             // Only rows that hold data: a hidden run may be repeated to the sheet's end.
             Some(ods) => grid.row_numbers().filter(|r| ods.is_hidden(*r)).collect(),
-            None => hidden_rows.get(&sheet.name).cloned().unwrap_or_default(),
+            None => extras
+                .get_mut(&sheet.name)
+                .map(|e| std::mem::take(&mut e.hidden_rows))
+                .unwrap_or_default(),
         };
         // Only hidden rows that hold data are worth mentioning.
         let end = grid.row_end();

@@ -1,0 +1,263 @@
+//! What calamine's cell reader does not say about an xlsx sheet, read in one pass over
+//! the sheet's XML: its hidden rows (the office should be told, since a hidden row still
+//! counts) and its merged regions (calamine would parse the whole sheet once more for
+//! those: a sixth of the reading time of a large workbook).
+
+use super::grid::Region;
+use quick_xml::events::Event;
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+/// Hidden rows (0-based) and merged regions of one sheet.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Extras {
+    pub hidden_rows: Vec<u32>,
+    pub merges: Vec<Region>,
+}
+
+/// The extras per sheet name, at most `max_merges` regions per sheet. A sheet this scan
+/// could not find is absent (the caller asks calamine for its merges instead).
+pub fn read_extras(bytes: &[u8], max_merges: usize) -> HashMap<String, Extras> {
+    read(bytes, max_merges).unwrap_or_default()
+}
+
+/// `A1` → (row 0, column 0): a cell reference as calamine's dimensions count.
+fn cell_ref(text: &str) -> Option<(u32, u32)> {
+    let split = text.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = text.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let col = letters.bytes().fold(0u32, |n, b| {
+        n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1)
+    });
+    let row: u32 = digits.parse().ok()?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+/// `A1:C3` (or `B2` alone) → the region it covers.
+fn region(text: &str) -> Option<Region> {
+    let (a, b) = text.split_once(':').unwrap_or((text, text));
+    let (start, end) = (cell_ref(a)?, cell_ref(b)?);
+    Some(Region {
+        start: (start.0.min(end.0), start.1.min(end.1)),
+        end: (start.0.max(end.0), start.1.max(end.1)),
+    })
+}
+
+fn attr(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .and_then(|a| {
+            quick_xml::escape::unescape(&a.value)
+                .ok()
+                .map(|v| v.into_owned())
+        })
+}
+
+fn file(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
+    let mut text = String::new();
+    zip.by_name(name).ok()?.read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+fn read(bytes: &[u8], max_merges: usize) -> Option<HashMap<String, Extras>> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    // Sheet name → relationship id, then relationship id → part path.
+    let mut sheets = Vec::new();
+    let workbook = file(&mut zip, "xl/workbook.xml")?;
+    let mut reader = quick_xml::Reader::from_str(&workbook);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "sheet" => {
+                if let (Some(name), Some(id)) = (attr(&e, "name"), attr(&e, "r:id")) {
+                    sheets.push((name, id));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let rels = file(&mut zip, "xl/_rels/workbook.xml.rels")?;
+    let mut targets = HashMap::new();
+    let mut reader = quick_xml::Reader::from_str(&rels);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "Relationship" => {
+                if let (Some(id), Some(target)) = (attr(&e, "Id"), attr(&e, "Target")) {
+                    let path = match target.strip_prefix('/') {
+                        Some(abs) => abs.to_string(),
+                        None => format!("xl/{target}"),
+                    };
+                    targets.insert(id, path);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    for (name, id) in sheets {
+        let Some(path) = targets.get(&id) else {
+            continue;
+        };
+        // Streamed: a sheet part can be hundreds of megabytes.
+        let Ok(part) = zip.by_name(path) else {
+            continue;
+        };
+        let read_whole = scan_sheet(part, max_merges);
+        // A sheet this scan cannot read to its end is left to calamine.
+        if let Ok(extras) = read_whole {
+            out.insert(name, extras);
+        }
+    }
+    Some(out)
+}
+
+/// Finds the `<row … hidden="1">` and `<mergeCell ref="…">` tags of a sheet part by
+/// their bytes, streamed a chunk at a time, without parsing the cells (as quick_xml
+/// would, at the cost of a full second parse of the sheet). Sound because `<` never
+/// occurs unescaped in XML text or attribute values: every `<` starts a tag, and all
+/// before the last `<` of the buffer is complete tags and text.
+fn scan_sheet(mut part: impl Read, max_merges: usize) -> std::io::Result<Extras> {
+    const CHUNK: usize = 256 * 1024;
+    let mut extras = Extras::default();
+    let mut chunk = vec![0u8; CHUNK];
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+    loop {
+        let n = part.read(&mut chunk)?;
+        buf.extend_from_slice(&chunk[..n]);
+        let upto = if n == 0 {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'<', &buf) {
+                Some(last) => last,
+                // No tag starts here at all: nothing to keep.
+                None => {
+                    buf.clear();
+                    continue;
+                }
+            }
+        };
+        scan_tags(&buf[..upto], &mut extras, max_merges);
+        buf.drain(..upto);
+        if n == 0 {
+            return Ok(extras);
+        }
+    }
+}
+
+/// The tags of interest among complete ones.
+fn scan_tags(text: &[u8], extras: &mut Extras, max_merges: usize) {
+    for at in memchr::memchr_iter(b'<', text) {
+        let rest = &text[at + 1..];
+        // Cells (`<c`, `<v`, `<f`, `<is`, `<t`) and end tags go by on their first byte.
+        if !matches!(rest.first(), Some(b'r' | b'm' | b'x' | b'X' | b'R' | b'M'))
+            && !rest.iter().take(16).any(|b| *b == b':')
+        {
+            continue;
+        }
+        let end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
+        let tag = &rest[..end];
+        let name_end = tag
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/')
+            .unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        let local = match memchr::memrchr(b':', name) {
+            Some(colon) => &name[colon + 1..],
+            None => name,
+        };
+        match local {
+            b"row" => {
+                let hidden = attr_value(tag, b"hidden").is_some_and(|h| h == b"1" || h == b"true");
+                let number = attr_value(tag, b"r")
+                    .and_then(|r| std::str::from_utf8(r).ok())
+                    .and_then(|r| r.parse::<u32>().ok());
+                if let (true, Some(r)) = (hidden, number) {
+                    extras.hidden_rows.push(r.saturating_sub(1));
+                }
+            }
+            b"mergeCell" if extras.merges.len() < max_merges => {
+                if let Some(r) = attr_value(tag, b"ref")
+                    .and_then(|r| std::str::from_utf8(r).ok())
+                    .and_then(region)
+                {
+                    extras.merges.push(r);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The raw value of attribute `name` in a tag's bytes (name and attributes, without `<`
+/// and `>`): `name` must stand after whitespace and be followed by `=` and a quote.
+fn attr_value<'t>(tag: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
+    let mut from = 0;
+    while let Some(found) = memchr::memmem::find(&tag[from..], name) {
+        let at = from + found;
+        from = at + name.len();
+        let before_ok = at > 0 && tag[at - 1].is_ascii_whitespace();
+        let mut i = at + name.len();
+        while tag.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+            i += 1;
+        }
+        if !before_ok || tag.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while tag.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+            i += 1;
+        }
+        let quote = match tag.get(i) {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => continue,
+        };
+        let value = &tag[i + 1..];
+        let close = memchr::memchr(quote, value)?;
+        return Some(&value[..close]);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_references_read_as_calamine_counts_them() {
+        let r = |s, e| Some(Region { start: s, end: e });
+        assert_eq!(region("A1:B2"), r((0, 0), (1, 1)));
+        assert_eq!(region("c3"), r((2, 2), (2, 2)));
+        assert_eq!(region("AA10:Z1"), r((0, 25), (9, 26)));
+        assert_eq!(region("XFD1048576"), r((1048575, 16383), (1048575, 16383)));
+        assert_eq!(region("A0"), None);
+        assert_eq!(region("1A"), None);
+        assert_eq!(region("ABCD1"), None);
+        assert_eq!(region(""), None);
+    }
+
+    #[test]
+    fn hidden_rows_and_merges_are_found_by_their_tags_across_chunk_ends() {
+        let mut xml = String::from(r#"<worksheet xmlns:x="s"><sheetData>"#);
+        for r in 1..=40_000 {
+            let hidden = if r % 1000 == 0 { r#" hidden="1""# } else { "" };
+            xml.push_str(&format!(
+                r#"<row r="{r}"{hidden} spans="1:2"><c r="A{r}" t="inlineStr"><is><t>row hidden="1" &lt;mergeCell ref="A1:B2"/&gt;</t></is></c></row>"#
+            ));
+        }
+        xml.push_str(r#"<x:row r="40001" hidden='true'/></sheetData>"#);
+        xml.push_str(r#"<mergeCells count="2"><mergeCell ref="A1:B2"/><x:mergeCell  ref = "C3:D9"/></mergeCells></worksheet>"#);
+        let extras = scan_sheet(xml.as_bytes(), 10).unwrap();
+        let expected: Vec<u32> = (1..=40).map(|k| k * 1000 - 1).chain([40_000]).collect();
+        assert_eq!(extras.hidden_rows, expected);
+        assert_eq!(
+            extras.merges,
+            [region("A1:B2").unwrap(), region("C3:D9").unwrap()]
+        );
+        assert_eq!(scan_sheet(xml.as_bytes(), 1).unwrap().merges.len(), 1);
+    }
+}
