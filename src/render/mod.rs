@@ -387,20 +387,56 @@ pub fn html_document(
     svgs: &[(&str, String)],
     limits: &Limits,
 ) -> Result<String, RenderError> {
+    let page = Page {
+        title: &doc.title,
+        doc: doc.kind.stem(),
+        lang: &context.lang,
+        unit: &context.unit,
+        as_of: &context.as_of,
+        labels: context.labels,
+        generator: &context.generator,
+    };
+    html_page(templates, &page, &doc.markdown, svgs, limits)
+}
+
+/// What `layout.html` says around a document's body: shared by the unit documents and
+/// documents that belong to no one unit (the league table), so every page looks alike.
+pub struct Page<'a> {
+    /// The document's title.
+    pub title: &'a str,
+    /// The document's file stem, the `<body>` class `doc-<stem>`.
+    pub doc: &'a str,
+    pub lang: &'a str,
+    /// Who the document is for, as the running header says it.
+    pub unit: &'a str,
+    pub as_of: &'a str,
+    pub labels: &'a Labels,
+    pub generator: &'a str,
+}
+
+/// Renders Markdown into the HTML layout: one self-contained page, values HTML-escaped,
+/// bounded by the limits like every template.
+pub fn html_page(
+    templates: &Templates,
+    page: &Page<'_>,
+    markdown: &str,
+    svgs: &[(&str, String)],
+    limits: &Limits,
+) -> Result<String, RenderError> {
     let mut tera = tera::Tera::default();
     let name = "layout.html";
     tera.add_raw_template(name, templates.get(name).unwrap_or_default())
         .map_err(|e| template_error(templates, name, e))?;
     let mut ctx = tera::Context::new();
-    ctx.insert("title", &doc.title);
-    ctx.insert("doc", doc.kind.stem());
-    ctx.insert("lang", &context.lang);
-    ctx.insert("unit", &context.unit);
-    ctx.insert("as_of", &context.as_of);
-    ctx.insert("labels", context.labels);
-    ctx.insert("generator", &context.generator);
-    ctx.insert("body", &html::body(&doc.markdown, svgs));
-    let document = format!("{}.html", doc.kind.stem());
+    ctx.insert("title", page.title);
+    ctx.insert("doc", page.doc);
+    ctx.insert("lang", page.lang);
+    ctx.insert("unit", page.unit);
+    ctx.insert("as_of", page.as_of);
+    ctx.insert("labels", page.labels);
+    ctx.insert("generator", page.generator);
+    ctx.insert("body", &html::body(markdown, svgs));
+    let document = format!("{}.html", page.doc);
     render_bounded(
         Arc::new(tera),
         name,

@@ -21,6 +21,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "pack-index.md",
         include_str!("../../templates/pack-index.md"),
     ),
+    ("summary.md", include_str!("../../templates/summary.md")),
     ("layout.html", include_str!("../../templates/layout.html")),
     (
         "i18n/zh-CN.toml",
