@@ -886,7 +886,11 @@ fn summary(
     pipeline::labels(&templates, docs.lang.into())?;
     let formats = formats_of(formats);
     let font = load_font(docs.font.as_deref())?;
-    let (digests, failed, as_of) = batch::summary::collect(dirs)?;
+    let batch::summary::Collected {
+        digests,
+        failed,
+        as_of,
+    } = batch::summary::collect(dirs)?;
     let built = digests.len();
     let as_of = as_of
         .or_else(|| digests.first().map(|d| d.as_of.clone()))

@@ -8,9 +8,9 @@
 
 use super::summary::League;
 use crate::pipeline::{self, DocOptions, Format};
+use crate::render;
 use crate::render::charts::{Bar, Chart};
 use crate::render::context::{Labels, fill, label, score_text};
-use crate::render::{self, RenderError};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -124,13 +124,21 @@ fn percent(part: usize, whole: usize) -> String {
     }
 }
 
-/// The league table's files (name → bytes) in the formats asked for, with the
-/// characters the PDF font lacks.
+/// The league table's files, rendered in memory so that they are written only when all
+/// could be made.
+pub struct SummaryFiles {
+    /// (file name, bytes), in the order written.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Characters the PDF font lacks (drawn as □).
+    pub missing: BTreeSet<char>,
+}
+
+/// The league table's files in the formats asked for.
 pub fn render(
     league: &League,
     formats: &[Format],
     docs: &DocOptions<'_>,
-) -> Result<(Vec<(String, Vec<u8>)>, BTreeSet<char>), pipeline::PipelineError> {
+) -> Result<SummaryFiles, pipeline::PipelineError> {
     let mut files = Vec::new();
     let mut missing = BTreeSet::new();
     if formats.contains(&Format::Json) {
@@ -185,9 +193,9 @@ pub fn render(
         }
     }
     for (name, bytes) in &files {
-        render::check_size(name, bytes, &docs.limits).map_err(RenderError::from)?;
+        render::check_size(name, bytes, &docs.limits)?;
     }
-    Ok((files, missing))
+    Ok(SummaryFiles { files, missing })
 }
 
 /// The template context and the two charts.

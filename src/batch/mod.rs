@@ -162,7 +162,7 @@ pub fn write_summary(
     formats: &[Format],
     docs: &DocOptions<'_>,
 ) -> Result<Vec<String>, BatchError> {
-    let (files, missing) = document::render(league, formats, docs)?;
+    let document::SummaryFiles { files, missing } = document::render(league, formats, docs)?;
     if !missing.is_empty() {
         progress::warn_missing(
             &format!("{}.pdf", document::STEM),

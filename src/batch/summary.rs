@@ -311,14 +311,22 @@ pub enum CollectError {
     },
 }
 
+/// What `collect` found in the output folders.
+pub struct Collected {
+    /// The built units' digests, by name.
+    pub digests: Vec<Digest>,
+    /// The units their runs could not build, by name.
+    pub failed: Vec<Failed>,
+    /// The as-of date the first `summary.json` names (for a table of failures only).
+    pub as_of: Option<String>,
+}
+
 /// The digests and failures found in the output folders of batches or shards (or of
 /// single units): a folder with `summary.json` holds the units that list names, each
 /// built one in `<folder>/<name>/report.json`; a folder with `report.json` is one unit
 /// named after the folder; any other folder holds a unit in every subfolder with a
 /// `report.json`.
-pub fn collect(
-    dirs: &[PathBuf],
-) -> Result<(Vec<Digest>, Vec<Failed>, Option<String>), CollectError> {
+pub fn collect(dirs: &[PathBuf]) -> Result<Collected, CollectError> {
     let io = |path: &Path, error| CollectError::Io {
         path: path.display().to_string(),
         error,
@@ -400,7 +408,11 @@ pub fn collect(
         }
         digests.push(d);
     }
-    Ok((digests, failed, as_of_failed))
+    Ok(Collected {
+        digests,
+        failed,
+        as_of: as_of_failed,
+    })
 }
 
 #[cfg(test)]
