@@ -795,8 +795,13 @@ fn build_project(
     let config = load_config(input.config.as_deref())?;
     let shown = config_path.display().to_string();
     if config.units.pattern.is_none() && config.units.tables.is_empty() {
+        let what = if config_path.exists() {
+            format!("{shown} names no units")
+        } else {
+            format!("there is no {shown} here to name units")
+        };
         return Err(CliError::Usage(format!(
-            "no INPUT given, and {shown} names no units (units = \"towns/*\" or [[unit]] tables)"
+            "no INPUT given, and {what} (units = \"towns/*\" or [[unit]] tables)"
         )));
     }
     let templates = templates_of(docs)?;
@@ -836,6 +841,7 @@ fn build_project(
             limits: config.limits,
         },
         jobs,
+        on_unit: None,
     };
     let outcome = batch::build(&units, &config, &spec)?;
     Ok(report_outcome(

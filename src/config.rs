@@ -247,6 +247,19 @@ mod tests {
     }
 
     #[test]
+    fn units_are_a_pattern_and_tables() {
+        let c = Config::parse(
+            "units = \"towns/*\"\n[[unit]]\nname = \"a\"\ninputs = \"a/*.xlsx\"\n[[unit]]\nname = \"b\"\ninputs = [\"b.xlsx\", \"b.csv\"]\nevidence = \"b/材料\"\ndisplay = \"乙镇\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.units.pattern.as_deref(), Some("towns/*"));
+        assert_eq!(c.units.tables[0].inputs.as_slice(), ["a/*.xlsx"]);
+        assert_eq!(c.units.tables[1].inputs.as_slice(), ["b.xlsx", "b.csv"]);
+        assert_eq!(c.units.tables[1].display.as_deref(), Some("乙镇"));
+        assert!(Config::parse("[[unit]]\nname = \"a\"\ninputs = \"x\"\nfolder = \"y\"\n").is_err());
+    }
+
+    #[test]
     fn unknown_class_is_refused() {
         let err = Config::parse("[statuses]\nfinished = [\"x\"]\n").unwrap_err();
         assert!(err.to_string().contains("\"finished\""));

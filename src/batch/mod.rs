@@ -37,7 +37,14 @@ pub struct Batch<'a> {
     pub docs: DocOptions<'a>,
     /// Units built at once (at least 1).
     pub jobs: usize,
+    /// Called with each unit read and judged, before its data is dropped (from any job,
+    /// in any order): where a gate (`--fail-on`, JUnit) looks at every unit's report
+    /// without the batch keeping them all.
+    pub on_unit: Option<&'a OnUnit>,
 }
+
+/// A look at one unit's name, data and report during a batch.
+pub type OnUnit = dyn Fn(&UnitDef, &Unit, &Report<'_>) + Sync;
 
 /// What a batch did, for the command line to report and turn into an exit code.
 pub struct Outcome {
@@ -238,6 +245,9 @@ fn build_unit(
     // The digest is taken from the report's JSON text, exactly what report.json holds,
     // so that `dossier summary` over the written files gives the same league table.
     let digest = summary::digest(&def.name, report::to_json(&report).as_bytes())?;
+    if let Some(look) = batch.on_unit {
+        look(def, &unit, &report);
+    }
     write_unit(
         &unit,
         &analysis,

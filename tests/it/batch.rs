@@ -421,10 +421,15 @@ fn units_are_found_relative_to_the_config_and_refusals_are_one_line() {
     assert_eq!(code, 0, "{stderr}");
     assert!(tmp.path().join("out/gamma/report.json").is_file());
 
-    let cases: [(&[&str], &str); 4] = [
+    std::fs::write(proj.join("sub.toml"), "as_of = 2026-12-15\n").unwrap();
+    let cases: [(&[&str], &str); 5] = [
         (
             &["build"],
-            "dossier: no INPUT given, and dossier.toml names no units (units = \"towns/*\" or [[unit]] tables)\n",
+            "dossier: no INPUT given, and there is no dossier.toml here to name units (units = \"towns/*\" or [[unit]] tables)\n",
+        ),
+        (
+            &["build", "--config", "proj/sub.toml"],
+            "dossier: no INPUT given, and proj/sub.toml names no units (units = \"towns/*\" or [[unit]] tables)\n",
         ),
         (
             &["build", "x.xlsx", "--jobs", "2"],
