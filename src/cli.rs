@@ -139,6 +139,53 @@ pub enum Command {
         #[command(flatten)]
         docs: DocArgs,
     },
+    /// Compare two snapshots of one unit and write the progress report (进展报告) and
+    /// diff.json: score and grade before and after (overall, per set, per owner), measures
+    /// that improved, regressed, got done or became overdue, evidence items newly in hand
+    /// or lost, measures added and removed. Exit 2 when the two are not snapshots of one
+    /// unit (different units, or no measure in common).
+    Diff {
+        /// The earlier snapshot: a workbook, a report.json, or a build's output folder.
+        #[arg(value_name = "OLD")]
+        old: PathBuf,
+
+        /// The later snapshot: a workbook, a report.json, or a build's output folder.
+        #[arg(value_name = "NEW")]
+        new: PathBuf,
+
+        /// Output folder [default: out/<stem of NEW>-diff; a folder's or its report.json's
+        /// stem is the folder's name].
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+
+        /// Formats to write, comma-separated [default: all].
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMATS")]
+        format: Vec<DiffFormat>,
+
+        /// The date a workbook given as NEW is judged against [default: the config's
+        /// as_of, else today]. A report.json or output folder carries its own.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+
+        /// The date a workbook given as OLD is judged against [default: --as-of].
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        old_as_of: Option<NaiveDate>,
+
+        /// The evidence folder of a workbook given as NEW [default: the config's evidence].
+        #[arg(long, value_name = "DIR")]
+        evidence: Option<PathBuf>,
+
+        /// The evidence folder of a workbook given as OLD [default: the config's evidence].
+        #[arg(long, value_name = "DIR")]
+        old_evidence: Option<PathBuf>,
+
+        /// Project config with extra status terms and a default as-of date [default: ./dossier.toml if present].
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+
+        #[command(flatten)]
+        docs: DocArgs,
+    },
     /// Check a pack against its manifest.sha256: prints "N files intact" and exits 0, or
     /// names every changed, missing and unexpected file and exits 1; 2 when the pack
     /// cannot be read.
@@ -289,6 +336,30 @@ impl OutputFormat {
     }
 }
 
+/// What `diff` can write: its own help, since its files are not a build's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// diff.json, the machine-readable comparison (dossier.diff/1).
+    Json,
+    /// The progress report as Markdown.
+    Md,
+    /// The progress report as a self-contained HTML page.
+    Html,
+    /// The progress report as PDF.
+    Pdf,
+}
+
+impl DiffFormat {
+    fn format(self) -> Format {
+        match self {
+            DiffFormat::Json => Format::Json,
+            DiffFormat::Md => Format::Md,
+            DiffFormat::Html => Format::Html,
+            DiffFormat::Pdf => Format::Pdf,
+        }
+    }
+}
+
 /// Paper sizes for PDF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PaperArg {
@@ -342,6 +413,8 @@ pub enum CliError {
     Batch(#[from] crate::batch::BatchError),
     #[error(transparent)]
     Collect(#[from] crate::batch::summary::CollectError),
+    #[error(transparent)]
+    Diff(#[from] crate::diff::DiffError),
 }
 
 /// Runs the parsed command; returns the exit code.
@@ -378,6 +451,31 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             folder,
             docs,
         } => pack(&input, output, folder, &docs),
+        Command::Diff {
+            old,
+            new,
+            output,
+            format,
+            as_of,
+            old_as_of,
+            evidence,
+            old_evidence,
+            config,
+            docs,
+        } => diff(
+            &DiffArgs {
+                old,
+                new,
+                as_of,
+                old_as_of,
+                evidence,
+                old_evidence,
+                config,
+            },
+            output,
+            &format,
+            &docs,
+        ),
         Command::Verify { pack } => verify(&pack),
         Command::Init { dir } => init(&dir),
     }
@@ -538,15 +636,93 @@ fn build(
         font: font_ref,
         limits: config.limits,
     };
-    let rendered = pipeline::render_unit(&unit, &analysis, &report, &formats, &opts)?;
+    let folder = crate::output::BuildFolder::begin(&dir)?;
+    let rendered = pipeline::render_unit(&unit, &analysis, &report, &formats, &opts, &folder)?;
+    folder.commit()?;
     warn_missing_glyphs(&rendered.missing_glyphs, &font_ref.name);
-    let count = rendered.files.len();
-    crate::output::write_build(&dir, rendered.files)?;
+    let count = rendered.files;
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
     if let Some(e) = &unit.evidence {
         let _ = writeln!(err, "{}", e.summary_line());
     }
+    let _ = writeln!(err, "wrote {count} files to {}", dir.display());
+    Ok(0)
+}
+
+/// The sides of `diff` and how to read a workbook side.
+struct DiffArgs {
+    old: PathBuf,
+    new: PathBuf,
+    as_of: Option<NaiveDate>,
+    old_as_of: Option<NaiveDate>,
+    evidence: Option<PathBuf>,
+    old_evidence: Option<PathBuf>,
+    config: Option<PathBuf>,
+}
+
+fn diff(
+    args: &DiffArgs,
+    output: Option<PathBuf>,
+    formats: &[DiffFormat],
+    docs: &DocArgs,
+) -> Result<i32, CliError> {
+    use crate::diff::{self, LoadOptions};
+    let templates = templates_of(docs)?;
+    pipeline::labels(&templates, docs.lang.into())?;
+    let config = load_config(args.config.as_deref())?;
+    let dir = match output {
+        Some(dir) => dir,
+        None => Path::new("out").join(format!("{}-diff", diff::output_stem(&args.new))),
+    };
+    for side in [&args.old, &args.new] {
+        diff::refuse_side_in_output(side, &dir)?;
+    }
+    let as_of = args
+        .as_of
+        .or(config.as_of)
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let side = |path: &Path, as_of, evidence: &Option<PathBuf>| {
+        let options = LoadOptions {
+            as_of,
+            evidence: evidence.clone(),
+            period: None,
+            config: &config,
+        };
+        diff::load_side(path, &options)
+    };
+    let old = side(
+        &args.old,
+        args.old_as_of.unwrap_or(as_of),
+        &args.old_evidence,
+    )?;
+    let new = side(&args.new, as_of, &args.evidence)?;
+    let compared = diff::compare(&old, &new).map_err(diff::DiffError::from)?;
+    let formats: Vec<Format> = if formats.is_empty() {
+        Format::ALL.to_vec()
+    } else {
+        formats.iter().map(|f| f.format()).collect()
+    };
+    let font = if formats.contains(&Format::Pdf) {
+        load_font(docs.font.as_deref())?
+    } else {
+        render::pdf::font::Font::built_in()?
+    };
+    let opts = pipeline::DocOptions {
+        lang: docs.lang.into(),
+        unit: docs.unit.as_deref(),
+        templates: &templates,
+        paper: docs.paper.into(),
+        landscape: docs.landscape,
+        font: &font,
+        limits: config.limits,
+    };
+    let rendered = diff::document::render(&compared, &formats, &opts)?;
+    warn_missing_glyphs(&rendered.missing_glyphs, &font.name);
+    let count = rendered.files.len();
+    crate::output::write_build(&dir, rendered.files)?;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", compared.summary_line());
     let _ = writeln!(err, "wrote {count} files to {}", dir.display());
     Ok(0)
 }

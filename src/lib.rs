@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod batch;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod evidence;
 pub mod hash;
 pub mod ingest;

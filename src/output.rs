@@ -9,12 +9,14 @@
 //! build in formats not asked for this time do not linger beside the new ones. To never
 //! delete a user's files, a folder holding anything dossier does not write is refused.
 
-use crate::pack::archive::{self, ArchiveError, Entry, Source};
+use crate::pack::archive::{self, ArchiveError};
 use crate::render::DocKind;
 use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// File names a build writes besides the documents (`<stem>.md|html|pdf`).
+/// File names a build writes besides the documents (`<stem>.md|html|pdf`); `dossier diff`
+/// writes its own (`diff.json`, `progress.*`), known here too.
 const OTHER_NAMES: [&str; 3] = ["report.json", "score-by-set.svg", "open-by-owner.svg"];
 
 /// Files operating systems drop into any folder a person opens; replaced with the rest.
@@ -68,6 +70,7 @@ pub enum OutputError {
 /// Whether `name` is a file a build writes.
 pub fn is_dossier_output(name: &str) -> bool {
     OTHER_NAMES.contains(&name)
+        || crate::diff::document::OUTPUT_NAMES.contains(&name)
         || DocKind::ALL.iter().any(|k| {
             name.strip_prefix(k.stem())
                 .is_some_and(|ext| [".md", ".html", ".pdf"].contains(&ext))
@@ -78,56 +81,146 @@ pub fn is_dossier_output(name: &str) -> bool {
 /// whole: afterwards `target` holds exactly these files, or, on any error, is as it was
 /// (or still absent, with no folder created on the way).
 pub fn write_build(target: &Path, files: Vec<(String, Vec<u8>)>) -> Result<(), OutputError> {
-    let shown = target.display().to_string();
-    if target.file_name().is_none() {
-        return Err(OutputError::NoName { target: shown });
-    }
-    // A link to a folder is followed: the folder it names is replaced, the link kept.
-    let real = match std::fs::symlink_metadata(target) {
-        Ok(m) if m.file_type().is_symlink() => {
-            std::fs::canonicalize(target).map_err(|error| OutputError::Io {
-                target: shown.clone(),
+    let folder = BuildFolder::begin(target)?;
+    for (name, bytes) in files {
+        folder
+            .write_file(&name, &mut |w| w.write_all(&bytes))
+            .map_err(|error| OutputError::Io {
+                target: folder.shown(&name),
                 error,
-            })?
-        }
-        _ => target.to_path_buf(),
-    };
-    let parent = match real.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let created = create_ancestors(&parent).map_err(|error| OutputError::Io {
-        target: parent.display().to_string(),
-        error,
-    })?;
-    let result = locked_write(&real, &parent, &shown, files);
-    if result.is_err() {
-        // Folders made for this build go again (only when still empty).
-        for dir in created.iter().rev() {
-            let _ = std::fs::remove_dir(dir);
-        }
+            })?;
     }
-    result
+    folder.commit()
 }
 
-/// Takes the lock, checks the folder is dossier's, then writes and swaps.
-fn locked_write(
-    real: &Path,
-    parent: &Path,
-    shown: &str,
-    files: Vec<(String, Vec<u8>)>,
-) -> Result<(), OutputError> {
-    let _lock = Lock::take(real, parent, shown)?;
-    refuse_foreign(real, shown)?;
-    let entries = files
-        .into_iter()
-        .map(|(path, bytes)| Entry {
-            path,
-            source: Source::Bytes(bytes),
-        })
-        .collect();
-    archive::write_folder_as(entries, real, Path::new(shown))?;
-    Ok(())
+/// A build's output folder while it is being written: files go one at a time, as each is
+/// made, into a hidden folder beside the target, which [`BuildFolder::commit`] swaps in
+/// whole. Until then the target is untouched and its lock held; dropped without a commit
+/// (a failed build), everything made for it goes again, folders leading to it included.
+pub struct BuildFolder {
+    real: PathBuf,
+    shown: String,
+    staging: Option<tempfile::TempDir>,
+    created: Vec<PathBuf>,
+    lock: Option<Lock>,
+    /// Names written so far: a file made twice is a bug, never a silent overwrite.
+    written: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl BuildFolder {
+    /// Takes the target's lock and checks that it is dossier's (or absent) before
+    /// anything is rendered, so a refused build costs no work.
+    pub fn begin(target: &Path) -> Result<BuildFolder, OutputError> {
+        let shown = target.display().to_string();
+        if target.file_name().is_none() {
+            return Err(OutputError::NoName { target: shown });
+        }
+        // A link to a folder is followed: the folder it names is replaced, the link kept.
+        let real = match std::fs::symlink_metadata(target) {
+            Ok(m) if m.file_type().is_symlink() => {
+                std::fs::canonicalize(target).map_err(|error| OutputError::Io {
+                    target: shown.clone(),
+                    error,
+                })?
+            }
+            _ => target.to_path_buf(),
+        };
+        let parent = match real.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let created = create_ancestors(&parent).map_err(|error| OutputError::Io {
+            target: parent.display().to_string(),
+            error,
+        })?;
+        let undo = |created: &[PathBuf]| {
+            for dir in created.iter().rev() {
+                let _ = std::fs::remove_dir(dir);
+            }
+        };
+        let lock = match Lock::take(&real, &parent, &shown) {
+            Ok(lock) => lock,
+            Err(e) => {
+                undo(&created);
+                return Err(e);
+            }
+        };
+        let staging = refuse_foreign(&real, &shown)
+            .and_then(|()| archive::staging_dir(&real).map_err(OutputError::from));
+        match staging {
+            Ok(staging) => Ok(BuildFolder {
+                real,
+                shown,
+                staging: Some(staging),
+                created,
+                lock: Some(lock),
+                written: Default::default(),
+            }),
+            Err(e) => {
+                drop(lock);
+                undo(&created);
+                Err(e)
+            }
+        }
+    }
+
+    /// A file of the build as messages name it: under the target, never the hidden folder.
+    pub fn shown(&self, name: &str) -> String {
+        Path::new(&self.shown).join(name).display().to_string()
+    }
+
+    /// Writes file `name` (a plain name) through `write`, buffered, and syncs it.
+    pub fn write_file(
+        &self,
+        name: &str,
+        write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let dir = self
+            .staging
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("the build folder is already committed"))?;
+        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+            return Err(std::io::Error::other(format!(
+                "not a plain file name: {name}"
+            )));
+        }
+        let fresh = self
+            .written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string());
+        if !fresh {
+            return Err(std::io::Error::other(format!("{name} is made twice")));
+        }
+        let file = File::create(dir.path().join(name))?;
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()
+    }
+
+    /// Puts the finished folder at the target, replacing an earlier build whole.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let staging = self.staging.take().expect("a build folder commits once");
+        archive::swap_in(staging, &self.real, Path::new(&self.shown))?;
+        self.created.clear();
+        Ok(())
+    }
+}
+
+impl Drop for BuildFolder {
+    fn drop(&mut self) {
+        // Not committed: the staging folder goes first (TempDir), then the lock, then the
+        // folders made for this build (only when still empty).
+        if let Some(staging) = self.staging.take() {
+            drop(staging);
+            // The lock file lives in the parent, which may be one of those folders.
+            drop(self.lock.take());
+            for dir in self.created.iter().rev() {
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
+    }
 }
 
 /// Creates the missing folders leading to `dir`, returning the ones it made (outermost
@@ -299,6 +392,8 @@ mod tests {
             "owner-tasks.html",
             "evidence-checklist.md",
             "open-by-owner.svg",
+            "diff.json",
+            "progress.pdf",
         ] {
             assert!(is_dossier_output(n), "{n}");
         }
@@ -367,7 +462,7 @@ mod tests {
     fn a_failed_write_removes_the_folders_it_made() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("new/out");
-        // Two entries with one name cannot both be written.
+        // A file made twice is refused, and the build with it.
         let mut twice = files("x");
         twice.extend(files("y"));
         assert!(write_build(&out, twice).is_err());

@@ -1,5 +1,5 @@
 //! The one-unit pipeline as a library function: read the inputs (and the evidence
-//! folder), judge, and render every document to bytes in memory. `build`, `pack` and
+//! folder), judge, and render every document into a [`Sink`], file by file. `build`, `pack` and
 //! whatever builds many units all call this, so a unit comes out the same whichever
 //! command made it. No flags and no exit codes live here.
 
@@ -17,7 +17,9 @@ use crate::report::{self, Report};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// What a unit is built from.
 #[derive(Debug, Clone)]
@@ -57,6 +59,13 @@ pub enum PipelineError {
     Render(#[from] RenderError),
     #[error(transparent)]
     Font(#[from] FontError),
+    /// A finished file could not be written (a full disk, say).
+    #[error("cannot write {file}: {source}")]
+    Write {
+        /// The file as the user will look for it.
+        file: String,
+        source: std::io::Error,
+    },
 }
 
 /// Reads the inputs and, when given, the evidence folder.
@@ -156,9 +165,159 @@ pub struct DocOptions<'a> {
     pub limits: crate::limits::Limits,
 }
 
-/// A rendered file, by name, and what was worth a warning while making it.
+/// Where a unit's finished files go, each as soon as it is made, so that a build holds
+/// one document at a time rather than all of them: a build's staged output folder
+/// ([`crate::output::BuildFolder`]) or memory ([`InMemory`], for a pack). Files may be
+/// put from several threads at once (the PDFs are made in parallel).
+pub trait Sink: Sync {
+    /// Writes file `name` whole through `write`.
+    fn put(
+        &self,
+        name: &str,
+        write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
+
+    /// The file as messages name it (its place in the output, never a temporary one).
+    fn shown(&self, name: &str) -> String {
+        name.to_string()
+    }
+}
+
+impl Sink for crate::output::BuildFolder {
+    fn put(
+        &self,
+        name: &str,
+        write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.write_file(name, write)
+    }
+
+    fn shown(&self, name: &str) -> String {
+        crate::output::BuildFolder::shown(self, name)
+    }
+}
+
+/// Files kept in memory, for whoever packs them further (the inspection pack's zip).
+#[derive(Debug, Default)]
+pub struct InMemory(Mutex<Vec<(String, Vec<u8>)>>);
+
+impl InMemory {
+    /// The files by name (the order they were made in varies with the threads).
+    pub fn into_files(self) -> Vec<(String, Vec<u8>)> {
+        let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        files
+    }
+}
+
+impl Sink for InMemory {
+    fn put(
+        &self,
+        name: &str,
+        write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut bytes = Vec::new();
+        write(&mut bytes)?;
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name.to_string(), bytes));
+        Ok(())
+    }
+}
+
+/// A writer that refuses to pass `limit` bytes: a document larger than `output_bytes`
+/// stops being written there instead of filling the disk.
+struct Capped<'w> {
+    inner: &'w mut dyn Write,
+    written: u64,
+    limit: u64,
+    over: bool,
+}
+
+impl Write for Capped<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.written + data.len() as u64 > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("output_bytes limit reached"));
+        }
+        let n = self.inner.write(data)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Why making a file stopped: its writer failed (the disk, or the size cap), or the
+/// renderer did.
+enum Failure {
+    Io(std::io::Error),
+    Stop(PipelineError),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+impl From<FontError> for Failure {
+    fn from(e: FontError) -> Self {
+        Failure::Stop(e.into())
+    }
+}
+
+/// Puts one file into the sink through `make`, bounded by `output_bytes`; a failure
+/// names the file as the user will look for it.
+fn put(
+    sink: &dyn Sink,
+    name: &str,
+    limits: &crate::limits::Limits,
+    make: &mut dyn FnMut(&mut dyn Write) -> Result<(), Failure>,
+) -> Result<(), PipelineError> {
+    let mut stopped: Option<PipelineError> = None;
+    let mut over = false;
+    let result = sink.put(name, &mut |w| {
+        let mut capped = Capped {
+            inner: w,
+            written: 0,
+            limit: limits.output_bytes,
+            over: false,
+        };
+        let made = make(&mut capped);
+        over = capped.over;
+        match made {
+            Ok(()) => Ok(()),
+            Err(Failure::Io(e)) => Err(e),
+            Err(Failure::Stop(e)) => {
+                stopped = Some(e);
+                Err(std::io::Error::other("stopped"))
+            }
+        }
+    });
+    if over {
+        return Err(RenderError::TooLarge {
+            document: name.to_string(),
+            limit: limits.output_bytes,
+        }
+        .into());
+    }
+    if let Some(e) = stopped {
+        return Err(e);
+    }
+    result.map_err(|source| PipelineError::Write {
+        file: sink.shown(name),
+        source,
+    })
+}
+
+/// What was worth a warning while rendering a unit.
 pub struct Rendered {
-    pub files: Vec<(String, Vec<u8>)>,
+    /// How many files went into the sink.
+    pub files: usize,
     /// (file name, characters the PDF font lacks).
     pub missing_glyphs: Vec<(String, BTreeSet<char>)>,
     /// The unit's name as the documents say it.
@@ -170,21 +329,28 @@ pub fn labels(templates: &Templates, lang: Lang) -> Result<Labels, PipelineError
     Ok(render::labels(templates, lang)?)
 }
 
-/// Renders `report.json` and the documents in the formats asked for, all in memory, so
-/// the caller can write all or nothing.
+/// Renders `report.json` and the documents in the formats asked for into `sink`, each
+/// file as soon as it is made (the caller decides what becomes of them on failure: a
+/// build's folder is then never swapped in). The template context is gone before the
+/// PDFs are laid out, and each PDF is written page by page.
 pub fn render_unit(
     unit: &Unit,
     analysis: &Analysis<'_>,
     report: &Report<'_>,
     formats: &[Format],
     docs: &DocOptions<'_>,
+    sink: &dyn Sink,
 ) -> Result<Rendered, PipelineError> {
     let labels = labels(docs.templates, docs.lang)?;
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let limits = &docs.limits;
+    let mut count = 0;
     let mut missing_glyphs = Vec::new();
     let unit_name = render::context::unit_name(docs.unit, &unit.book, &unit.stem);
     if formats.contains(&Format::Json) {
-        files.push(("report.json".into(), report::to_json(report).into_bytes()));
+        put(sink, "report.json", limits, &mut |w| {
+            Ok(report::write_json(report, w)?)
+        })?;
+        count += 1;
     }
     if formats.iter().any(|f| *f != Format::Json) {
         let prepared = render::prepare(
@@ -194,33 +360,49 @@ pub fn render_unit(
             docs.templates,
             &labels,
             &unit_name,
-            &docs.limits,
+            limits,
         )?;
         for doc in &prepared.documents {
             if formats.contains(&Format::Md) {
-                files.push((
-                    format!("{}.md", doc.kind.stem()),
-                    doc.markdown.clone().into_bytes(),
-                ));
+                let name = format!("{}.md", doc.kind.stem());
+                put(sink, &name, limits, &mut |w| {
+                    Ok(w.write_all(doc.markdown.as_bytes())?)
+                })?;
+                count += 1;
             }
             if formats.contains(&Format::Html) {
                 let html = render::html_document(
                     docs.templates,
                     doc,
-                    &prepared.context,
+                    &prepared.head,
                     &prepared.svgs,
-                    &docs.limits,
+                    limits,
                 )?;
-                files.push((format!("{}.html", doc.kind.stem()), html.into_bytes()));
+                let name = format!("{}.html", doc.kind.stem());
+                put(sink, &name, limits, &mut |w| {
+                    Ok(w.write_all(html.as_bytes())?)
+                })?;
+                count += 1;
+            }
+        }
+        if formats.contains(&Format::Md) {
+            for (name, svg) in &prepared.svgs {
+                put(
+                    sink,
+                    name,
+                    limits,
+                    &mut |w| Ok(w.write_all(svg.as_bytes())?),
+                )?;
+                count += 1;
             }
         }
         if formats.contains(&Format::Pdf) {
-            let (w, h) = (label(&labels, "as_of"), &prepared.context.as_of);
+            let (w, h) = (label(&labels, "as_of"), &prepared.head.as_of);
             let header_right = format!("{w} {h}");
             let page_of = label(&labels, "page_of");
-            // The three documents are laid out and written in parallel; each is made
-            // exactly as it would be alone, and they are kept in document order.
-            let pdfs: Vec<Result<render::pdf::Pdf, FontError>> = prepared
+            // The three documents are laid out and written in parallel, each straight
+            // into its file; each is made exactly as it would be alone.
+            let made: Vec<Result<(String, BTreeSet<char>), PipelineError>> = prepared
                 .documents
                 .par_iter()
                 .map(|doc| {
@@ -236,29 +418,32 @@ pub fn render_unit(
                         author: &unit_name,
                         created: created(unit.as_of),
                     };
-                    render::pdf::render(&doc.markdown, &prepared.charts, docs.font, &opts)
+                    let name = format!("{}.pdf", doc.kind.stem());
+                    let mut missing = BTreeSet::new();
+                    put(sink, &name, limits, &mut |w| {
+                        missing = render::pdf::render_to(
+                            &doc.markdown,
+                            &prepared.charts,
+                            docs.font,
+                            &opts,
+                            w,
+                        )?;
+                        Ok(())
+                    })?;
+                    Ok((name, missing))
                 })
                 .collect();
-            for (doc, pdf) in prepared.documents.iter().zip(pdfs) {
-                let pdf = pdf?;
-                let name = format!("{}.pdf", doc.kind.stem());
-                if !pdf.missing.is_empty() {
-                    missing_glyphs.push((name.clone(), pdf.missing));
+            for result in made {
+                let (name, missing) = result?;
+                count += 1;
+                if !missing.is_empty() {
+                    missing_glyphs.push((name, missing));
                 }
-                files.push((name, pdf.bytes));
             }
         }
-        if formats.contains(&Format::Md) {
-            for (name, svg) in &prepared.svgs {
-                files.push((name.to_string(), svg.clone().into_bytes()));
-            }
-        }
-    }
-    for (name, bytes) in &files {
-        render::check_size(name, bytes, &docs.limits)?;
     }
     Ok(Rendered {
-        files,
+        files: count,
         missing_glyphs,
         unit: unit_name,
     })

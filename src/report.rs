@@ -367,6 +367,13 @@ pub fn build_with<'a>(
     }
 }
 
+/// The report as pretty JSON, with a final newline, straight into a writer (a build's
+/// file): the same bytes as [`to_json`], never held whole.
+pub fn write_json(report: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, report)?;
+    w.write_all(b"\n")
+}
+
 /// The report as pretty JSON text with a final newline.
 pub fn to_json(report: &Report<'_>) -> String {
     let mut text = serde_json::to_string_pretty(report).expect("report serialises");

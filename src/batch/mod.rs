@@ -261,8 +261,8 @@ fn build_unit(
 }
 
 /// Renders a unit's files and writes its folder whole. The one place the batch calls
-/// [`pipeline::render_unit`], so a change in how finished files are handed over
-/// (returned or streamed) is met here alone.
+/// [`pipeline::render_unit`], so a change in how finished files are handed over is met
+/// here alone.
 fn write_unit(
     unit: &Unit,
     analysis: &crate::analysis::Analysis<'_>,
@@ -272,12 +272,15 @@ fn write_unit(
     dir: &Path,
     progress: &progress::Progress,
 ) -> Result<(), UnitError> {
-    let rendered = pipeline::render_unit(unit, analysis, report, formats, docs)?;
+    // Files stream into the folder staged beside `dir`, swapped in whole at the end, as
+    // a single build does.
+    let folder = crate::output::BuildFolder::begin(dir)?;
+    let rendered = pipeline::render_unit(unit, analysis, report, formats, docs, &folder)?;
+    folder.commit()?;
     for (name, chars) in &rendered.missing_glyphs {
         let shown = format!("{}/{name}", dir.display());
         progress.warn_glyphs(&shown, chars, &docs.font.name);
     }
-    crate::output::write_build(dir, rendered.files)?;
     Ok(())
 }
 

@@ -129,8 +129,9 @@ pub fn read_inputs(
 
 /// Reads one input, refusing anything but a regular file before opening it (a FIFO would
 /// block, a device such as /dev/zero never ends) and anything over `limit` bytes, also
-/// when it grows between the check and the read.
-fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+/// when it grows between the check and the read. `dossier diff` reads a `report.json`
+/// side through it too, under the same `input_bytes` bound.
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
     use std::io::Read;
     let meta = std::fs::metadata(path)?;
     let kind = meta.file_type();

@@ -200,16 +200,11 @@ pub fn write_folder_as(
     shown: &Path,
 ) -> Result<(), ArchiveError> {
     let entries = checked(entries)?;
-    let parent = parent_of(target);
+    let tmp = staging_dir(target)?;
     let werr = |path: &Path, source| ArchiveError::Write {
         path: path.to_path_buf(),
         source,
     };
-    std::fs::create_dir_all(&parent).map_err(|e| werr(&parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&temp_prefix(target))
-        .tempdir_in(&parent)
-        .map_err(|e| werr(&parent, e))?;
     let inside =
         |root: &Path, path: &str| path.split('/').fold(root.to_path_buf(), |p, c| p.join(c));
     for (path, source) in &entries {
@@ -226,11 +221,39 @@ pub fn write_folder_as(
             })?,
         }
     }
+    swap_in(tmp, target, shown)
+}
+
+/// A hidden, empty folder beside `target` (same file system, so the swap is a rename)
+/// where a new folder is built; removed again if dropped before [`swap_in`].
+pub(crate) fn staging_dir(target: &Path) -> Result<tempfile::TempDir, ArchiveError> {
+    let parent = parent_of(target);
+    let werr = |source| ArchiveError::Write {
+        path: parent.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&parent).map_err(werr)?;
+    tempfile::Builder::new()
+        .prefix(&temp_prefix(target))
+        .tempdir_in(&parent)
+        .map_err(werr)
+}
+
+/// Makes a finished staging folder readable like any folder and puts it at `target`,
+/// replacing what was there whole. Errors name `shown`.
+pub(crate) fn swap_in(
+    tmp: tempfile::TempDir,
+    target: &Path,
+    shown: &Path,
+) -> Result<(), ArchiveError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let perms = std::fs::Permissions::from_mode(0o755);
-        std::fs::set_permissions(tmp.path(), perms).map_err(|e| werr(shown, e))?;
+        std::fs::set_permissions(tmp.path(), perms).map_err(|source| ArchiveError::Write {
+            path: shown.to_path_buf(),
+            source,
+        })?;
     }
     replace_dir(tmp, target, shown)
 }

@@ -189,12 +189,14 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
     let analysis = unit.analyse();
     let report = unit.report(&analysis);
     let labels = pipeline::labels(docs.templates, docs.lang)?;
+    let made = pipeline::InMemory::default();
     let rendered = pipeline::render_unit(
         unit,
         &analysis,
         &report,
         &[Format::Json, Format::Html, Format::Pdf],
         docs,
+        &made,
     )?;
     let unit_name = rendered.unit.clone();
     let mut packed = Packed {
@@ -212,7 +214,7 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
         });
     };
     // The three documents under their numbered names, and report.json.
-    for (name, bytes) in rendered.files {
+    for (name, bytes) in made.into_files() {
         let renamed = match name.split_once('.') {
             Some(("gap-report", ext)) => format!("{}.{ext}", label(&labels, "pack_file_gap")),
             Some(("evidence-checklist", ext)) => {
@@ -470,16 +472,8 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
         title: label(&labels, "pack_index"),
         markdown,
     };
-    let prepared = render::prepare(
-        &unit.book,
-        &analysis,
-        &report,
-        docs.templates,
-        &labels,
-        &unit_name,
-        &docs.limits,
-    )?;
-    let html = render::html_document(docs.templates, &doc, &prepared.context, &[], &docs.limits)?;
+    let head = render::context::Head::new(&labels, &unit_name, unit.as_of);
+    let html = render::html_document(docs.templates, &doc, &head, &[], &docs.limits)?;
     add_bytes(
         &mut files,
         safe_component(&format!("{index_name}.html")),

@@ -75,6 +75,10 @@ pub fn score_text(score: Option<f64>) -> String {
 /// A measure in a gap list or task sheet.
 #[derive(Debug, Serialize)]
 pub struct GapRow {
+    /// The measure's place in the analysis: one measure's row is the same wherever it is
+    /// listed, so the template context holds it once (see [`Context::into_tera`]).
+    #[serde(skip)]
+    pub index: usize,
     pub set: String,
     pub id: String,
     pub measure: String,
@@ -190,7 +194,9 @@ pub struct Context<'a> {
     pub unit: String,
     pub as_of: String,
     pub generator: String,
-    /// Exactly the data of report.json.
+    /// Exactly the data of report.json (put in the template context only when a template
+    /// names it: for 50,000 measures it is the largest part; see [`Context::into_tera`]).
+    #[serde(skip)]
     pub report: &'a Report<'a>,
     pub overview: String,
     pub score: String,
@@ -218,6 +224,103 @@ pub struct Context<'a> {
     pub evidence: Option<EvidenceView>,
 }
 
+/// What the HTML layout sees of a document's context: the page's language, unit, date
+/// and labels, without the measures (kept when the large context is gone).
+#[derive(Debug, Clone)]
+pub struct Head<'a> {
+    pub lang: String,
+    pub labels: &'a Labels,
+    pub unit: String,
+    pub as_of: String,
+    pub generator: String,
+}
+
+impl<'a> Head<'a> {
+    /// The head of any document of `unit` as of a date, in the labels' language.
+    pub fn new(labels: &'a Labels, unit: &str, as_of: chrono::NaiveDate) -> Self {
+        Head {
+            lang: label(labels, "lang"),
+            labels,
+            unit: unit.to_string(),
+            as_of: as_of.format("%Y-%m-%d").to_string(),
+            generator: format!("dossier {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+impl<'a> Context<'a> {
+    /// The small part the HTML layout needs.
+    pub fn head(&self) -> Head<'a> {
+        Head {
+            lang: self.lang.clone(),
+            labels: self.labels,
+            unit: self.unit.clone(),
+            as_of: self.as_of.clone(),
+            generator: self.generator.clone(),
+        }
+    }
+
+    /// The context as Tera sees it, built so that its size stays close to the data's:
+    /// a measure's gap row is converted once and shared (Tera values are reference
+    /// counted) by every list that shows it (severity lists, each owner's tasks), each
+    /// set and owner is dropped as soon as it is converted, and `report` is put in only
+    /// when `with_report` (a template names it).
+    pub fn into_tera(mut self, with_report: bool) -> Result<tera::Context, tera::Error> {
+        use std::collections::HashMap;
+        use tera::Value;
+        let mut converted: HashMap<usize, Value> = HashMap::new();
+        let mut shared = |rows: Vec<GapRow>| -> Result<Value, tera::Error> {
+            let mut values = Vec::with_capacity(rows.len());
+            for row in rows {
+                let value = match converted.get(&row.index) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let v = Value::try_from_serializable(&row)?;
+                        converted.insert(row.index, v.clone());
+                        v
+                    }
+                };
+                values.push(value);
+            }
+            Ok(Value::from(values))
+        };
+        let lists = [
+            ("veto_measures", std::mem::take(&mut self.veto_measures)),
+            ("unassigned", std::mem::take(&mut self.unassigned)),
+            ("critical", std::mem::take(&mut self.critical)),
+            ("major", std::mem::take(&mut self.major)),
+            ("minor", std::mem::take(&mut self.minor)),
+        ];
+        let sets = std::mem::take(&mut self.sets);
+        let owners = std::mem::take(&mut self.owners);
+        let mut context = tera::Context::from_serialize(&self)?;
+        if with_report {
+            context.insert_value("report", Value::try_from_serializable(self.report)?);
+        }
+        for (key, rows) in lists {
+            context.insert_value(key, shared(rows)?);
+        }
+        let mut values = Vec::with_capacity(sets.len());
+        for set in sets {
+            values.push(Value::try_from_serializable(&set)?);
+        }
+        context.insert_value("sets", Value::from(values));
+        let mut values = Vec::with_capacity(owners.len());
+        for mut owner in owners {
+            let tasks = shared(std::mem::take(&mut owner.tasks))?;
+            let missing = shared(std::mem::take(&mut owner.missing))?;
+            let mut map = Value::try_from_serializable(&owner)?
+                .into_map()
+                .unwrap_or_default();
+            map.insert("tasks".into(), tasks);
+            map.insert("missing".into(), missing);
+            values.push(Value::from(map));
+        }
+        context.insert_value("owners", Value::from(values));
+        Ok(context)
+    }
+}
+
 fn grade_label(labels: &Labels, grade: Option<Grade>) -> String {
     let key = match grade {
         None => "none",
@@ -229,7 +332,7 @@ fn grade_label(labels: &Labels, grade: Option<Grade>) -> String {
     label(labels, &format!("grade.{key}"))
 }
 
-fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
+fn gap_row(labels: &Labels, index: usize, j: &Judged<'_>) -> GapRow {
     let m = j.measure;
     let open = m.status.class.is_open();
     let due = match (j.days_left, m.continuous) {
@@ -243,6 +346,7 @@ fn gap_row(labels: &Labels, j: &Judged<'_>) -> GapRow {
     };
     let sep = label(labels, "sep");
     GapRow {
+        index,
         set: m.set.clone(),
         id: m.id.clone(),
         measure: m.text.clone(),
@@ -357,22 +461,28 @@ pub fn unit_name(explicit: Option<&str>, book: &Workbook, first_input_stem: &str
     if let Some(u) = explicit {
         return u.to_string();
     }
-    for s in &book.sheets {
-        if let Some(title) = &s.title {
-            // The earliest marker wins: 清溪镇关于落实… → 清溪镇.
-            let pos = ["落实", "落實", "贯彻", "貫徹", "关于", "關於"]
-                .iter()
-                .filter_map(|m| title.find(m))
-                .min();
-            if let Some(pos) = pos {
-                let name = title[..pos].trim();
-                if !name.is_empty() {
-                    return name.to_string();
-                }
+    unit_from_titles(book.sheets.iter().filter_map(|s| s.title.as_deref()))
+        .unwrap_or_else(|| first_input_stem.to_string())
+}
+
+/// The unit the sheet titles name, if any does: the text before 落实/贯彻/关于 in the
+/// first title that has one. Shared by the documents and by `dossier diff`, which reads
+/// the titles back from `report.json` to tell whether two snapshots are of one unit.
+pub fn unit_from_titles<'t>(titles: impl IntoIterator<Item = &'t str>) -> Option<String> {
+    for title in titles {
+        // The earliest marker wins: 清溪镇关于落实… → 清溪镇.
+        let pos = ["落实", "落實", "贯彻", "貫徹", "关于", "關於"]
+            .iter()
+            .filter_map(|m| title.find(m))
+            .min();
+        if let Some(pos) = pos {
+            let name = title[..pos].trim();
+            if !name.is_empty() {
+                return Some(name.to_string());
             }
         }
     }
-    first_input_stem.to_string()
+    None
 }
 
 /// Builds the context shared by the three documents.
@@ -408,8 +518,9 @@ pub fn build<'a>(
     let mut veto_measures: Vec<GapRow> = analysis
         .measures
         .iter()
-        .filter(|j| j.has(GapKind::VetoOpen))
-        .map(|j| gap_row(labels, j))
+        .enumerate()
+        .filter(|(_, j)| j.has(GapKind::VetoOpen))
+        .map(|(i, j)| gap_row(labels, i, j))
         .collect();
     let veto_reason = (!veto_measures.is_empty()).then(|| label(labels, "veto_reason"));
     const VETO_SHOWN: usize = 10;
@@ -423,8 +534,9 @@ pub fn build<'a>(
     let mut unassigned: Vec<GapRow> = analysis
         .measures
         .iter()
-        .filter(|j| j.has(GapKind::NoOwner))
-        .map(|j| gap_row(labels, j))
+        .enumerate()
+        .filter(|(_, j)| j.has(GapKind::NoOwner))
+        .map(|(i, j)| gap_row(labels, i, j))
         .collect();
     sort_worst_first(&mut unassigned);
 
@@ -447,9 +559,9 @@ pub fn build<'a>(
         .collect();
 
     let mut by_severity: [Vec<GapRow>; 3] = Default::default();
-    for j in &analysis.measures {
+    for (i, j) in analysis.measures.iter().enumerate() {
         if let Some(w) = j.worst() {
-            by_severity[w as usize].push(gap_row(labels, j));
+            by_severity[w as usize].push(gap_row(labels, i, j));
         }
     }
     for rows in &mut by_severity {
@@ -512,16 +624,17 @@ pub fn build<'a>(
                 analysis
                     .measures
                     .iter()
-                    .filter(|j| j.measure.owners.contains(&g.name))
+                    .enumerate()
+                    .filter(|(_, j)| j.measure.owners.contains(&g.name))
             };
             let mut tasks: Vec<GapRow> = mine()
-                .filter(|j| j.measure.status.class.is_open() || !j.evidence_missing.is_empty())
-                .map(|j| gap_row(labels, j))
+                .filter(|(_, j)| j.measure.status.class.is_open() || !j.evidence_missing.is_empty())
+                .map(|(i, j)| gap_row(labels, i, j))
                 .collect();
             sort_worst_first(&mut tasks);
             let missing = mine()
-                .filter(|j| !j.evidence_missing.is_empty())
-                .map(|j| gap_row(labels, j))
+                .filter(|(_, j)| !j.evidence_missing.is_empty())
+                .map(|(i, j)| gap_row(labels, i, j))
                 .collect();
             OwnerView {
                 name: g.name.clone(),

@@ -14,7 +14,7 @@ use crate::analysis::Analysis;
 use crate::limits::Limits;
 use crate::model::Workbook;
 use crate::report::Report;
-use context::{Context, Labels, label};
+use context::{Context, Head, Labels, label};
 use std::sync::Arc;
 use templates::{Origin, Templates};
 
@@ -123,22 +123,17 @@ pub enum RenderError {
     },
     /// A finished document (a PDF, say) is larger than `output_bytes`.
     #[error(
-        "{document}: larger than the output_bytes limit of {limit} bytes ({size} bytes; the limit is set under [limits] in dossier.toml)"
+        "{document}: larger than the output_bytes limit of {limit} bytes (writing it stopped there; the limit is set under [limits] in dossier.toml)"
     )]
-    TooLarge {
-        document: String,
-        size: u64,
-        limit: u64,
-    },
+    TooLarge { document: String, limit: u64 },
 }
 
-/// Refuses a finished document larger than `output_bytes`.
+/// Refuses a finished document larger than `output_bytes` (one made whole in memory;
+/// a build's files are capped while they are written).
 pub fn check_size(document: &str, bytes: &[u8], limits: &Limits) -> Result<(), RenderError> {
-    let size = bytes.len() as u64;
-    if size > limits.output_bytes {
+    if bytes.len() as u64 > limits.output_bytes {
         return Err(RenderError::TooLarge {
             document: document.to_string(),
-            size,
             limit: limits.output_bytes,
         });
     }
@@ -301,23 +296,29 @@ pub fn markdown_from(
     render_bounded(Arc::new(tera), name, Arc::new(ctx), templates, name, limits)
 }
 
-/// Renders the three documents to Markdown, each bounded by the limits.
+/// Renders the three documents to Markdown, each bounded by the limits. The context is
+/// consumed: it is turned into Tera's values (the largest thing a build holds) and gone
+/// before the documents are laid out.
 pub fn markdown_documents(
     templates: &Templates,
-    context: &Context<'_>,
+    context: Context<'_>,
     limits: &Limits,
 ) -> Result<Vec<Document>, RenderError> {
     let mut tera = tera::Tera::default();
     tera.set_escape_fn(escape::markdown_escape_fn);
     tera.autoescape_on(vec![".md"]);
+    let mut with_report = false;
     for kind in DocKind::ALL {
         let name = format!("{}.md", kind.stem());
         let text = templates.get(&name).unwrap_or_default();
+        with_report |= names_report(text);
         tera.add_raw_template(&name, text)
             .map_err(|e| template_error(templates, &name, e))?;
     }
+    let labels = context.labels;
     let ctx = Arc::new(
-        tera::Context::from_serialize(context)
+        context
+            .into_tera(with_report)
             .map_err(|e| template_error(templates, "context", e))?,
     );
     let tera = Arc::new(tera);
@@ -329,11 +330,45 @@ pub fn markdown_documents(
                 render_bounded(tera.clone(), &name, ctx.clone(), templates, &name, limits)?;
             Ok(Document {
                 kind: *kind,
-                title: label(context.labels, kind.title_key()),
+                title: label(labels, kind.title_key()),
                 markdown,
             })
         })
         .collect()
+}
+
+/// Whether a template names the `report` variable inside a `{{ }}` or `{% %}` tag (as a
+/// word of its own, not in `gap-report` or `my_report`; comments and text do not count):
+/// only then does the context carry the whole report. A false yes costs memory, never
+/// output.
+fn names_report(text: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let names = |code: &str| {
+        code.match_indices("report").any(|(at, _)| {
+            let before = code[..at].chars().next_back();
+            let after = code[at + "report".len()..].chars().next();
+            !before.is_some_and(word) && !after.is_some_and(word)
+        })
+    };
+    let mut rest = text;
+    while let Some(open) = rest.find(['{']) {
+        let after = &rest[open + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let code = &after[1..];
+        let end = code.find(close).unwrap_or(code.len());
+        if names(&code[..end]) {
+            return true;
+        }
+        rest = &code[end..];
+    }
+    false
 }
 
 /// The charts every document may link, by file name.
@@ -383,39 +418,38 @@ pub fn charts(analysis: &Analysis<'_>, labels: &Labels) -> Vec<(&'static str, ch
 pub fn html_document(
     templates: &Templates,
     doc: &Document,
-    context: &Context<'_>,
+    head: &Head<'_>,
     svgs: &[(&str, String)],
     limits: &Limits,
 ) -> Result<String, RenderError> {
     let page = Page {
         title: &doc.title,
         doc: doc.kind.stem(),
-        lang: &context.lang,
-        unit: &context.unit,
-        as_of: &context.as_of,
-        labels: context.labels,
-        generator: &context.generator,
+        lang: &head.lang,
+        unit: &head.unit,
+        as_of: &head.as_of,
+        labels: head.labels,
+        generator: &head.generator,
     };
     html_page(templates, &page, &doc.markdown, svgs, limits)
 }
 
-/// What `layout.html` says around a document's body: shared by the unit documents and
-/// documents that belong to no one unit (the league table), so every page looks alike.
+/// What `layout.html` is told about a page besides its body: the unit's documents and
+/// the documents about a unit (the progress report of `dossier diff`) share one layout.
 pub struct Page<'a> {
-    /// The document's title.
+    /// The document's title label.
     pub title: &'a str,
-    /// The document's file stem, the `<body>` class `doc-<stem>`.
+    /// The document's file stem; the body gets class `doc-<doc>`.
     pub doc: &'a str,
     pub lang: &'a str,
-    /// Who the document is for, as the running header says it.
     pub unit: &'a str,
     pub as_of: &'a str,
     pub labels: &'a Labels,
     pub generator: &'a str,
 }
 
-/// Renders Markdown into the HTML layout: one self-contained page, values HTML-escaped,
-/// bounded by the limits like every template.
+/// Renders Markdown into the HTML layout as one self-contained page, bounded by the
+/// limits like every template.
 pub fn html_page(
     templates: &Templates,
     page: &Page<'_>,
@@ -449,7 +483,7 @@ pub fn html_page(
 
 /// Everything the documents need, computed once for all formats.
 pub struct Prepared<'a> {
-    pub context: Context<'a>,
+    pub head: Head<'a>,
     pub documents: Vec<Document>,
     pub charts: Vec<(&'static str, charts::Chart)>,
     /// The charts drawn as SVG once, by file name, for Markdown and HTML.
@@ -467,11 +501,12 @@ pub fn prepare<'a>(
     limits: &Limits,
 ) -> Result<Prepared<'a>, RenderError> {
     let context = context::build(book, analysis, report, labels, unit);
-    let documents = markdown_documents(templates, &context, limits)?;
+    let head = context.head();
+    let documents = markdown_documents(templates, context, limits)?;
     let charts = charts(analysis, labels);
     let svgs = charts.iter().map(|(n, c)| (*n, c.svg())).collect();
     Ok(Prepared {
-        context,
+        head,
         documents,
         charts,
         svgs,
@@ -481,6 +516,20 @@ pub fn prepare<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_report_goes_into_the_context_only_when_a_tag_names_it() {
+        assert!(names_report("{{ report.summary.score }}"));
+        assert!(names_report("{% for m in report.measures %}{% endfor %}"));
+        assert!(names_report("{%- if report -%}x{% endif %}"));
+        assert!(!names_report(
+            "{# the gap report #} report {{ gap_report }}"
+        ));
+        assert!(!names_report(
+            "[链接](gap-report.html) {{ labels.gap_report }}"
+        ));
+        assert!(!names_report("{{ my_report }} {{ report_title }} {"));
+    }
 
     #[test]
     fn every_language_file_has_every_label_and_chinese_diagnostics() {

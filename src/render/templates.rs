@@ -22,6 +22,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/pack-index.md"),
     ),
     ("summary.md", include_str!("../../templates/summary.md")),
+    ("progress.md", include_str!("../../templates/progress.md")),
     ("layout.html", include_str!("../../templates/layout.html")),
     (
         "i18n/zh-CN.toml",

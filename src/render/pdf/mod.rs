@@ -212,6 +212,20 @@ pub fn render(
     font: &Font,
     opts: &PdfOptions<'_>,
 ) -> Result<Pdf, FontError> {
+    let mut bytes = Vec::new();
+    let missing = render_to(markdown, charts, font, opts, &mut bytes)?;
+    Ok(Pdf { bytes, missing })
+}
+
+/// [`render`] into any writer (a build's file, written page by page): the PDF is never
+/// held whole. Returns the characters the font lacks.
+pub fn render_to(
+    markdown: &str,
+    charts: &[(&str, Chart)],
+    font: &Font,
+    opts: &PdfOptions<'_>,
+    out: &mut dyn std::io::Write,
+) -> Result<BTreeSet<char>, FontError> {
     let names: Vec<&str> = charts.iter().map(|(n, _)| *n).collect();
     // The Markdown is read in each pass, a block at a time: never all blocks at once.
     let mut missing = BTreeSet::new();
@@ -244,8 +258,7 @@ pub fn render(
     drop(used);
 
     let fail = |e: std::io::Error| FontError::Write(e.to_string());
-    let mut bytes = Vec::new();
-    let mut writer = write::PdfWriter::start(&mut bytes, setup, font, subset).map_err(fail)?;
+    let mut writer = write::PdfWriter::start(out, setup, font, subset).map_err(fail)?;
     let mut result = Ok(());
     let mut page = 0;
     let mut blocks = Blocks::new(markdown, &names).map(|mut b| {
@@ -274,5 +287,5 @@ pub fn render(
         created: opts.created,
     };
     writer.finish(&paged.marks, &meta).map_err(fail)?;
-    Ok(Pdf { bytes, missing })
+    Ok(missing)
 }
