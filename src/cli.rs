@@ -36,8 +36,9 @@ pub struct Cli {
 /// Flags every command that reads inputs shares.
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
-    /// Measure workbooks: .xlsx .xlsm .xlsb .xls .ods .csv .tsv (read together).
-    #[arg(required = true, value_name = "INPUT")]
+    /// Measure workbooks: .xlsx .xlsm .xlsb .xls .ods .csv .tsv (read together). `build`
+    /// without inputs builds the units the project config names.
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
     /// The date every judgement of time is made against [default: the config's as_of, else today].
@@ -86,6 +87,33 @@ pub enum Command {
         /// Formats to write, comma-separated [default: all].
         #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMATS")]
         format: Vec<OutputFormat>,
+
+        #[command(flatten)]
+        docs: DocArgs,
+
+        #[command(flatten)]
+        batch: BatchArgs,
+    },
+    /// Build the league table (汇总排名: summary.json, .md, .html, .pdf) from the output
+    /// folders of batches or shards: each DIR is a batch's root (summary.json and unit
+    /// folders), or a unit's folder (report.json). Exit 2 when it cannot be made, or
+    /// when a unit in it failed.
+    Summary {
+        /// Output folders of `dossier build` runs (e.g. one per shard).
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+
+        /// Where to write summary.* [default: out].
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+
+        /// Formats to write, comma-separated [default: all].
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMATS")]
+        format: Vec<OutputFormat>,
+
+        /// Project config, for [limits] [default: ./dossier.toml if present].
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
 
         #[command(flatten)]
         docs: DocArgs,
@@ -173,6 +201,23 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+}
+
+/// Flags of a project build (`build` without inputs: the units dossier.toml names).
+#[derive(Debug, clap::Args)]
+pub struct BatchArgs {
+    /// Build only these units of the project (by name; repeat or separate with commas).
+    #[arg(long, value_name = "NAME", num_args = 1.., value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Units built at once [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Build shard K of N: a deterministic, balanced share of the units, for CI matrices;
+    /// `dossier summary` then joins the shards' folders into one league table.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// Flags that shape the documents.
@@ -359,6 +404,15 @@ pub enum CliError {
     Verify(#[from] crate::verify::VerifyError),
     #[error(transparent)]
     Output(#[from] crate::output::OutputError),
+    /// Flags that do not go together, or a missing input.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Project(#[from] crate::batch::project::ProjectError),
+    #[error(transparent)]
+    Batch(#[from] crate::batch::BatchError),
+    #[error(transparent)]
+    Collect(#[from] crate::batch::summary::CollectError),
     #[error(transparent)]
     Diff(#[from] crate::diff::DiffError),
 }
@@ -372,7 +426,25 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             output,
             format,
             docs,
-        } => build(&input, output, &format, &docs),
+            batch,
+        } => {
+            if input.inputs.is_empty() {
+                build_project(&input, output, &format, &docs, &batch)
+            } else if !batch.only.is_empty() || batch.jobs.is_some() || batch.shard.is_some() {
+                Err(CliError::Usage(
+                    "--only, --jobs and --shard build the units of a project; give them without INPUT".into(),
+                ))
+            } else {
+                build(&input, output, &format, &docs)
+            }
+        }
+        Command::Summary {
+            dirs,
+            output,
+            format,
+            config,
+            docs,
+        } => summary(&dirs, output, &format, config.as_deref(), &docs),
         Command::Pack {
             input,
             output,
@@ -483,6 +555,7 @@ pub fn summary_line(book: &Workbook, analysis: &Analysis<'_>) -> String {
 }
 
 fn check(input: &InputArgs, format: CheckFormat) -> Result<i32, CliError> {
+    require_inputs(input)?;
     let unit = read(input)?;
     let book = &unit.book;
     let analysis = unit.analyse();
@@ -668,6 +741,7 @@ fn pack(
     docs: &DocArgs,
 ) -> Result<i32, CliError> {
     use crate::pack::{PackError, Target};
+    require_inputs(input)?;
     let templates = templates_of(docs)?;
     pipeline::labels(&templates, docs.lang.into())?;
     let first_stem = pipeline::first_stem(&input.inputs);
@@ -848,4 +922,174 @@ pub fn write_all_atomically(files: &[(PathBuf, &[u8])]) -> Result<(), CliError> 
         tmp.persist(path).map_err(|e| io_err(path, e.error))?;
     }
     Ok(())
+}
+
+/// `check` and `pack` read the inputs they are given; only `build` builds a project.
+fn require_inputs(input: &InputArgs) -> Result<(), CliError> {
+    if input.inputs.is_empty() {
+        return Err(CliError::Usage(
+            "no INPUT given: name the workbooks to read".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The formats asked for, all when none is named.
+fn formats_of(formats: &[OutputFormat]) -> Vec<Format> {
+    if formats.is_empty() {
+        Format::ALL.to_vec()
+    } else {
+        formats.iter().map(|f| f.format()).collect()
+    }
+}
+
+/// `build` without inputs: every unit of the project (or those `--only` names, or one
+/// shard of them) into `-o DIR` (default `out`), then the league table. Exit 0 when
+/// every unit was built, 2 when any was not (each named on its own line).
+fn build_project(
+    input: &InputArgs,
+    output: Option<PathBuf>,
+    formats: &[OutputFormat],
+    docs: &DocArgs,
+    args: &BatchArgs,
+) -> Result<i32, CliError> {
+    use crate::batch::{self, project};
+    if input.evidence.is_some() {
+        return Err(CliError::Usage(
+            "--evidence names one unit's folder; in a project each unit has its own (evidence = … in its [[unit]], or an evidence/ folder in its unit folder)".into(),
+        ));
+    }
+    if docs.unit.is_some() {
+        return Err(CliError::Usage(
+            "--unit names one unit; in a project each unit is named by its [[unit]] (display = …) or its sheet titles".into(),
+        ));
+    }
+    let config_path = input
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(config::FILE_NAME));
+    let config = load_config(input.config.as_deref())?;
+    let shown = config_path.display().to_string();
+    if config.units.pattern.is_none() && config.units.tables.is_empty() {
+        let what = if config_path.exists() {
+            format!("{shown} names no units")
+        } else {
+            format!("there is no {shown} here to name units")
+        };
+        return Err(CliError::Usage(format!(
+            "no INPUT given, and {what} (units = \"towns/*\" or [[unit]] tables)"
+        )));
+    }
+    let templates = templates_of(docs)?;
+    pipeline::labels(&templates, docs.lang.into())?;
+    let period = input.period.as_deref().map(Period::parse).transpose()?;
+    let units = project::resolve(&config.units, &project::base_of(&config_path), &shown)?;
+    let units = project::pick(units, &args.only, &shown)?;
+    let units = match &args.shard {
+        Some(text) => {
+            let (k, n) = project::parse_shard(text)?;
+            project::shard(units, k, n)
+        }
+        None => units,
+    };
+    let formats = formats_of(formats);
+    let font = load_font(docs.font.as_deref())?;
+    let root = output.unwrap_or_else(|| PathBuf::from("out"));
+    let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let as_of = input
+        .as_of
+        .or(config.as_of)
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let spec = batch::Batch {
+        root: root.clone(),
+        as_of,
+        period,
+        formats,
+        docs: pipeline::DocOptions {
+            lang: docs.lang.into(),
+            unit: None,
+            templates: &templates,
+            paper: docs.paper.into(),
+            landscape: docs.landscape,
+            font: &font,
+            limits: config.limits,
+        },
+        jobs,
+        on_unit: None,
+    };
+    let outcome = batch::build(&units, &config, &spec)?;
+    Ok(report_outcome(
+        &root,
+        outcome.built,
+        &outcome.failed,
+        &outcome.summary_files,
+    ))
+}
+
+/// Prints what a batch or `summary` did; the exit code: 2 when a unit failed.
+fn report_outcome(
+    root: &Path,
+    built: usize,
+    failed: &[crate::batch::summary::Failed],
+    summary_files: &[String],
+) -> i32 {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{built} of {} units built; league table in {}: {}",
+        built + failed.len(),
+        root.display(),
+        summary_files.join(", ")
+    );
+    for f in failed {
+        let _ = writeln!(err, "dossier: unit {} failed: {}", f.name, f.reason);
+    }
+    if failed.is_empty() { 0 } else { 2 }
+}
+
+/// `summary DIR…`: the league table from the report.json files batches or shards wrote.
+fn summary(
+    dirs: &[PathBuf],
+    output: Option<PathBuf>,
+    formats: &[OutputFormat],
+    config: Option<&Path>,
+    docs: &DocArgs,
+) -> Result<i32, CliError> {
+    use crate::batch::{self, summary::League};
+    if docs.unit.is_some() {
+        return Err(CliError::Usage(
+            "--unit names one unit; the league table is of all units".into(),
+        ));
+    }
+    let config = load_config(config)?;
+    let templates = templates_of(docs)?;
+    pipeline::labels(&templates, docs.lang.into())?;
+    let formats = formats_of(formats);
+    let font = load_font(docs.font.as_deref())?;
+    let batch::summary::Collected {
+        digests,
+        failed,
+        as_of,
+    } = batch::summary::collect(dirs)?;
+    let built = digests.len();
+    let as_of = as_of
+        .or_else(|| digests.first().map(|d| d.as_of.clone()))
+        .unwrap_or_default();
+    let league = League::new(digests, failed.clone(), &as_of);
+    let root = output.unwrap_or_else(|| PathBuf::from("out"));
+    let opts = pipeline::DocOptions {
+        lang: docs.lang.into(),
+        unit: None,
+        templates: &templates,
+        paper: docs.paper.into(),
+        landscape: docs.landscape,
+        font: &font,
+        limits: config.limits,
+    };
+    let files = batch::write_summary(&league, &root, &formats, &opts)?;
+    let mut failed = failed;
+    failed.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(report_outcome(&root, built, &failed, &files))
 }

@@ -23,6 +23,53 @@ pub struct Config {
     pub evidence: EvidenceConfig,
     /// `[limits]`: bounds on what input may make dossier do.
     pub limits: crate::limits::Limits,
+    /// The project's units, as written (`units = "towns/*"` and `[[unit]]` tables);
+    /// [`crate::batch::project`] resolves them against the config file's folder.
+    pub units: UnitsConfig,
+}
+
+/// The units a project names: a folder pattern, tables, or both. Kept as written here
+/// (parsing stays pure); globbing happens when a batch is built.
+#[derive(Debug, Default, Clone)]
+pub struct UnitsConfig {
+    /// `units = "towns/*"`: every folder the pattern matches is a unit.
+    pub pattern: Option<String>,
+    /// `[[unit]]` tables, in file order.
+    pub tables: Vec<UnitTable>,
+}
+
+/// One `[[unit]]` table: a unit named explicitly with its inputs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitTable {
+    /// The unit's name: its output folder `out/<name>/` and what `--only` picks.
+    pub name: String,
+    /// Globs of its workbooks, relative to the config file (one string or a list).
+    pub inputs: OneOrMany,
+    /// Its evidence folder, relative to the config file.
+    pub evidence: Option<String>,
+    /// The name its documents say (as `--unit`), when the sheet titles do not say it well.
+    pub display: Option<String>,
+}
+
+/// A string or a list of strings, as `inputs` may be written either way.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// `inputs = "a/*.xlsx"`.
+    One(String),
+    /// `inputs = ["a.xlsx", "b/*.csv"]`.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The strings, in the order written.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(s) => std::slice::from_ref(s),
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 /// `evidence = "DIR"`, or an `[evidence]` table: where the evidence folder is and how
@@ -70,6 +117,11 @@ struct RawConfig {
     evidence: Option<RawEvidenceKey>,
     #[serde(default)]
     limits: crate::limits::RawLimits,
+    /// `units = "towns/*"`.
+    units: Option<String>,
+    /// `[[unit]]` tables.
+    #[serde(default)]
+    unit: Vec<UnitTable>,
 }
 
 /// A config that cannot be used.
@@ -135,6 +187,10 @@ impl Config {
             statuses,
             evidence,
             limits: raw.limits.resolve(),
+            units: UnitsConfig {
+                pattern: raw.units,
+                tables: raw.unit,
+            },
         })
     }
 
@@ -188,6 +244,19 @@ mod tests {
         assert_eq!(c.limits.cell_chars, 100);
         assert_eq!(c.limits.sheets_per_workbook, 1_000);
         assert!(Config::parse("[limits]\nno_such = 1\n").is_err());
+    }
+
+    #[test]
+    fn units_are_a_pattern_and_tables() {
+        let c = Config::parse(
+            "units = \"towns/*\"\n[[unit]]\nname = \"a\"\ninputs = \"a/*.xlsx\"\n[[unit]]\nname = \"b\"\ninputs = [\"b.xlsx\", \"b.csv\"]\nevidence = \"b/材料\"\ndisplay = \"乙镇\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.units.pattern.as_deref(), Some("towns/*"));
+        assert_eq!(c.units.tables[0].inputs.as_slice(), ["a/*.xlsx"]);
+        assert_eq!(c.units.tables[1].inputs.as_slice(), ["b.xlsx", "b.csv"]);
+        assert_eq!(c.units.tables[1].display.as_deref(), Some("乙镇"));
+        assert!(Config::parse("[[unit]]\nname = \"a\"\ninputs = \"x\"\nfolder = \"y\"\n").is_err());
     }
 
     #[test]

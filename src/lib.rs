@@ -6,6 +6,7 @@
 //! judgement), [`report`] (the JSON contract), and [`config`] (the project file).
 
 pub mod analysis;
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod diff;

@@ -21,6 +21,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "pack-index.md",
         include_str!("../../templates/pack-index.md"),
     ),
+    ("summary.md", include_str!("../../templates/summary.md")),
     ("progress.md", include_str!("../../templates/progress.md")),
     ("layout.html", include_str!("../../templates/layout.html")),
     (

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per concern, fixtures in `tests/fixtures`.
 
 mod bad_input;
+mod batch;
 mod common;
 mod contract;
 mod diff;
