@@ -101,9 +101,9 @@ static ITEM_MARKER: LazyLock<Regex> = LazyLock::new(|| {
 pub fn split_list(text: &str) -> Vec<String> {
     let mut items = Vec::new();
     for line in text.split(['\n', '\r']) {
-        let line = ITEM_MARKER.replace(line, "");
+        let line = strip_marker(line);
         for part in line.split(['；', ';', '、', '，', ',']) {
-            let part = ITEM_MARKER.replace(part, "");
+            let part = strip_marker(part);
             let item = clean(&part);
             if !item.is_empty() {
                 items.push(item);
@@ -111,6 +111,19 @@ pub fn split_list(text: &str) -> Vec<String> {
         }
     }
     items
+}
+
+/// The text without a leading item marker. Only text whose first visible character can
+/// start one (any numeric character, a bracket, ①…⑳) is given to the regex: most items
+/// are not.
+fn strip_marker(text: &str) -> std::borrow::Cow<'_, str> {
+    let first = text.trim_start().chars().next();
+    let may_mark = first.is_some_and(|c| c.is_ascii_digit() || matches!(c, '(' | '（' | '①'..='⑳'));
+    if may_mark {
+        ITEM_MARKER.replace(text, "")
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// Like [`split_list`], without repeating an item (an owner named twice counts once).

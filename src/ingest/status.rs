@@ -12,6 +12,8 @@ pub struct Term {
     pub text: String,
     /// The matching key of the term (see [`key`]).
     key: String,
+    /// Its length in characters, counted once (classification compares it per cell).
+    chars: usize,
     pub class: StatusClass,
     pub credit: Option<f64>,
 }
@@ -77,6 +79,7 @@ impl Vocabulary {
         self.terms.retain(|t| t.key != k);
         self.terms.push(Term {
             text: text.to_string(),
+            chars: k.chars().count(),
             key: k,
             class,
             credit,
@@ -93,7 +96,7 @@ impl Vocabulary {
         let folded = key(&shown);
         let mut best: Option<&Term> = None;
         for term in &self.terms {
-            if term.key.chars().count() <= best.map_or(0, |b| b.key.chars().count()) {
+            if term.chars <= best.map_or(0, |b| b.chars) {
                 continue;
             }
             if folded.starts_with(&term.key) && ends_at_boundary(&lowered, &term.key) {
