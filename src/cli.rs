@@ -64,7 +64,8 @@ pub struct InputArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read and judge the inputs; print every diagnostic and a one-line summary.
-    /// Exit 0 without error diagnostics, 1 with, 2 when an input cannot be read.
+    /// Exit 0 without error diagnostics, 1 with (or when the CI gate fails), 2 when an
+    /// input cannot be read.
     #[command(after_help = JUDGING_HELP)]
     Check {
         #[command(flatten)]
@@ -231,6 +232,7 @@ pub struct BatchArgs {
 /// error diagnostics also become workflow annotations, and the summary line (or the
 /// league table) is appended to $GITHUB_STEP_SUMMARY when set.
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "CI gate (docs/ci.md)")]
 pub struct GateArgs {
     /// Exit 1 when a unit's score is under SCORE (0 to 100; a unit without a score fails
     /// too), after writing every output.
@@ -246,6 +248,10 @@ pub struct GateArgs {
 
     /// Write a JUnit XML report to FILE (replaced whole): a test suite per unit, a test
     /// case per measure, a failure per gap of severity major or worse.
+    ///
+    /// Under GitHub Actions (GITHUB_ACTIONS=true), with or without these flags, error
+    /// diagnostics are also printed as ::error annotations, and the summary line (a
+    /// project's league table) is appended to $GITHUB_STEP_SUMMARY when it is set.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 }

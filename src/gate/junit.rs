@@ -23,9 +23,13 @@ const NAME_CHARS: usize = 24;
 pub struct Suite {
     /// The unit's name, by which suites are ordered.
     pub name: String,
+    /// Test cases: the unit's measures (1 for a unit that could not be built).
     pub tests: usize,
+    /// Test cases with a failure: measures whose worst gap is major or worse.
     pub failures: usize,
+    /// Test cases in error: 1 for a unit that could not be built, else 0.
     pub errors: usize,
+    /// Test cases skipped: measures that do not apply.
     pub skipped: usize,
     /// The element's text, indented by two spaces, ending in a newline.
     pub xml: String,

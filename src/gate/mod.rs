@@ -87,6 +87,7 @@ impl Settings {
 /// writers need not parse them back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
+    /// The rule broken, the line's `RULE` field.
     pub rule: Rule,
     /// `score`, a diagnostic's code (`error` when it has none), or `SET ID`.
     pub subject: String,
@@ -101,6 +102,7 @@ pub struct Violation {
 pub struct Verdict {
     /// The unit's name as the run names it (its folder in a batch).
     pub unit: String,
+    /// Its violations in the order printed (see [`evaluate`]).
     pub violations: Vec<Violation>,
 }
 

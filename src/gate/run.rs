@@ -17,8 +17,10 @@ use std::sync::Mutex;
 /// build would replace it.
 #[derive(Debug, thiserror::Error)]
 pub enum GateError {
+    /// The JUnit file (or its folder) could not be written.
     #[error("{path}: {error}")]
     Io { path: String, error: std::io::Error },
+    /// The JUnit file would be inside a folder a build replaces whole.
     #[error(
         "--junit {junit} is inside the output folder {dir}, which is replaced whole on every build; write it elsewhere"
     )]
@@ -76,7 +78,9 @@ struct Kept {
 
 /// What the step summary shows: one unit's summary line, or a batch's league table.
 pub enum StepSummary<'a> {
+    /// A single build or `check`: the unit's name and its one-line summary.
     Unit { name: &'a str, line: &'a str },
+    /// A project build: its league table.
     League(&'a League),
 }
 
