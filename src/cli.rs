@@ -123,6 +123,9 @@ pub enum Command {
         config: Option<PathBuf>,
 
         #[command(flatten)]
+        previous: PreviousArgs,
+
+        #[command(flatten)]
         docs: DocArgs,
     },
     /// Make the pack handed to inspectors: a zip (or a folder) with the numbered index
@@ -225,6 +228,19 @@ pub struct BatchArgs {
     /// `dossier summary` then joins the shards' folders into one league table.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+
+    #[command(flatten)]
+    pub previous: PreviousArgs,
+}
+
+/// The previous run a league table compares with (project builds and `summary`).
+#[derive(Debug, clap::Args)]
+pub struct PreviousArgs {
+    /// The previous run's output folder (its <unit>/report.json files; it may be this
+    /// run's own): the league table then shows each unit's change since, as `dossier
+    /// diff` counts it (score before, measures improved, regressed, done, newly overdue).
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
 }
 
 /// The CI gate's flags, shared by `check`, `build` and project builds (documented once
@@ -521,9 +537,13 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         } => {
             if input.inputs.is_empty() {
                 build_project(&input, output, &format, &docs, &batch, &gate)
-            } else if !batch.only.is_empty() || batch.jobs.is_some() || batch.shard.is_some() {
+            } else if !batch.only.is_empty()
+                || batch.jobs.is_some()
+                || batch.shard.is_some()
+                || batch.previous.previous.is_some()
+            {
                 Err(CliError::Usage(
-                    "--only, --jobs and --shard build the units of a project; give them without INPUT".into(),
+                    "--only, --jobs, --shard and --previous build the units of a project; give them without INPUT (for one unit, dossier diff compares two snapshots)".into(),
                 ))
             } else {
                 build(&input, output, &format, &docs, &gate)
@@ -534,8 +554,16 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             output,
             format,
             config,
+            previous,
             docs,
-        } => summary(&dirs, output, &format, config.as_deref(), &docs),
+        } => summary(
+            &dirs,
+            output,
+            &format,
+            config.as_deref(),
+            previous.previous.as_deref(),
+            &docs,
+        ),
         Command::Pack {
             input,
             output,
@@ -1168,6 +1196,7 @@ fn build_project(
         },
         jobs,
         on_unit: gate.is_active().then_some(&look as &batch::OnUnit),
+        previous: args.previous.previous.clone(),
     };
     let outcome = batch::build(&units, &config, &spec)?;
     let code = report_outcome(
@@ -1218,6 +1247,7 @@ fn summary(
     output: Option<PathBuf>,
     formats: &[OutputFormat],
     config: Option<&Path>,
+    previous: Option<&Path>,
     docs: &DocArgs,
 ) -> Result<i32, CliError> {
     use crate::batch::{self, summary::League};
@@ -1235,7 +1265,7 @@ fn summary(
         digests,
         failed,
         as_of,
-    } = batch::summary::collect(dirs)?;
+    } = batch::summary::collect(dirs, previous)?;
     let built = digests.len();
     let as_of = as_of
         .or_else(|| digests.first().map(|d| d.as_of.clone()))

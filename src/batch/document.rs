@@ -49,6 +49,8 @@ struct RowView {
     overdue: usize,
     veto_open: usize,
     evidence_missing: usize,
+    /// With `--previous`: "+1.2（改进3，退步1）"; "—" for a unit the previous run lacked.
+    since_last: String,
 }
 
 #[derive(Serialize)]
@@ -99,6 +101,8 @@ struct SummaryContext<'a> {
     /// Exactly the data of summary.json.
     summary: &'a League,
     overview: String,
+    /// Whether the table compares with a previous run (`--previous`): a column more.
+    has_previous: bool,
     units: Vec<RowView>,
     failed: Vec<FailedView>,
     grades: Vec<GradeView>,
@@ -198,6 +202,39 @@ pub fn render(
     Ok(SummaryFiles { files, missing })
 }
 
+/// A unit's change since the previous run, as the table shows it.
+fn since_last_text(
+    labels: &Labels,
+    score: Option<f64>,
+    since: Option<&super::summary::SinceLast>,
+) -> String {
+    let Some(since) = since else {
+        return "—".into();
+    };
+    let delta = match (score, since.score_before) {
+        (Some(now), Some(before)) => {
+            // Rounded as the scores are shown, so the column agrees with them.
+            let d = (now * 10.0).round() / 10.0 - (before * 10.0).round() / 10.0;
+            if d.abs() < 0.05 {
+                "±0.0".to_string()
+            } else {
+                format!("{d:+.1}")
+            }
+        }
+        _ => "—".to_string(),
+    };
+    fill(
+        &label(labels, "since_last_text"),
+        &[
+            ("delta", delta),
+            ("improved", since.improved.to_string()),
+            ("regressed", since.regressed.to_string()),
+            ("done", since.done.to_string()),
+            ("newly_overdue", since.newly_overdue.to_string()),
+        ],
+    )
+}
+
 /// The template context and the two charts.
 fn context<'a>(
     league: &'a League,
@@ -238,6 +275,7 @@ fn context<'a>(
             overdue: u.overdue.unwrap_or(0),
             veto_open: u.veto_open.unwrap_or(0),
             evidence_missing: u.evidence_missing.unwrap_or(0),
+            since_last: since_last_text(labels, u.score, u.since_last.as_ref()),
         });
     }
     let total = league.units.len();
@@ -383,6 +421,7 @@ fn context<'a>(
         generator: format!("dossier {}", env!("CARGO_PKG_VERSION")),
         summary: league,
         overview,
+        has_previous: league.units.iter().any(|u| u.since_last.is_some()),
         units,
         failed,
         grades,

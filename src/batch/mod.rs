@@ -41,6 +41,10 @@ pub struct Batch<'a> {
     /// in any order): where a gate (`--fail-on`, JUnit) looks at every unit's report
     /// without the batch keeping them all.
     pub on_unit: Option<&'a OnUnit<'a>>,
+    /// The previous run's output root (`--previous DIR`): each unit's report there is
+    /// compared with the new one for the league table. It may be `root` itself: a unit's
+    /// old report is read before its folder is replaced.
+    pub previous: Option<PathBuf>,
 }
 
 /// A look at one unit's name, data and report during a batch. It may borrow what the
@@ -245,7 +249,15 @@ fn build_unit(
     };
     // The digest is taken from the report's JSON text, exactly what report.json holds,
     // so that `dossier summary` over the written files gives the same league table.
-    let digest = summary::digest(&def.name, report::to_json(&report).as_bytes())?;
+    let before = batch
+        .previous
+        .as_deref()
+        .and_then(|root| summary::previous_report(root, &def.name, summary::PREVIOUS_BYTES));
+    let digest = summary::digest_since(
+        &def.name,
+        report::to_json(&report).as_bytes(),
+        before.as_deref(),
+    )?;
     if let Some(look) = batch.on_unit {
         look(def, &unit, &report);
     }

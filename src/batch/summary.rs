@@ -30,6 +30,47 @@ pub struct Digest {
     pub open_measures: Vec<(String, String, String)>,
     /// (owner, score) from the report's `owners`.
     pub owners: Vec<(String, Option<f64>)>,
+    /// The change since the previous run's report of this unit (`--previous DIR`).
+    pub since_last: Option<SinceLast>,
+}
+
+/// A unit's change since the previous run (`--previous DIR`), from the two report.json
+/// texts through [`crate::diff::compare`], so the league table and `dossier diff` agree.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SinceLast {
+    pub score_before: Option<f64>,
+    pub grade_before: Option<String>,
+    /// Measures whose status earns more credit than before.
+    pub improved: usize,
+    /// Measures whose status earns less.
+    pub regressed: usize,
+    /// Measures that became done or ongoing.
+    pub done: usize,
+    /// Measures overdue now and not before.
+    pub newly_overdue: usize,
+}
+
+/// The change from a unit's previous `report.json` text to its current one; None when
+/// the two cannot be compared (not reports, or no measure in common).
+pub fn since_last(previous: &[u8], current: &[u8], name: &str) -> Option<SinceLast> {
+    use crate::diff::Snapshot;
+    let old = Snapshot::from_json(std::str::from_utf8(previous).ok()?, "previous", name).ok()?;
+    let new = Snapshot::from_json(std::str::from_utf8(current).ok()?, "current", name).ok()?;
+    let d = crate::diff::compare(&old, &new).ok()?;
+    Some(SinceLast {
+        score_before: d.score_before,
+        grade_before: d.grade_before.clone(),
+        improved: d.improved.len(),
+        regressed: d.regressed.len(),
+        done: d.done.len(),
+        newly_overdue: d.newly_overdue.len(),
+    })
+}
+
+/// The previous run's report.json of unit `name` under `root`, when there is one (a
+/// missing one is a unit new since then, not an error; it is read within `limit` bytes).
+pub fn previous_report(root: &Path, name: &str, limit: u64) -> Option<Vec<u8>> {
+    crate::ingest::read_regular(&root.join(name).join("report.json"), limit).ok()
 }
 
 /// The part of `report.json` a digest reads; every other key is ignored.
@@ -66,6 +107,9 @@ struct MeasureIn {
     status: String,
 }
 
+/// The most a previous report.json is read to (a report of 50,000 measures is 65 MB).
+pub const PREVIOUS_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Statuses that count a measure as open (as `summary.open` counts them).
 const OPEN_STATUSES: [&str; 3] = ["partial", "not_started", "unknown"];
 
@@ -89,7 +133,19 @@ pub fn digest(name: &str, report_json: &[u8]) -> Result<Digest, serde_json::Erro
             .map(|m| (m.set, m.id, m.measure))
             .collect(),
         owners: r.owners.into_iter().map(|o| (o.name, o.score)).collect(),
+        since_last: None,
     })
+}
+
+/// [`digest`], with the change since `previous` (the previous run's report.json text).
+pub fn digest_since(
+    name: &str,
+    report_json: &[u8],
+    previous: Option<&[u8]>,
+) -> Result<Digest, serde_json::Error> {
+    let mut d = digest(name, report_json)?;
+    d.since_last = previous.and_then(|p| since_last(p, report_json, name));
+    Ok(d)
 }
 
 /// One unit's row of the league table: figures when built, else null figures and the
@@ -107,6 +163,10 @@ pub struct UnitRow {
     pub evidence_missing: Option<usize>,
     /// Null, or why the unit could not be built (one line).
     pub failed: Option<String>,
+    /// With `--previous DIR`: the change since that run (absent without it, and for a
+    /// unit the previous run did not have).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_last: Option<SinceLast>,
 }
 
 /// A measure open in several units (共性问题).
@@ -244,6 +304,7 @@ impl League {
                 veto_open: Some(d.veto_open),
                 evidence_missing: Some(d.evidence_missing),
                 failed: None,
+                since_last: d.since_last,
             })
             .collect();
         units.sort_by(|a, b| score_order(a.score, b.score).then_with(|| a.name.cmp(&b.name)));
@@ -257,6 +318,7 @@ impl League {
             veto_open: None,
             evidence_missing: None,
             failed: Some(one_line(&f.reason)),
+            since_last: None,
         }));
         League {
             schema: SCHEMA.to_string(),
@@ -326,7 +388,9 @@ pub struct Collected {
 /// built one in `<folder>/<name>/report.json`; a folder with `report.json` is one unit
 /// named after the folder; any other folder holds a unit in every subfolder with a
 /// `report.json`.
-pub fn collect(dirs: &[PathBuf]) -> Result<Collected, CollectError> {
+///
+/// With `previous` (the previous run's output root), each unit's change since then.
+pub fn collect(dirs: &[PathBuf], previous: Option<&Path>) -> Result<Collected, CollectError> {
     let io = |path: &Path, error| CollectError::Io {
         path: path.display().to_string(),
         error,
@@ -390,7 +454,8 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Collected, CollectError> {
             continue;
         }
         let text = std::fs::read(&path).map_err(|e| io(&path, e))?;
-        let d = digest(&name, &text).map_err(|e| CollectError::Json {
+        let before = previous.and_then(|root| previous_report(root, &name, PREVIOUS_BYTES));
+        let d = digest_since(&name, &text, before.as_deref()).map_err(|e| CollectError::Json {
             path: path.display().to_string(),
             error: e.to_string(),
         })?;
@@ -435,6 +500,7 @@ mod tests {
                 .map(|id| ("市78条".to_string(), id.to_string(), format!("m{id}")))
                 .collect(),
             owners: vec![("应急办".into(), score)],
+            since_last: None,
         }
     }
 

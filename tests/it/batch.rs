@@ -433,7 +433,7 @@ fn units_are_found_relative_to_the_config_and_refusals_are_one_line() {
         ),
         (
             &["build", "x.xlsx", "--jobs", "2"],
-            "dossier: --only, --jobs and --shard build the units of a project; give them without INPUT\n",
+            "dossier: --only, --jobs, --shard and --previous build the units of a project; give them without INPUT (for one unit, dossier diff compares two snapshots)\n",
         ),
         (
             &["build", "--config", "proj/dossier.toml", "--shard", "4/3"],
@@ -448,4 +448,67 @@ fn units_are_found_relative_to_the_config_and_refusals_are_one_line() {
         let (code, stderr) = run(tmp.path(), args);
         assert_eq!((code, stderr.as_str()), (2, expected), "{args:?}");
     }
+}
+
+#[test]
+fn previous_run_adds_each_units_change_and_summary_agrees() {
+    let tmp = tempfile::tempdir().unwrap();
+    project(tmp.path(), false);
+    let (code, stderr) = run(tmp.path(), &["build", "--format", "json", "-o", "last"]);
+    assert_eq!(code, 0, "{stderr}");
+    // Since then: gamma's measure 2 got done, measure 3 regressed to not started.
+    xlsx(
+        &tmp.path().join("gamma"),
+        "gamma.xlsx",
+        "市78条",
+        &[
+            &["序号", "措施内容", "落实情况", "牵头单位"],
+            &["1", "排查隐患", "已完成", "应急办"],
+            &["2", "动火作业：加强宣传引导", "已完成", "应急办"],
+            &["3", "开展培训", "未启动", "消防所"],
+        ],
+    );
+    // A unit new since the last run has no change to show.
+    std::fs::remove_dir_all(tmp.path().join("last").join("beta")).unwrap();
+    let (code, stderr) = run(tmp.path(), &["build", "--previous", "last", "-o", "now"]);
+    assert_eq!(code, 0, "{stderr}");
+    let s = summary_json(&tmp.path().join("now"));
+    let unit = |name: &str| {
+        s["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let gamma = unit("gamma");
+    assert_eq!(gamma["since_last"]["improved"], 1, "{gamma}");
+    assert_eq!(gamma["since_last"]["regressed"], 1, "{gamma}");
+    assert_eq!(gamma["since_last"]["done"], 1, "{gamma}");
+    assert_eq!(gamma["since_last"]["grade_before"], "一般", "{gamma}");
+    assert_eq!(unit("alpha")["since_last"]["improved"], 0);
+    assert!(unit("beta").get("since_last").is_none(), "{s}");
+    let md = std::fs::read_to_string(tmp.path().join("now").join("summary.md")).unwrap();
+    assert!(md.contains("| 较上次 |"), "{md}");
+    assert!(
+        md.contains("| ±0.0（改进1，退步1，新超期0） |"),
+        "gamma's score is the same, one up and one down: {md}"
+    );
+    // The league table from the written folders with the same previous run is the same.
+    let (code, stderr) = run(
+        tmp.path(),
+        &["summary", "now", "--previous", "last", "-o", "joined"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for f in ["summary.json", "summary.md"] {
+        let a = std::fs::read(tmp.path().join("now").join(f)).unwrap();
+        let b = std::fs::read(tmp.path().join("joined").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+    // Without --previous the table has no such column and summary.json no such key.
+    let (code, _) = run(tmp.path(), &["summary", "now", "-o", "plain"]);
+    assert_eq!(code, 0);
+    let plain = std::fs::read_to_string(tmp.path().join("plain").join("summary.json")).unwrap();
+    assert!(!plain.contains("since_last"), "{plain}");
 }
