@@ -201,6 +201,25 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Print the shell completion script for SHELL, made from these very flags: e.g.
+    /// `dossier completions bash > /etc/bash_completion.d/dossier`, or
+    /// `source <(dossier completions zsh)`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of dossier, or of one command (`dossier man build`);
+    /// with -o, write every page (dossier.1 and dossier-<command>.1) into DIR.
+    Man {
+        /// The command whose page to print [default: dossier itself].
+        #[arg(value_name = "COMMAND", conflicts_with = "output")]
+        command: Option<String>,
+
+        /// Write all pages into this folder (created if missing; the pages are replaced).
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Flags of a project build (`build` without inputs: the units dossier.toml names).
@@ -478,7 +497,54 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         ),
         Command::Verify { pack } => verify(&pack),
         Command::Init { dir } => init(&dir),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            crate::manual::completions(shell, &mut out);
+            // A closed pipe is not an error worth reporting.
+            let _ = std::io::stdout().lock().write_all(&out);
+            Ok(0)
+        }
+        Command::Man { command, output } => man(command.as_deref(), output.as_deref()),
     }
+}
+
+/// `man [COMMAND]` prints one page; `man -o DIR` writes them all.
+fn man(command: Option<&str>, output: Option<&Path>) -> Result<i32, CliError> {
+    use crate::manual;
+    match output {
+        Some(dir) => {
+            let pages = manual::pages().map_err(|e| CliError::Usage(e.to_string()))?;
+            std::fs::create_dir_all(dir).map_err(|error| CliError::Io {
+                path: dir.display().to_string(),
+                error,
+            })?;
+            let files: Vec<(PathBuf, &[u8])> = pages
+                .iter()
+                .map(|(name, bytes)| (dir.join(name), bytes.as_slice()))
+                .collect();
+            write_all_atomically(&files)?;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "wrote {} manual pages to {}",
+                files.len(),
+                dir.display()
+            );
+        }
+        None => {
+            let page = manual::page(command).map_err(|e| match e {
+                manual::ManualError::NoSuchCommand(c) => CliError::Usage(format!(
+                    "no command {c:?}: the pages are {}",
+                    manual::commands().join(", ")
+                )),
+                manual::ManualError::Io(error) => CliError::Io {
+                    path: "stdout".into(),
+                    error,
+                },
+            })?;
+            let _ = std::io::stdout().lock().write_all(&page);
+        }
+    }
+    Ok(0)
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config, CliError> {

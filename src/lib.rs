@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod hash;
 pub mod ingest;
 pub mod limits;
+pub mod manual;
 pub mod model;
 pub mod output;
 pub mod pack;

@@ -10,6 +10,7 @@ mod evidence;
 mod evidence_rules;
 mod formats;
 mod limits;
+mod manual;
 mod outputs;
 mod pack;
 mod pdf;
