@@ -21,4 +21,5 @@ pub mod pack;
 pub mod pipeline;
 pub mod render;
 pub mod report;
+pub mod split;
 pub mod verify;
