@@ -120,8 +120,7 @@ impl Key {
     /// The key as its hidden cell holds it: a JSON array `["set","id","fingerprint"]`,
     /// unambiguous whatever characters a set or id contains.
     pub fn cell(&self) -> String {
-        serde_json::to_string(&[&self.set, &self.id, &self.fingerprint])
-            .expect("strings serialise")
+        serde_json::to_string(&[&self.set, &self.id, &self.fingerprint]).expect("strings serialise")
     }
 
     /// Reads a key cell back; `None` when it is not one (edited, or another column).
@@ -218,8 +217,8 @@ pub struct ManifestDepartment {
     pub pdf: Option<String>,
     pub measures: usize,
     pub open: usize,
-    /// The key cells of its rows, in sheet order.
-    pub keys: Vec<String>,
+    /// The keys of its rows, in sheet order.
+    pub keys: Vec<Key>,
 }
 
 /// What a split did, for the command line's summary.
@@ -293,7 +292,7 @@ pub fn split(unit: &Unit, opts: &SplitOptions<'_>, dir: &Path) -> Result<Outcome
                 .iter()
                 .filter(|j| j.measure.status.class.is_open())
                 .count(),
-            keys: d.measures.iter().map(|j| Key::of(j.measure).cell()).collect(),
+            keys: d.measures.iter().map(|j| Key::of(j.measure)).collect(),
         });
     }
     let mut json = serde_json::to_string_pretty(&manifest).expect("the manifest serialises");
@@ -418,14 +417,9 @@ pub fn task_sheet_pdf(
         created: crate::pipeline::created(unit.as_of),
     };
     let mut bytes = Vec::new();
-    let missing = render::pdf::render_to(
-        &doc.markdown,
-        &prepared.charts,
-        font,
-        &pdf_opts,
-        &mut bytes,
-    )
-    .map_err(PipelineError::from)?;
+    let missing =
+        render::pdf::render_to(&doc.markdown, &prepared.charts, font, &pdf_opts, &mut bytes)
+            .map_err(PipelineError::from)?;
     render::check_size(&format!("{}.pdf", d.stem), &bytes, &opts.limits)?;
     Ok((bytes, missing))
 }

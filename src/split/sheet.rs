@@ -32,9 +32,9 @@ const fn col(key: &'static str, width: f64, editable: bool) -> Column {
 
 /// The table's columns, in order. The headers are words the workbook contract
 /// recognises (`id`, `set`, `category`, `measure`, `owner`, `supporting`, `veto`,
-/// `status`, `progress`, `deadline`, `evidence`, `evidence_ready`), then the current
+/// `weight`, `status`, `progress`, `deadline`, `evidence`, `evidence_ready`), then the current
 /// gaps (an extra column, for information) and the hidden key.
-pub const COLUMNS: [Column; 14] = [
+pub const COLUMNS: [Column; 15] = [
     col("id", 6.0, false),
     col("set", 12.0, false),
     col("category", 12.0, false),
@@ -42,6 +42,7 @@ pub const COLUMNS: [Column; 14] = [
     col("owner", 12.0, false),
     col("supporting", 12.0, false),
     col("veto", 6.0, false),
+    col("weight", 6.0, false),
     col("status", 14.0, true),
     col("progress", 30.0, true),
     col("deadline", 12.0, true),
@@ -105,7 +106,10 @@ impl Formats {
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter),
             locked: cell.clone().set_background_color(grey),
-            editable: cell.clone().set_background_color(Color::White).set_unlocked(),
+            editable: cell
+                .clone()
+                .set_background_color(Color::White)
+                .set_unlocked(),
             editable_date: cell
                 .clone()
                 .set_background_color(Color::White)
@@ -159,7 +163,10 @@ pub fn workbook(
     let mut book = Workbook::new();
     let title = fill(
         &label(labels, "split.title"),
-        &[("unit", opts.unit.to_string()), ("department", d.name.clone())],
+        &[
+            ("unit", opts.unit.to_string()),
+            ("department", d.name.clone()),
+        ],
     );
     let created = excel_date(as_of)?;
     book.set_properties(
@@ -236,6 +243,7 @@ pub fn workbook(
             ("owner", m.owners.join(&sep)),
             ("supporting", m.supporting.join(&sep)),
             ("veto", if m.veto { yes.clone() } else { String::new() }),
+            ("weight", format!("{}", m.weight)),
             ("evidence", m.evidence.join(&sep)),
             ("gaps", gaps.join(&sep)),
         ];
@@ -257,7 +265,13 @@ pub fn workbook(
                 ws.write_datetime_with_format(row, deadline, excel_date(date)?, &f.editable_date)?;
             }
             None if m.continuous => {
-                text(ws, row, deadline, &label(labels, "continuous"), &f.editable_date)?;
+                text(
+                    ws,
+                    row,
+                    deadline,
+                    &label(labels, "continuous"),
+                    &f.editable_date,
+                )?;
             }
             None => {
                 ws.write_blank(row, deadline, &f.editable_date)?;
@@ -303,8 +317,9 @@ pub fn workbook(
     }
 
     // Sorting and filtering stay possible on the protected sheet; the hidden key keeps
-    // every row tied to its measure whatever order it ends up in.
-    ws.autofilter(HEADER_ROW, 0, last_row, last_col)?;
+    // every row tied to its measure whatever order it ends up in. The filter spans the
+    // key column too, so a sort through it moves each row's key with the row.
+    ws.autofilter(HEADER_ROW, 0, last_row, last_col + 1)?;
     ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
     let options = ProtectionOptions {
         select_locked_cells: true,

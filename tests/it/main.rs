@@ -16,3 +16,4 @@ mod pack;
 mod pdf;
 mod properties;
 mod rules;
+mod split;
