@@ -403,7 +403,8 @@ pub fn task_sheet_pdf(
         &label(opts.labels, "split.task_sheet"),
         &[("department", d.name.clone())],
     );
-    let header_left = format!("{} · {title}", opts.unit);
+    // The renderer adds the department (the section's heading) to the running header.
+    let header_left = format!("{} · {}", opts.unit, doc.title);
     let header_right = format!("{} {}", label(opts.labels, "as_of"), prepared.head.as_of);
     let page_of = label(opts.labels, "page_of");
     let pdf_opts = render::pdf::PdfOptions {

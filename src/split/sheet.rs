@@ -36,17 +36,17 @@ const fn col(key: &'static str, width: f64, editable: bool) -> Column {
 /// gaps (an extra column, for information) and the hidden key.
 pub const COLUMNS: [Column; 15] = [
     col("id", 6.0, false),
-    col("set", 12.0, false),
-    col("category", 12.0, false),
-    col("measure", 46.0, false),
+    col("set", 10.0, false),
+    col("category", 10.0, false),
+    col("measure", 40.0, false),
     col("owner", 12.0, false),
-    col("supporting", 12.0, false),
+    col("supporting", 10.0, false),
     col("veto", 6.0, false),
     col("weight", 6.0, false),
     col("status", 14.0, true),
-    col("progress", 30.0, true),
-    col("deadline", 12.0, true),
-    col("evidence", 28.0, false),
+    col("progress", 28.0, true),
+    col("deadline", 11.0, true),
+    col("evidence", 24.0, false),
     col("evidence_ready", 22.0, true),
     col("gaps", 16.0, false),
     col("key", 30.0, false),
@@ -85,7 +85,7 @@ struct Formats {
 
 impl Formats {
     fn new() -> Formats {
-        let grey = Color::RGB(0xE7E6E6);
+        let grey = Color::RGB(0xD9D9D9);
         let cell = Format::new()
             .set_border(FormatBorder::Thin)
             .set_border_color(Color::RGB(0xA6A6A6))
@@ -139,6 +139,27 @@ fn text(
         ws.write_string_with_format(row, col, text, format)?;
     }
     Ok(())
+}
+
+/// The height of one line of 11-point text, in points.
+const LINE_POINTS: f64 = 15.0;
+
+/// A row grows to at most this many lines; longer text stays in the cell, scrolled.
+const MAX_LINES: usize = 12;
+
+/// How many lines `text` wraps to in a column `width` characters wide, counting a
+/// CJK (wide) character as two, as spreadsheet column widths do.
+fn lines_in(text: &str, width: f64) -> usize {
+    let room = (width - 1.0).max(1.0);
+    text.split('\n')
+        .map(|line| {
+            let units: f64 = line
+                .chars()
+                .map(|c| if c.is_ascii() { 1.0 } else { 2.0 })
+                .sum();
+            ((units / room).ceil() as usize).max(1)
+        })
+        .sum()
 }
 
 fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
@@ -250,6 +271,20 @@ pub fn workbook(
         for (key, value) in &locked {
             text(ws, row, index(key), value, &f.locked)?;
         }
+        let lines = locked
+            .iter()
+            .map(|(key, value)| (*key, value.as_str()))
+            .chain([
+                ("status", m.status.text.as_str()),
+                ("progress", m.progress.as_deref().unwrap_or("")),
+                ("evidence_ready", ready.as_str()),
+            ])
+            .map(|(key, value)| lines_in(value, COLUMNS[index(key) as usize].width))
+            .max()
+            .unwrap_or(1);
+        // Spreadsheet programs do not all grow a row to its wrapped text on opening
+        // (LibreOffice keeps the default height): the height is set from the text.
+        ws.set_row_height(row, LINE_POINTS * lines.min(MAX_LINES) as f64)?;
         text(ws, row, index("status"), &m.status.text, &f.editable)?;
         text(
             ws,
