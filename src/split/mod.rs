@@ -428,6 +428,37 @@ pub fn task_sheet_pdf(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::status::{Classified, Vocabulary};
+    use crate::render::Lang;
+
+    #[test]
+    fn every_language_offers_known_status_terms_and_contract_headers() {
+        let templates = Templates::default();
+        for lang in [Lang::ZhCn, Lang::ZhTw, Lang::En] {
+            let labels = render::labels(&templates, lang).unwrap();
+            let terms = labels["split"]["statuses"].as_array().unwrap();
+            assert_eq!(terms.len(), 6, "{}", lang.tag());
+            let vocabulary = Vocabulary::default();
+            for term in terms {
+                let term = term.as_str().unwrap();
+                assert!(
+                    matches!(vocabulary.classify(term), Classified::Known(_)),
+                    "{}: {term} is not a status term",
+                    lang.tag()
+                );
+            }
+            for column in COLUMNS.iter().filter(|c| !["gaps", "key"].contains(&c.key)) {
+                let header = label(&labels, &format!("split.col_{}", column.key));
+                let field = crate::ingest::fields::match_header(&header);
+                assert_eq!(
+                    field.map(|f| f.name()),
+                    Some(column.key),
+                    "{}: header {header}",
+                    lang.tag()
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_key_cell_reads_back_and_nothing_else_does() {
