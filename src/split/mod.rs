@@ -460,6 +460,66 @@ mod tests {
         }
     }
 
+    /// A sheet read back by the ordinary reader (what `check` and a merge use) gives
+    /// every measure with its own key in the key column.
+    #[test]
+    fn the_reader_reads_each_row_back_with_its_key() {
+        use crate::config::Config;
+        use crate::pipeline::{UnitSpec, read_unit};
+        let as_of = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let spec = UnitSpec {
+            inputs: vec![root.join("inputs/qingxi-town.xlsx")],
+            as_of,
+            evidence: None,
+            period: None,
+        };
+        let config = Config::default();
+        let unit = read_unit(&spec, &config).unwrap();
+        let analysis = unit.analyse();
+        let templates = Templates::default();
+        let labels = render::labels(&templates, render::Lang::ZhCn).unwrap();
+        let opts = SplitOptions {
+            unit: "清溪镇",
+            due: None,
+            contact: Some("=HYPERLINK(\"x\")"),
+            password: None,
+            labels: &labels,
+            templates: &templates,
+            font: None,
+            limits: config.limits,
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        for d in departments(&analysis) {
+            let path = tmp.path().join(format!("{}.xlsx", d.stem));
+            std::fs::write(&path, sheet::workbook(&d, as_of, &opts).unwrap()).unwrap();
+            let read = crate::ingest::read_inputs(
+                &[path],
+                &crate::ingest::ReadOptions {
+                    as_of,
+                    vocabulary: config.vocabulary(),
+                    limits: config.limits,
+                },
+            )
+            .unwrap();
+            assert_eq!(read.measures.len(), d.measures.len(), "{}", d.name);
+            for (m, j) in read.measures.iter().zip(&d.measures) {
+                let (_, cell) = m
+                    .extras
+                    .iter()
+                    .find(|(h, _)| h == KEY_HEADER)
+                    .expect("a key column");
+                assert_eq!(Key::parse(cell), Some(Key::of(j.measure)));
+                assert_eq!(Key::of(m), Key::of(j.measure));
+                assert_eq!(m.status, j.measure.status);
+                assert_eq!(m.deadline, j.measure.deadline);
+                assert_eq!(m.continuous, j.measure.continuous);
+                assert_eq!(m.evidence_ready, j.measure.evidence_ready);
+                assert_eq!(m.progress, j.measure.progress);
+            }
+        }
+    }
+
     #[test]
     fn a_key_cell_reads_back_and_nothing_else_does() {
         let key = Key {

@@ -296,9 +296,14 @@ pub fn workbook(
         text(ws, row, index("evidence_ready"), &ready, &f.editable)?;
         let deadline = index("deadline");
         match m.deadline {
-            Some(date) => {
-                ws.write_datetime_with_format(row, deadline, excel_date(date)?, &f.editable_date)?;
-            }
+            // A date Excel can hold is a date cell; one it cannot (before 1900) stays
+            // readable as text rather than failing the split.
+            Some(date) => match excel_date(date) {
+                Ok(cell) => {
+                    ws.write_datetime_with_format(row, deadline, cell, &f.editable_date)?;
+                }
+                Err(_) => text(ws, row, deadline, &date.to_string(), &f.editable_date)?,
+            },
             None if m.continuous => {
                 text(
                     ws,
