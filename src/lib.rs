@@ -15,6 +15,7 @@ pub mod hash;
 pub mod ingest;
 pub mod limits;
 pub mod manual;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod pack;

@@ -34,7 +34,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use unicode_normalization::UnicodeNormalization;
 
-pub use sheet::{COLUMNS, Column, HEADER_ROW, KEY_HEADER};
+pub use sheet::{COLUMNS, Column, HEADER_ROW, KEY_HEADER, workbook as department_workbook};
 
 /// The `schema` of `split.json`, and the custom document property every split sheet
 /// carries, so a returned file can be told from any other workbook.
