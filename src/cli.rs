@@ -64,7 +64,8 @@ pub struct InputArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read and judge the inputs; print every diagnostic and a one-line summary.
-    /// Exit 0 without error diagnostics, 1 with, 2 when an input cannot be read.
+    /// Exit 0 without error diagnostics, 1 with (or when the CI gate fails), 2 when an
+    /// input cannot be read.
     #[command(after_help = JUDGING_HELP)]
     Check {
         #[command(flatten)]
@@ -73,6 +74,9 @@ pub enum Command {
         /// How to print the diagnostics.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+
+        #[command(flatten)]
+        gate: GateArgs,
     },
     /// Read and judge the inputs and write the documents into an output folder.
     #[command(after_help = JUDGING_HELP)]
@@ -93,6 +97,9 @@ pub enum Command {
 
         #[command(flatten)]
         batch: BatchArgs,
+
+        #[command(flatten)]
+        gate: GateArgs,
     },
     /// Build the league table (汇总排名: summary.json, .md, .html, .pdf) from the output
     /// folders of batches or shards: each DIR is a batch's root (summary.json and unit
@@ -283,6 +290,83 @@ pub struct BatchArgs {
     /// `dossier summary` then joins the shards' folders into one league table.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+}
+
+/// The CI gate's flags, shared by `check`, `build` and project builds (documented once
+/// here, so every command says the same). Under GitHub Actions (GITHUB_ACTIONS=true)
+/// error diagnostics also become workflow annotations, and the summary line (or the
+/// league table) is appended to $GITHUB_STEP_SUMMARY when set.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "CI gate (docs/ci.md)")]
+pub struct GateArgs {
+    /// Exit 1 when a unit's score is under SCORE (0 to 100; a unit without a score fails
+    /// too), after writing every output.
+    #[arg(long, value_name = "SCORE", value_parser = parse_score)]
+    pub fail_under: Option<f64>,
+
+    /// Exit 1 on any of these in any unit, comma-separated: veto (an open veto item
+    /// 一票否决), overdue (an open measure past its deadline), errors (an error
+    /// diagnostic), evidence (required evidence missing). Each violation is one line on
+    /// stderr: `dossier: gate: UNIT: RULE: SUBJECT: DETAIL (LOCATION)`.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "RULES")]
+    pub fail_on: Vec<FailOn>,
+
+    /// Write a JUnit XML report to FILE (replaced whole): a test suite per unit, a test
+    /// case per measure, a failure per gap of severity major or worse.
+    ///
+    /// Under GitHub Actions (GITHUB_ACTIONS=true), with or without these flags, error
+    /// diagnostics are also printed as ::error annotations, and the summary line (a
+    /// project's league table) is appended to $GITHUB_STEP_SUMMARY when it is set.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+/// What `--fail-on` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// An open veto item (一票否决).
+    Veto,
+    /// An open measure past its deadline.
+    Overdue,
+    /// An error diagnostic.
+    Errors,
+    /// Required evidence missing.
+    Evidence,
+}
+
+impl GateArgs {
+    /// The gate these flags set, with GitHub Actions as the environment says.
+    fn gate(&self) -> crate::gate::run::Gate {
+        use crate::gate::{Rule, Settings};
+        let mut fail_on: Vec<Rule> = self
+            .fail_on
+            .iter()
+            .map(|f| match f {
+                FailOn::Veto => Rule::Veto,
+                FailOn::Overdue => Rule::Overdue,
+                FailOn::Errors => Rule::Errors,
+                FailOn::Evidence => Rule::Evidence,
+            })
+            .collect();
+        fail_on.sort();
+        fail_on.dedup();
+        let settings = Settings {
+            fail_under: self.fail_under,
+            fail_on,
+        };
+        crate::gate::run::Gate::new(
+            settings,
+            self.junit.clone(),
+            crate::gate::run::Github::from_env(),
+        )
+    }
+}
+
+fn parse_score(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("{text:?} is not a score from 0 to 100")),
+    }
 }
 
 /// Flags that shape the documents.
@@ -482,27 +566,34 @@ pub enum CliError {
     Diff(#[from] crate::diff::DiffError),
     #[error(transparent)]
     Split(#[from] crate::split::SplitError),
+    #[error(transparent)]
+    Gate(#[from] crate::gate::run::GateError),
 }
 
 /// Runs the parsed command; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
-        Command::Check { input, format } => check(&input, format),
+        Command::Check {
+            input,
+            format,
+            gate,
+        } => check(&input, format, &gate),
         Command::Build {
             input,
             output,
             format,
             docs,
             batch,
+            gate,
         } => {
             if input.inputs.is_empty() {
-                build_project(&input, output, &format, &docs, &batch)
+                build_project(&input, output, &format, &docs, &batch, &gate)
             } else if !batch.only.is_empty() || batch.jobs.is_some() || batch.shard.is_some() {
                 Err(CliError::Usage(
                     "--only, --jobs and --shard build the units of a project; give them without INPUT".into(),
                 ))
             } else {
-                build(&input, output, &format, &docs)
+                build(&input, output, &format, &docs, &gate)
             }
         }
         Command::Summary {
@@ -765,8 +856,9 @@ pub fn summary_line(book: &Workbook, analysis: &Analysis<'_>) -> String {
     )
 }
 
-fn check(input: &InputArgs, format: CheckFormat) -> Result<i32, CliError> {
+fn check(input: &InputArgs, format: CheckFormat, gate: &GateArgs) -> Result<i32, CliError> {
     require_inputs(input)?;
+    let gate = gate.gate();
     let unit = read(input)?;
     let book = &unit.book;
     let analysis = unit.analyse();
@@ -799,7 +891,41 @@ fn check(input: &InputArgs, format: CheckFormat) -> Result<i32, CliError> {
         .diagnostics
         .iter()
         .any(|d| d.severity == Severity::Error);
-    Ok(i32::from(has_errors))
+    let failed = if gate.is_active() {
+        let line = summary_line(book, &analysis);
+        let report = unit.report(&analysis);
+        let json = format == CheckFormat::Json;
+        finish_gate(gate, input, &unit, &report, None, &line, json)?
+    } else {
+        false
+    };
+    Ok(i32::from(has_errors || failed))
+}
+
+/// Runs the gate on a single unit once its outputs are written; true when it failed.
+fn finish_gate(
+    gate: crate::gate::run::Gate,
+    input: &InputArgs,
+    unit: &Unit,
+    report: &crate::report::Report<'_>,
+    name: Option<&str>,
+    line: &str,
+    json_on_stdout: bool,
+) -> Result<bool, CliError> {
+    use crate::gate::run::StepSummary;
+    if !gate.is_active() {
+        return Ok(false);
+    }
+    let name = render::context::unit_name(name, &unit.book, &unit.stem);
+    let inputs: Vec<(String, PathBuf)> = unit
+        .input_names
+        .iter()
+        .cloned()
+        .zip(input.inputs.iter().cloned())
+        .collect();
+    gate.look(&name, report, &inputs);
+    let summary = StepSummary::Unit { name: &name, line };
+    Ok(gate.finish(summary, json_on_stdout)?)
 }
 
 fn build(
@@ -807,7 +933,9 @@ fn build(
     output: Option<PathBuf>,
     formats: &[OutputFormat],
     docs: &DocArgs,
+    gate: &GateArgs,
 ) -> Result<i32, CliError> {
+    let gate = gate.gate();
     let templates = templates_of(docs)?;
     // Labels first: a broken label file fails before the inputs are read.
     pipeline::labels(&templates, docs.lang.into())?;
@@ -816,6 +944,7 @@ fn build(
     if let Some(evidence) = &input.evidence {
         crate::evidence::refuse_inside_output(evidence, &dir)?;
     }
+    gate.refuse_inside(&dir)?;
     let config = load_config(input.config.as_deref())?;
     let unit = read_with(input, &config)?;
     let analysis = unit.analyse();
@@ -852,13 +981,18 @@ fn build(
     folder.commit()?;
     warn_missing_glyphs(&rendered.missing_glyphs, &font_ref.name);
     let count = rendered.files;
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
-    if let Some(e) = &unit.evidence {
-        let _ = writeln!(err, "{}", e.summary_line());
+    let line = summary_line(&unit.book, &analysis);
+    {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{line}");
+        if let Some(e) = &unit.evidence {
+            let _ = writeln!(err, "{}", e.summary_line());
+        }
+        let _ = writeln!(err, "wrote {count} files to {}", dir.display());
     }
-    let _ = writeln!(err, "wrote {count} files to {}", dir.display());
-    Ok(0)
+    let unit_name = docs.unit.as_deref();
+    let failed = finish_gate(gate, input, &unit, &report, unit_name, &line, false)?;
+    Ok(i32::from(failed))
 }
 
 /// The sides of `diff` and how to read a workbook side.
@@ -1163,8 +1297,10 @@ fn build_project(
     formats: &[OutputFormat],
     docs: &DocArgs,
     args: &BatchArgs,
+    gate: &GateArgs,
 ) -> Result<i32, CliError> {
     use crate::batch::{self, project};
+    let gate = gate.gate();
     if input.evidence.is_some() {
         return Err(CliError::Usage(
             "--evidence names one unit's folder; in a project each unit has its own (evidence = … in its [[unit]], or an evidence/ folder in its unit folder)".into(),
@@ -1213,6 +1349,20 @@ fn build_project(
         .as_of
         .or(config.as_of)
         .unwrap_or_else(|| chrono::Local::now().date_naive());
+    for def in &units {
+        gate.refuse_inside(&root.join(&def.name))?;
+    }
+    // The gate keeps each unit's violations (and JUnit suite) as the unit is judged;
+    // the unit's report is dropped with the rest of it.
+    let look = |def: &project::UnitDef, unit: &Unit, report: &crate::report::Report<'_>| {
+        let inputs: Vec<(String, PathBuf)> = unit
+            .input_names
+            .iter()
+            .cloned()
+            .zip(def.inputs.iter().cloned())
+            .collect();
+        gate.look(&def.name, report, &inputs);
+    };
     let spec = batch::Batch {
         root: root.clone(),
         as_of,
@@ -1228,15 +1378,28 @@ fn build_project(
             limits: config.limits,
         },
         jobs,
-        on_unit: None,
+        on_unit: gate.is_active().then_some(&look as &batch::OnUnit),
     };
     let outcome = batch::build(&units, &config, &spec)?;
-    Ok(report_outcome(
+    let code = report_outcome(
         &root,
         outcome.built,
         &outcome.failed,
         &outcome.summary_files,
-    ))
+    );
+    drop(spec);
+    let as_of = as_of.format("%Y-%m-%d").to_string();
+    for f in &outcome.failed {
+        gate.unit_failed(&f.name, &f.reason, &as_of);
+    }
+    let summary = crate::gate::run::StepSummary::League(&outcome.league);
+    let gate_failed = gate.finish(summary, false)?;
+    // A unit that could not be built (2) outranks a gate that failed (1).
+    Ok(if code != 0 {
+        code
+    } else {
+        i32::from(gate_failed)
+    })
 }
 
 /// Prints what a batch or `summary` did; the exit code: 2 when a unit failed.

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod evidence;
+pub mod gate;
 pub mod hash;
 pub mod ingest;
 pub mod limits;

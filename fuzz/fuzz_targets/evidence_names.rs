@@ -52,6 +52,7 @@ fn measures() -> Vec<Measure> {
                     file: "f.xlsx".into(),
                     sheet: None,
                     row: 1,
+                    columns: Default::default(),
                 },
             });
         }

@@ -40,11 +40,12 @@ pub struct Batch<'a> {
     /// Called with each unit read and judged, before its data is dropped (from any job,
     /// in any order): where a gate (`--fail-on`, JUnit) looks at every unit's report
     /// without the batch keeping them all.
-    pub on_unit: Option<&'a OnUnit>,
+    pub on_unit: Option<&'a OnUnit<'a>>,
 }
 
-/// A look at one unit's name, data and report during a batch.
-pub type OnUnit = dyn Fn(&UnitDef, &Unit, &Report<'_>) + Sync;
+/// A look at one unit's name, data and report during a batch. It may borrow what the
+/// caller owns (`'a`), such as the gate that collects each unit's verdict.
+pub type OnUnit<'a> = dyn Fn(&UnitDef, &Unit, &Report<'_>) + Sync + 'a;
 
 /// What a batch did, for the command line to report and turn into an exit code.
 pub struct Outcome {

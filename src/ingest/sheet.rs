@@ -7,7 +7,7 @@ use super::grid::{Grid, Slot, Value};
 use super::normalize::{clean, key};
 use super::status::{Classified, Vocabulary};
 use crate::model::{
-    Diagnostic, EvidenceReady, Location, Measure, Severity, SheetInfo, Source, cell_name,
+    Columns, Diagnostic, EvidenceReady, Location, Measure, Severity, SheetInfo, Source, cell_name,
 };
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
@@ -565,6 +565,14 @@ impl<'a> RowReader<'a> {
                 file: self.ctx.file.to_string(),
                 sheet: self.grid.name.clone(),
                 row: row + 1,
+                columns: Columns {
+                    status: Some(status_col),
+                    deadline: col(Field::Deadline),
+                    evidence: col(Field::Evidence),
+                    evidence_ready: col(Field::EvidenceReady),
+                    owner: col(Field::Owner),
+                    veto: col(Field::Veto),
+                },
             },
         })
     }

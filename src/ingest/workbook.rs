@@ -81,6 +81,20 @@ fn quiet_panics() {
     });
 }
 
+/// Refuses more sheets than `sheets_per_workbook`.
+fn check_sheet_count(sheets: usize, limits: &Limits) -> Result<(), InputError> {
+    if sheets > limits.sheets_per_workbook {
+        return Err(InputError::limit(
+            format!(
+                "the workbook has {sheets} sheets, more than {}",
+                limits.sheets_per_workbook
+            ),
+            "sheets_per_workbook",
+        ));
+    }
+    Ok(())
+}
+
 fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>, InputError> {
     if matches!(kind, Kind::Ooxml | Kind::Ods) {
         check_zip(bytes, limits)?;
@@ -101,6 +115,9 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
                 Sheets::Xlsb(calamine::open_workbook_from_rs(cursor).map_err(broken)?)
             } else {
                 check_shared_strings(bytes)?;
+                if let Some(n) = super::xlsx_extras::listed_sheets(bytes) {
+                    check_sheet_count(n, limits)?;
+                }
                 Sheets::Xlsx(calamine::open_workbook_from_rs(cursor).map_err(broken)?)
             }
         }
@@ -144,16 +161,7 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
         Default::default()
     };
     let sheets = book.sheets_metadata().to_vec();
-    if sheets.len() > limits.sheets_per_workbook {
-        return Err(InputError::limit(
-            format!(
-                "the workbook has {} sheets, more than {}",
-                sheets.len(),
-                limits.sheets_per_workbook
-            ),
-            "sheets_per_workbook",
-        ));
-    }
+    check_sheet_count(sheets.len(), limits)?;
     let mut grids = Vec::with_capacity(sheets.len());
     for sheet in sheets {
         if sheet.typ != calamine::SheetType::WorkSheet {

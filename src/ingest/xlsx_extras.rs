@@ -117,13 +117,55 @@ fn read(bytes: &[u8], max_merges: usize) -> Option<HashMap<String, Extras>> {
 }
 
 /// Finds the `<row … hidden="1">` and `<mergeCell ref="…">` tags of a sheet part by
-/// their bytes, streamed a chunk at a time, without parsing the cells (as quick_xml
-/// would, at the cost of a full second parse of the sheet). Sound because `<` never
-/// occurs unescaped in XML text or attribute values: every `<` starts a tag, and all
-/// before the last `<` of the buffer is complete tags and text.
-fn scan_sheet(mut part: impl Read, max_merges: usize) -> std::io::Result<Extras> {
-    const CHUNK: usize = 256 * 1024;
+/// their bytes, without parsing the cells (as quick_xml would, at the cost of a full
+/// second parse of the sheet).
+fn scan_sheet(part: impl Read, max_merges: usize) -> std::io::Result<Extras> {
     let mut extras = Extras::default();
+    for_each_tag(part, &mut |local, tag| match local {
+        b"row" => {
+            let hidden = attr_value(tag, b"hidden").is_some_and(|h| h == b"1" || h == b"true");
+            let number = attr_value(tag, b"r")
+                .and_then(|r| std::str::from_utf8(r).ok())
+                .and_then(|r| r.parse::<u32>().ok());
+            if let (true, Some(r)) = (hidden, number) {
+                extras.hidden_rows.push(r.saturating_sub(1));
+            }
+        }
+        b"mergeCell" if extras.merges.len() < max_merges => {
+            if let Some(r) = attr_value(tag, b"ref")
+                .and_then(|r| std::str::from_utf8(r).ok())
+                .and_then(region)
+            {
+                extras.merges.push(r);
+            }
+        }
+        _ => {}
+    })?;
+    Ok(extras)
+}
+
+/// How many sheets `xl/workbook.xml` lists, counted by the same byte scan before calamine
+/// opens the workbook (it does work for every listed sheet, so `sheets_per_workbook` must
+/// be checked first). None when the part cannot be read: calamine then says why.
+pub fn listed_sheets(bytes: &[u8]) -> Option<usize> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let part = zip.by_name("xl/workbook.xml").ok()?;
+    let mut count = 0usize;
+    for_each_tag(part, &mut |local, _| {
+        if local == b"sheet" {
+            count += 1;
+        }
+    })
+    .ok()?;
+    Some(count)
+}
+
+/// Calls `f` with the local name and the bytes of every start tag of an XML part,
+/// streamed a chunk at a time. Sound because `<` never occurs unescaped in XML text or
+/// attribute values: every `<` starts a tag, and all before the last `<` of the buffer
+/// is complete tags and text.
+fn for_each_tag(mut part: impl Read, f: &mut dyn FnMut(&[u8], &[u8])) -> std::io::Result<()> {
+    const CHUNK: usize = 256 * 1024;
     let mut chunk = vec![0u8; CHUNK];
     let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
     loop {
@@ -141,16 +183,16 @@ fn scan_sheet(mut part: impl Read, max_merges: usize) -> std::io::Result<Extras>
                 }
             }
         };
-        scan_tags(&buf[..upto], &mut extras, max_merges);
+        tags_in(&buf[..upto], f);
         buf.drain(..upto);
         if n == 0 {
-            return Ok(extras);
+            return Ok(());
         }
     }
 }
 
-/// The tags of interest among complete ones.
-fn scan_tags(text: &[u8], extras: &mut Extras, max_merges: usize) {
+/// The start tags among complete ones, with their local names.
+fn tags_in(text: &[u8], f: &mut dyn FnMut(&[u8], &[u8])) {
     for at in memchr::memchr_iter(b'<', text) {
         let rest = &text[at + 1..];
         // End tags, comments and declarations go by on their first byte; a start tag's
@@ -167,31 +209,8 @@ fn scan_tags(text: &[u8], extras: &mut Extras, max_merges: usize) {
             Some(colon) => &name[colon + 1..],
             None => name,
         };
-        if local != b"row" && local != b"mergeCell" {
-            continue;
-        }
         let end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
-        let tag = &rest[..end];
-        match local {
-            b"row" => {
-                let hidden = attr_value(tag, b"hidden").is_some_and(|h| h == b"1" || h == b"true");
-                let number = attr_value(tag, b"r")
-                    .and_then(|r| std::str::from_utf8(r).ok())
-                    .and_then(|r| r.parse::<u32>().ok());
-                if let (true, Some(r)) = (hidden, number) {
-                    extras.hidden_rows.push(r.saturating_sub(1));
-                }
-            }
-            b"mergeCell" if extras.merges.len() < max_merges => {
-                if let Some(r) = attr_value(tag, b"ref")
-                    .and_then(|r| std::str::from_utf8(r).ok())
-                    .and_then(region)
-                {
-                    extras.merges.push(r);
-                }
-            }
-            _ => {}
-        }
+        f(local, &rest[..end]);
     }
 }
 

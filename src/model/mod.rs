@@ -97,6 +97,29 @@ pub struct Source {
     pub sheet: Option<String>,
     /// 1-based row number as the spreadsheet shows it.
     pub row: u32,
+    /// Where the row's key cells are, so a CI gate or annotation can point at the very
+    /// cell a gap is about (the deadline of an overdue measure, say). Kept out of
+    /// `report.json`, whose `source` stays `{file, sheet, row}`.
+    #[serde(skip)]
+    pub columns: Columns,
+}
+
+/// 0-based columns (in the sheet's real coordinates, as diagnostics count them) of a
+/// measure row's key cells; `None` where the sheet has no such column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Columns {
+    /// The status cell (落实情况).
+    pub status: Option<u32>,
+    /// The deadline cell (完成时限).
+    pub deadline: Option<u32>,
+    /// The required-evidence cell (佐证材料).
+    pub evidence: Option<u32>,
+    /// The evidence-in-hand cell, when the sheet has one.
+    pub evidence_ready: Option<u32>,
+    /// The lead department's cell (牵头单位).
+    pub owner: Option<u32>,
+    /// The veto cell (一票否决).
+    pub veto: Option<u32>,
 }
 
 /// One hard measure (硬措施) as the office tracks it: one row of a measure sheet.

@@ -10,10 +10,15 @@ use std::path::{Path, PathBuf};
 /// The as-of date the sample summaries were computed for.
 pub const AS_OF: &str = "2026-12-15";
 
-/// The `dossier` binary, run in `dir` so no stray `dossier.toml` is picked up.
+/// The `dossier` binary, run in `dir` so no stray `dossier.toml` is picked up, and
+/// outside GitHub Actions whatever runs the tests (so no test prints workflow commands
+/// or appends to the real step summary; tests of that set the variables themselves).
 pub fn dossier(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("dossier").expect("binary built");
     cmd.current_dir(dir);
+    for var in ["GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE"] {
+        cmd.env_remove(var);
+    }
     cmd
 }
 

@@ -166,6 +166,42 @@ fn a_huge_shared_strings_count_is_refused_before_it_is_allocated() {
     assert_refused(&out, &["sst.xlsx: ", "sharedStrings.xml", "4294967295"]);
 }
 
+#[test]
+fn a_workbook_listing_forty_thousand_sheets_is_refused_before_it_is_opened() {
+    // One sheet element repeated in workbook.xml: the reader would do work for each.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = xlsx(
+        dir.path(),
+        "plain.xlsx",
+        "台账",
+        &[HEADER, &["1", "落实责任", "已完成"]],
+    );
+    let bytes = rezip(&std::fs::read(plain).unwrap(), |name, data| {
+        if name != "xl/workbook.xml" {
+            return data;
+        }
+        let text = String::from_utf8(data).unwrap();
+        let re = regex::Regex::new(r"<sheet [^>]*/>").unwrap();
+        let sheet = re
+            .find(&text)
+            .expect("a sheet element")
+            .as_str()
+            .to_string();
+        text.replacen(&sheet, &sheet.repeat(40_000), 1).into_bytes()
+    });
+    let path = dir.path().join("sheets.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    let out = check(dir.path(), &path, None);
+    assert_refused(
+        &out,
+        &[
+            "sheets.xlsx: ",
+            "40000 sheets, more than 1000",
+            "sheets_per_workbook",
+        ],
+    );
+}
+
 /// A sheet of `rows` measures, its sheet1.xml some tens of KB per thousand rows.
 fn many_rows(dir: &Path, name: &str, rows: usize) -> PathBuf {
     let mut book = rust_xlsxwriter::Workbook::new();

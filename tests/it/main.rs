@@ -9,6 +9,7 @@ mod documents;
 mod evidence;
 mod evidence_rules;
 mod formats;
+mod gate;
 mod limits;
 mod manual;
 mod outputs;

@@ -72,6 +72,7 @@ fn measure((set, id, cls, credit, weight, days, veto, owners, evidence, ready): 
             file: "t.xlsx".into(),
             sheet: None,
             row: 1,
+            columns: Default::default(),
         },
     }
 }
