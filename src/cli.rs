@@ -211,6 +211,71 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Write one workbook per lead department (督办) into DIR: its measures (open and
+    /// missing-evidence first), the cells it may update (status, progress, deadline,
+    /// evidence ready) unlocked, everything else locked, a status drop-down, a hidden key
+    /// per row for merging back; beside each, its task sheet PDF; and split.json. The
+    /// folder is written whole or not at all.
+    Split {
+        /// Measure workbooks: .xlsx .xlsm .xlsb .xls .ods .csv .tsv (read together).
+        #[arg(value_name = "INPUT", required = true)]
+        inputs: Vec<PathBuf>,
+
+        /// Output folder [default: out/<stem of the first input>-split].
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+
+        /// The date the departments must return their sheets by, printed in each.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        due: Option<NaiveDate>,
+
+        /// Who the departments return their sheets to or ask (name, phone), printed in each.
+        #[arg(long, value_name = "TEXT")]
+        contact: Option<String>,
+
+        /// Protect the sheets with this password [default: protected without one].
+        #[arg(long, value_name = "PW")]
+        password: Option<String>,
+
+        /// Language of the sheets' headers, status terms and task sheets.
+        #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
+        lang: LangArg,
+
+        /// The unit the sheets are for [default: named by the sheet titles, else the first input's stem].
+        #[arg(long, value_name = "NAME")]
+        unit: Option<String>,
+
+        /// Write the sheets only, without the task sheet PDFs.
+        #[arg(long)]
+        no_pdf: bool,
+
+        /// The date every judgement of time is made against [default: the config's as_of, else today].
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+
+        /// Project config with extra status terms and a default as-of date [default: ./dossier.toml if present].
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
+    /// Print the shell completion script for SHELL, made from these very flags: e.g.
+    /// `dossier completions bash > /etc/bash_completion.d/dossier`, or
+    /// `source <(dossier completions zsh)`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of dossier, or of one command (`dossier man build`);
+    /// with -o, write every page (dossier.1 and dossier-<command>.1) into DIR.
+    Man {
+        /// The command whose page to print [default: dossier itself].
+        #[arg(value_name = "COMMAND", conflicts_with = "output")]
+        command: Option<String>,
+
+        /// Write all pages into this folder (created if missing; the pages are replaced).
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Flags of a project build (`build` without inputs: the units dossier.toml names).
@@ -516,6 +581,8 @@ pub enum CliError {
     #[error(transparent)]
     Diff(#[from] crate::diff::DiffError),
     #[error(transparent)]
+    Split(#[from] crate::split::SplitError),
+    #[error(transparent)]
     Gate(#[from] crate::gate::run::GateError),
 }
 
@@ -597,7 +664,151 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         ),
         Command::Verify { pack } => verify(&pack),
         Command::Init { dir } => init(&dir),
+        Command::Split {
+            inputs,
+            output,
+            due,
+            contact,
+            password,
+            lang,
+            unit,
+            no_pdf,
+            as_of,
+            config,
+        } => split(&SplitArgs {
+            inputs,
+            output,
+            due,
+            contact,
+            password,
+            lang,
+            unit,
+            no_pdf,
+            as_of,
+            config,
+        }),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            crate::manual::completions(shell, &mut out);
+            // A closed pipe is not an error worth reporting.
+            let _ = std::io::stdout().lock().write_all(&out);
+            Ok(0)
+        }
+        Command::Man { command, output } => man(command.as_deref(), output.as_deref()),
     }
+}
+
+/// The flags of `split`.
+struct SplitArgs {
+    inputs: Vec<PathBuf>,
+    output: Option<PathBuf>,
+    due: Option<NaiveDate>,
+    contact: Option<String>,
+    password: Option<String>,
+    lang: LangArg,
+    unit: Option<String>,
+    no_pdf: bool,
+    as_of: Option<NaiveDate>,
+    config: Option<PathBuf>,
+}
+
+fn split(args: &SplitArgs) -> Result<i32, CliError> {
+    let templates = Templates::default();
+    let labels = pipeline::labels(&templates, args.lang.into())?;
+    let mut config = load_config(args.config.as_deref())?;
+    // The departments update the workbook's own evidence column: the sheets show and
+    // judge what the workbook says, not an evidence folder the config names.
+    config.evidence.dir = None;
+    let as_of = args
+        .as_of
+        .or(config.as_of)
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let dir = args.output.clone().unwrap_or_else(|| {
+        Path::new("out").join(format!("{}-split", pipeline::first_stem(&args.inputs)))
+    });
+    let font = if args.no_pdf {
+        None
+    } else {
+        Some(render::pdf::font::Font::built_in()?)
+    };
+    let spec = UnitSpec {
+        inputs: args.inputs.clone(),
+        as_of,
+        evidence: None,
+        period: None,
+    };
+    let unit = pipeline::read_unit(&spec, &config)?;
+    let unit_name = render::context::unit_name(args.unit.as_deref(), &unit.book, &unit.stem);
+    let opts = crate::split::SplitOptions {
+        unit: &unit_name,
+        due: args.due,
+        contact: args.contact.as_deref(),
+        password: args.password.as_deref(),
+        labels: &labels,
+        templates: &templates,
+        font: font.as_ref(),
+        limits: config.limits,
+    };
+    let outcome = crate::split::split(&unit, &opts, &dir)?;
+    if let Some(font) = &font {
+        warn_missing_glyphs(&outcome.missing_glyphs, &font.name);
+    }
+    let mut err = std::io::stderr().lock();
+    if outcome.unassigned > 0 {
+        let _ = writeln!(
+            err,
+            "dossier: warning: {} measures name no lead department and are in no sheet",
+            outcome.unassigned
+        );
+    }
+    let _ = writeln!(
+        err,
+        "split {} measures into {} department sheets: wrote {} files to {}",
+        unit.book.measures.len(),
+        outcome.departments,
+        outcome.files,
+        dir.display()
+    );
+    Ok(0)
+}
+
+/// `man [COMMAND]` prints one page; `man -o DIR` writes them all.
+fn man(command: Option<&str>, output: Option<&Path>) -> Result<i32, CliError> {
+    use crate::manual;
+    match output {
+        Some(dir) => {
+            let pages = manual::pages().map_err(|e| CliError::Usage(e.to_string()))?;
+            std::fs::create_dir_all(dir).map_err(|error| CliError::Io {
+                path: dir.display().to_string(),
+                error,
+            })?;
+            let files: Vec<(PathBuf, &[u8])> = pages
+                .iter()
+                .map(|(name, bytes)| (dir.join(name), bytes.as_slice()))
+                .collect();
+            write_all_atomically(&files)?;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "wrote {} manual pages to {}",
+                files.len(),
+                dir.display()
+            );
+        }
+        None => {
+            let page = manual::page(command).map_err(|e| match e {
+                manual::ManualError::NoSuchCommand(c) => CliError::Usage(format!(
+                    "no command {c:?}: the pages are {}",
+                    manual::commands().join(", ")
+                )),
+                manual::ManualError::Io(error) => CliError::Io {
+                    path: "stdout".into(),
+                    error,
+                },
+            })?;
+            let _ = std::io::stdout().lock().write_all(&page);
+        }
+    }
+    Ok(0)
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config, CliError> {

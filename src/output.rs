@@ -111,6 +111,16 @@ impl BuildFolder {
     /// Takes the target's lock and checks that it is dossier's (or absent) before
     /// anything is rendered, so a refused build costs no work.
     pub fn begin(target: &Path) -> Result<BuildFolder, OutputError> {
+        Self::begin_with(target, &is_dossier_output)
+    }
+
+    /// [`BuildFolder::begin`] for an output whose files have names of their own (the
+    /// department sheets of `dossier split`): `is_ours` says which names in an existing
+    /// target an earlier run wrote, and so may be replaced.
+    pub fn begin_with(
+        target: &Path,
+        is_ours: &dyn Fn(&str) -> bool,
+    ) -> Result<BuildFolder, OutputError> {
         let shown = target.display().to_string();
         if target.file_name().is_none() {
             return Err(OutputError::NoName { target: shown });
@@ -145,7 +155,7 @@ impl BuildFolder {
                 return Err(e);
             }
         };
-        let staging = refuse_foreign(&real, &shown)
+        let staging = refuse_foreign(&real, &shown, is_ours)
             .and_then(|()| archive::staging_dir(&real).map_err(OutputError::from));
         match staging {
             Ok(staging) => Ok(BuildFolder {
@@ -254,7 +264,11 @@ fn create_ancestors(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Refuses a target that is not a folder, or a folder holding anything a build does not
 /// write (sub-folders included).
-fn refuse_foreign(target: &Path, shown: &str) -> Result<(), OutputError> {
+fn refuse_foreign(
+    target: &Path,
+    shown: &str,
+    is_ours: &dyn Fn(&str) -> bool,
+) -> Result<(), OutputError> {
     let meta = match std::fs::metadata(target) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -279,7 +293,7 @@ fn refuse_foreign(target: &Path, shown: &str) -> Result<(), OutputError> {
         let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().map_err(io)?.is_file();
-        let ours = is_file && (is_dossier_output(&name) || SYSTEM_LITTER.contains(&name.as_str()));
+        let ours = is_file && (is_ours(&name) || SYSTEM_LITTER.contains(&name.as_str()));
         if !ours {
             foreign.push(name);
         }
