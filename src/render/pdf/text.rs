@@ -2,6 +2,7 @@
 //! characters and at spaces, Latin words and numbers stay whole, closing punctuation
 //! never starts a line and opening punctuation never ends one.
 
+use std::borrow::Cow;
 use super::blocks::Span;
 
 /// Glyph advances, in points for a 1-point font size.
@@ -30,10 +31,13 @@ pub struct Line {
 
 /// An unbreakable unit of text, with whether a space may precede it.
 #[derive(Debug, Clone, PartialEq)]
-struct Token {
-    text: String,
+/// A piece of text never broken inside, borrowed from its span (only tokens glued
+/// together own their text): a page of CJK text is thousands of one-character tokens,
+/// and allocating each was the layout's largest cost.
+struct Token<'s> {
+    text: Cow<'s, str>,
     bold: bool,
-    anchor: Option<String>,
+    anchor: Option<&'s str>,
     space_before: bool,
     /// A hard line break comes before this token.
     break_before: bool,
@@ -89,18 +93,24 @@ fn is_opening(c: char) -> bool {
     )
 }
 
-fn tokens(spans: &[Span]) -> Vec<Token> {
-    let mut out: Vec<Token> = Vec::new();
+fn tokens<'s>(spans: &'s [Span]) -> Vec<Token<'s>> {
+    let mut out: Vec<Token<'s>> = Vec::new();
     let mut space = false;
     let mut hard = false;
     for span in spans {
-        let mut word = String::new();
-        let flush = |word: &mut String, out: &mut Vec<Token>, space: &mut bool, hard: &mut bool| {
-            if !word.is_empty() {
+        let text = span.text.as_str();
+        // The word being read: text[start..end], empty when start == end.
+        let mut start = 0;
+        let flush = |start: usize,
+                     end: usize,
+                     out: &mut Vec<Token<'s>>,
+                     space: &mut bool,
+                     hard: &mut bool| {
+            if start < end {
                 out.push(Token {
-                    text: std::mem::take(word),
+                    text: Cow::Borrowed(&span.text[start..end]),
                     bold: span.bold,
-                    anchor: span.anchor.clone(),
+                    anchor: span.anchor.as_deref(),
                     space_before: *space,
                     break_before: *hard,
                 });
@@ -108,27 +118,28 @@ fn tokens(spans: &[Span]) -> Vec<Token> {
                 *hard = false;
             }
         };
-        for c in span.text.chars() {
+        for (at, c) in text.char_indices() {
+            let next = at + c.len_utf8();
             if c == '\n' {
-                flush(&mut word, &mut out, &mut space, &mut hard);
+                flush(start, at, &mut out, &mut space, &mut hard);
+                start = next;
                 hard = true;
                 space = false;
             } else if c.is_whitespace() && c != '\u{3000}' {
-                flush(&mut word, &mut out, &mut space, &mut hard);
+                flush(start, at, &mut out, &mut space, &mut hard);
+                start = next;
                 space = !hard;
             } else if is_cjk(c) || is_closing(c) || is_opening(c) {
-                flush(&mut word, &mut out, &mut space, &mut hard);
-                word.push(c);
-                flush(&mut word, &mut out, &mut space, &mut hard);
-            } else {
-                word.push(c);
+                flush(start, at, &mut out, &mut space, &mut hard);
+                flush(at, next, &mut out, &mut space, &mut hard);
+                start = next;
             }
         }
-        flush(&mut word, &mut out, &mut space, &mut hard);
+        flush(start, text.len(), &mut out, &mut space, &mut hard);
     }
     // Kinsoku: glue closing punctuation to what precedes it, opening to what follows.
-    let mut glued: Vec<Token> = Vec::with_capacity(out.len());
-    let mut pending_open: Option<Token> = None;
+    let mut glued: Vec<Token<'s>> = Vec::with_capacity(out.len());
+    let mut pending_open: Option<Token<'s>> = None;
     for mut t in out {
         let first = t.text.chars().next().unwrap_or(' ');
         let single = t.text.chars().count() == 1;
@@ -137,7 +148,7 @@ fn tokens(spans: &[Span]) -> Vec<Token> {
                 // "{{ x": the space after an opening mark stays a space.
                 glued.push(open);
             } else {
-                t.text = open.text + &t.text;
+                t.text = Cow::Owned(open.text.into_owned() + &t.text);
                 t.space_before = open.space_before;
                 t.break_before = open.break_before;
             }
@@ -150,7 +161,7 @@ fn tokens(spans: &[Span]) -> Vec<Token> {
             && prev.bold == t.bold
             && prev.anchor == t.anchor
         {
-            prev.text.push_str(&t.text);
+            prev.text.to_mut().push_str(&t.text);
             continue;
         }
         let last = t.text.chars().last().unwrap_or(' ');
@@ -205,7 +216,7 @@ pub fn break_lines(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) -
                     line.pieces.push(Piece {
                         text: std::mem::take(&mut chunk),
                         bold: t.bold,
-                        anchor: t.anchor.clone(),
+                        anchor: t.anchor.map(str::to_string),
                         x: 0.0,
                         width: cw,
                     });
@@ -220,7 +231,7 @@ pub fn break_lines(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) -
             line.pieces.push(Piece {
                 text: chunk,
                 bold: t.bold,
-                anchor: t.anchor.clone(),
+                anchor: t.anchor.map(str::to_string),
                 x: 0.0,
                 width: cw,
             });
@@ -230,7 +241,7 @@ pub fn break_lines(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) -
         let x = line.width + gap;
         // Merge with the previous piece when the style is the same, to keep text runs whole.
         match line.pieces.last_mut() {
-            Some(p) if p.bold == t.bold && p.anchor == t.anchor => {
+            Some(p) if p.bold == t.bold && p.anchor.as_deref() == t.anchor => {
                 if gap > 0.0 {
                     p.text.push(' ');
                 }
@@ -238,9 +249,9 @@ pub fn break_lines(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) -
                 p.width = x + w - p.x;
             }
             _ => line.pieces.push(Piece {
-                text: t.text.clone(),
+                text: t.text.into_owned(),
                 bold: t.bold,
-                anchor: t.anchor.clone(),
+                anchor: t.anchor.map(str::to_string),
                 x,
                 width: w,
             }),
