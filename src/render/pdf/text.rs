@@ -2,8 +2,8 @@
 //! characters and at spaces, Latin words and numbers stay whole, closing punctuation
 //! never starts a line and opening punctuation never ends one.
 
-use std::borrow::Cow;
 use super::blocks::Span;
+use std::borrow::Cow;
 
 /// Glyph advances, in points for a 1-point font size.
 pub trait Metrics {
