@@ -105,56 +105,109 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), InputError> {
     {
         return Ok(());
     }
-    let mut at = 0usize;
-    let mut depth = 0usize;
-    let mut sheets = 0usize;
-    let mut extent = Extent::default();
     let too_big = |what: String| Err(InputError::limit(what, "cells_per_sheet"));
-    while at + 4 <= data.len() {
-        let typ = u16_at(&data, at).unwrap_or(0);
-        let len = u16_at(&data, at + 2).unwrap_or(0) as usize;
-        let body = &data[at + 4..(at + 4 + len).min(data.len())];
-        at += 4 + len;
+    // The globals substream, as calamine reads it: the sheets are where their BoundSheet
+    // records say (not necessarily in order, and possibly the same place twice).
+    let mut positions = Vec::new();
+    for (typ, body) in Records::new(&data) {
         match typ {
-            0x0809 => {
-                depth += 1;
-                if depth == 1 {
-                    sheets += 1;
-                    extent = Extent::default();
-                    if sheets > limits.sheets_per_workbook + 1 {
-                        return Err(InputError::limit(
-                            format!(
-                                "the workbook has more than {} sheets",
-                                limits.sheets_per_workbook
-                            ),
-                            "sheets_per_workbook",
-                        ));
-                    }
+            0x0085 => {
+                if let Some(pos) = u32_at(body, 0) {
+                    positions.push(pos as usize);
                 }
-            }
-            0x000A => {
-                if depth == 1 && extent.cells() > limits.cells_per_sheet {
-                    return too_big(format!(
-                        "sheet {} spans {} cells from its first to its last value, more than {}",
-                        sheets.saturating_sub(1),
-                        extent.cells(),
-                        limits.cells_per_sheet
+                if positions.len() > limits.sheets_per_workbook {
+                    return Err(InputError::limit(
+                        format!(
+                            "the workbook has more than {} sheets",
+                            limits.sheets_per_workbook
+                        ),
+                        "sheets_per_workbook",
                     ));
                 }
-                depth = depth.saturating_sub(1);
             }
-            _ if depth != 1 => {}
+            0x000A => break,
+            _ => {}
+        }
+    }
+    // calamine holds every sheet's cells at once: bound each, and all of them together.
+    let mut total = 0u64;
+    for (index, pos) in positions.into_iter().enumerate() {
+        let Some(stream) = data.get(pos..) else {
+            continue;
+        };
+        let cells = sheet_cells(stream, index, limits)?;
+        total = total.saturating_add(cells);
+        if total > limits.cells_per_sheet {
+            return too_big(format!(
+                "its sheets together span {total} cells from their first to their last values, more than {}",
+                limits.cells_per_sheet
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The BIFF records of a stream as calamine iterates them: type and body, each record's
+/// CONTINUE records taken with it (never read as records of their own); it stops where
+/// a record runs past the end, as calamine stops with an error.
+struct Records<'d> {
+    rest: &'d [u8],
+}
+
+impl<'d> Records<'d> {
+    fn new(data: &'d [u8]) -> Self {
+        Records { rest: data }
+    }
+}
+
+impl<'d> Iterator for Records<'d> {
+    type Item = (u32, &'d [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let typ = u16_at(self.rest, 0)?;
+        let len = u16_at(self.rest, 2)? as usize;
+        let body = self.rest.get(4..4 + len)?;
+        self.rest = &self.rest[4 + len..];
+        while self.rest.len() > 4 && u16_at(self.rest, 0) == Some(0x003C) {
+            let len = u16_at(self.rest, 2)? as usize;
+            self.rest = self.rest.get(4 + len..)?;
+        }
+        Some((typ, body))
+    }
+}
+
+/// The cells calamine will hold for the sheet whose records start at `stream`, read as
+/// its sheet loop reads them (nested substreams skipped, up to the sheet's EOF): refused
+/// when its DIMENSIONS or its first-to-last extent passes `cells_per_sheet`.
+fn sheet_cells(stream: &[u8], index: usize, limits: &Limits) -> Result<u64, InputError> {
+    let too_big = |what: String| Err(InputError::limit(what, "cells_per_sheet"));
+    let mut extent = Extent::default();
+    let mut seen_bof = false;
+    let mut depth = 0usize;
+    for (typ, body) in Records::new(stream) {
+        if depth > 0 {
+            match typ {
+                0x0809 => depth += 1,
+                0x000A => depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        match typ {
+            0x0809 if seen_bof => depth += 1,
+            0x0809 => seen_bof = true,
+            0x000A => break,
             0x0200 => {
                 let declared = declared_cells(body);
                 if declared > limits.cells_per_sheet {
                     return too_big(format!(
-                        "sheet {} declares {declared} cells (DIMENSIONS), more than {}",
-                        sheets.saturating_sub(1),
+                        "sheet {index} declares {declared} cells (DIMENSIONS), more than {}",
                         limits.cells_per_sheet
                     ));
                 }
             }
-            // Number, Label, RString, BoolErr, Rk, LabelSst, Formula: row, then column.
+            // Number, Label, RString, BoolErr, Rk, LabelSst, Formula: row, then column
+            // (a String record takes the cell of the Formula before it).
             0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
                 if let (Some(r), Some(c)) = (u16_at(body, 0), u16_at(body, 2)) {
                     extent.add(r, c);
@@ -171,8 +224,15 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), InputError> {
             }
             _ => {}
         }
+        if extent.cells() > limits.cells_per_sheet {
+            return too_big(format!(
+                "sheet {index} spans {} cells from its first to its last value, more than {}",
+                extent.cells(),
+                limits.cells_per_sheet
+            ));
+        }
     }
-    Ok(())
+    Ok(extent.cells())
 }
 
 #[cfg(test)]

@@ -487,3 +487,24 @@ fn an_xls_container_that_does_not_hold_together_is_refused() {
     );
     assert_refused(&out, &["xls-fat-past-end.xls", "compound-file container"]);
 }
+
+/// Found by the hour-long fuzzing campaign of `read_xls`: the cells calamine reads for a
+/// sheet are the records from where its BoundSheet record points, which the bounds must
+/// walk the same way (a sequential walk saw other records), else 66 GB are asked for.
+#[test]
+fn an_xls_sheet_is_bounded_where_its_boundsheet_record_points() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = check(
+        tmp.path(),
+        &crate::common::fixture("fuzz/xls-sheet-read-from-its-boundsheet.xls"),
+        None,
+    );
+    assert_refused(
+        &out,
+        &[
+            "xls-sheet-read-from-its-boundsheet.xls: ",
+            "cells from its first to its last value",
+            "cells_per_sheet",
+        ],
+    );
+}
