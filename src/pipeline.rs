@@ -397,27 +397,15 @@ pub fn render_unit(
             }
         }
         if formats.contains(&Format::Pdf) {
-            let (w, h) = (label(&labels, "as_of"), &prepared.head.as_of);
-            let header_right = format!("{w} {h}");
-            let page_of = label(&labels, "page_of");
             // The three documents are laid out and written in parallel, each straight
             // into its file; each is made exactly as it would be alone.
             let made: Vec<Result<(String, BTreeSet<char>), PipelineError>> = prepared
                 .documents
                 .par_iter()
                 .map(|doc| {
-                    let header_left = format!("{unit_name} · {}", doc.title);
-                    let title = format!("{unit_name} {}", doc.title);
-                    let opts = render::pdf::PdfOptions {
-                        paper: docs.paper,
-                        landscape: docs.landscape,
-                        header_left: &header_left,
-                        header_right: &header_right,
-                        page_of: &page_of,
-                        title: &title,
-                        author: &unit_name,
-                        created: created(unit.as_of),
-                    };
+                    let heads =
+                        PdfHeads::new(&labels, &unit_name, &doc.title, &prepared.head.as_of);
+                    let opts = heads.options(docs, &unit_name, created(unit.as_of));
                     let name = format!("{}.pdf", doc.kind.stem());
                     let mut missing = BTreeSet::new();
                     put(sink, &name, limits, &mut |w| {
@@ -447,6 +435,53 @@ pub fn render_unit(
         missing_glyphs,
         unit: unit_name,
     })
+}
+
+/// The running header, footer and metadata strings of one PDF: the same shape for a
+/// unit's documents, the league table and the progress report.
+pub struct PdfHeads {
+    header_left: String,
+    header_right: String,
+    page_of: String,
+    title: String,
+}
+
+impl PdfHeads {
+    /// "<who> · <title>" on the left, "<as of> <date>" on the right, "<who> <title>" as
+    /// the document title.
+    pub fn new(labels: &Labels, who: &str, title: &str, as_of: &str) -> Self {
+        PdfHeads {
+            header_left: format!("{who} · {title}"),
+            header_right: format!("{} {as_of}", label(labels, "as_of")),
+            page_of: label(labels, "page_of"),
+            title: format!("{who} {title}"),
+        }
+    }
+
+    /// The same with another document title (the league table is titled without a who).
+    pub fn titled(mut self, title: &str) -> Self {
+        self.title = title.to_string();
+        self
+    }
+
+    /// The options to render with, in the paper of `docs`.
+    pub fn options<'a>(
+        &'a self,
+        docs: &DocOptions<'_>,
+        author: &'a str,
+        created: i64,
+    ) -> render::pdf::PdfOptions<'a> {
+        render::pdf::PdfOptions {
+            paper: docs.paper,
+            landscape: docs.landscape,
+            header_left: &self.header_left,
+            header_right: &self.header_right,
+            page_of: &self.page_of,
+            title: &self.title,
+            author,
+            created,
+        }
+    }
 }
 
 /// The as-of date at 00:00 UTC as seconds since 1970: every generated file's timestamp,

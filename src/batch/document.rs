@@ -171,21 +171,11 @@ pub fn render(
             files.push((format!("{STEM}.html"), html.into_bytes()));
         }
         if formats.contains(&Format::Pdf) {
-            let header_left = format!("{} · {title}", ctx.unit);
-            let header_right = format!("{} {}", label(&labels, "as_of"), ctx.as_of);
-            let page_of = label(&labels, "page_of");
+            let heads =
+                pipeline::PdfHeads::new(&labels, &ctx.unit, &title, &ctx.as_of).titled(&title);
             let created = chrono::NaiveDate::parse_from_str(&league.as_of, "%Y-%m-%d")
                 .map_or(0, pipeline::created);
-            let opts = render::pdf::PdfOptions {
-                paper: docs.paper,
-                landscape: docs.landscape,
-                header_left: &header_left,
-                header_right: &header_right,
-                page_of: &page_of,
-                title: &title,
-                author: &ctx.generator,
-                created,
-            };
+            let opts = heads.options(docs, &ctx.generator, created);
             let pdf = render::pdf::render(&markdown, &charts, docs.font, &opts)?;
             missing = pdf.missing;
             files.push((format!("{STEM}.pdf"), pdf.bytes));

@@ -363,25 +363,13 @@ pub fn render(
             files.push((format!("{STEM}.html"), html.into_bytes()));
         }
         if formats.contains(&Format::Pdf) {
-            let header_left = format!("{unit} · {title}");
-            let header_right = format!("{} {}", label(&labels, "as_of"), ctx.as_of);
-            let page_of = label(&labels, "page_of");
-            let full_title = format!("{unit} {title}");
+            let heads = pipeline::PdfHeads::new(&labels, &unit, &title, &ctx.as_of);
             let created = diff
                 .after
                 .as_of
                 .parse::<chrono::NaiveDate>()
                 .map_or(0, pipeline::created);
-            let opts = render::pdf::PdfOptions {
-                paper: docs.paper,
-                landscape: docs.landscape,
-                header_left: &header_left,
-                header_right: &header_right,
-                page_of: &page_of,
-                title: &full_title,
-                author: &unit,
-                created,
-            };
+            let opts = heads.options(docs, &unit, created);
             let pdf = render::pdf::render(&markdown, &[], docs.font, &opts)?;
             let name = format!("{STEM}.pdf");
             if !pdf.missing.is_empty() {
