@@ -14,7 +14,7 @@ pub mod sheet;
 pub mod status;
 pub mod workbook;
 mod xls_bounds;
-mod xlsx_extras;
+pub(crate) mod xlsx_extras;
 
 use crate::limits::Limits;
 use crate::model::{Workbook, sort_diagnostics};

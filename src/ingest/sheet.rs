@@ -292,6 +292,7 @@ pub fn read_sheet(grid: &Grid, ctx: &SheetContext<'_>, state: &mut SetState) -> 
         sheet: grid.name.clone(),
         title,
         measures: measures.len(),
+        header_row: header.row + 1,
     };
     SheetRead {
         info: Some(info),
@@ -571,6 +572,7 @@ impl<'a> RowReader<'a> {
                     evidence: col(Field::Evidence),
                     evidence_ready: col(Field::EvidenceReady),
                     owner: col(Field::Owner),
+                    progress: col(Field::Progress),
                     veto: col(Field::Veto),
                 },
             },

@@ -22,7 +22,7 @@ pub fn read_extras(bytes: &[u8], max_merges: usize) -> HashMap<String, Extras> {
 }
 
 /// `A1` → (row 0, column 0): a cell reference as calamine's dimensions count.
-fn cell_ref(text: &str) -> Option<(u32, u32)> {
+pub(crate) fn cell_ref(text: &str) -> Option<(u32, u32)> {
     let split = text.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = text.split_at(split);
     if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
@@ -37,7 +37,7 @@ fn cell_ref(text: &str) -> Option<(u32, u32)> {
 }
 
 /// `A1:C3` (or `B2` alone) → the region it covers.
-fn region(text: &str) -> Option<Region> {
+pub(crate) fn region(text: &str) -> Option<Region> {
     let (a, b) = text.split_once(':').unwrap_or((text, text));
     let (start, end) = (cell_ref(a)?, cell_ref(b)?);
     Some(Region {
@@ -46,7 +46,7 @@ fn region(text: &str) -> Option<Region> {
     })
 }
 
-fn attr(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
+pub(crate) fn attr(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.as_ref() == name)
@@ -57,17 +57,17 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
         })
 }
 
-fn file(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
-    let mut text = String::new();
-    zip.by_name(name).ok()?.read_to_string(&mut text).ok()?;
-    Some(text)
-}
-
-fn read(bytes: &[u8], max_merges: usize) -> Option<HashMap<String, Extras>> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    // Sheet name → relationship id, then relationship id → part path.
+/// Each sheet's name and the zip path of its part, in workbook order: `workbook.xml`
+/// names the sheets, its relationships say where each one's XML is.
+pub(crate) fn sheet_parts<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+) -> Option<Vec<(String, String)>> {
     let mut sheets = Vec::new();
-    let workbook = file(&mut zip, "xl/workbook.xml")?;
+    let mut workbook = String::new();
+    zip.by_name("xl/workbook.xml")
+        .ok()?
+        .read_to_string(&mut workbook)
+        .ok()?;
     let mut reader = quick_xml::Reader::from_str(&workbook);
     loop {
         match reader.read_event().ok()? {
@@ -80,7 +80,11 @@ fn read(bytes: &[u8], max_merges: usize) -> Option<HashMap<String, Extras>> {
             _ => {}
         }
     }
-    let rels = file(&mut zip, "xl/_rels/workbook.xml.rels")?;
+    let mut rels = String::new();
+    zip.by_name("xl/_rels/workbook.xml.rels")
+        .ok()?
+        .read_to_string(&mut rels)
+        .ok()?;
     let mut targets = HashMap::new();
     let mut reader = quick_xml::Reader::from_str(&rels);
     loop {
@@ -98,13 +102,21 @@ fn read(bytes: &[u8], max_merges: usize) -> Option<HashMap<String, Extras>> {
             _ => {}
         }
     }
+    Some(
+        sheets
+            .into_iter()
+            .filter_map(|(name, id)| Some((name, targets.get(&id)?.clone())))
+            .collect(),
+    )
+}
+
+fn read(bytes: &[u8], max_merges: usize) -> Option<HashMap<String, Extras>> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let sheets = sheet_parts(&mut zip)?;
     let mut out = HashMap::new();
-    for (name, id) in sheets {
-        let Some(path) = targets.get(&id) else {
-            continue;
-        };
+    for (name, path) in sheets {
         // Streamed: a sheet part can be hundreds of megabytes.
-        let Ok(part) = zip.by_name(path) else {
+        let Ok(part) = zip.by_name(&path) else {
             continue;
         };
         let read_whole = scan_sheet(part, max_merges);

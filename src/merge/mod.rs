@@ -414,5 +414,7 @@ pub fn apply(master: &[Measure], plan: &Plan) -> Vec<Measure> {
     out
 }
 
+pub mod xlsx;
+
 #[cfg(test)]
 mod tests;

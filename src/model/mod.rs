@@ -118,6 +118,8 @@ pub struct Columns {
     pub evidence_ready: Option<u32>,
     /// The lead department's cell (牵头单位).
     pub owner: Option<u32>,
+    /// The progress note's cell (进展说明), where a merge writes a department's note.
+    pub progress: Option<u32>,
     /// The veto cell (一票否决).
     pub veto: Option<u32>,
 }
@@ -160,6 +162,10 @@ pub struct SheetInfo {
     /// The first non-empty row above the header, e.g. "清溪镇落实市安委会78条硬措施工作台账".
     pub title: Option<String>,
     pub measures: usize,
+    /// The 1-based row of the table's header, where a merge adds a column the sheet
+    /// lacks. Kept out of `report.json`.
+    #[serde(skip)]
+    pub header_row: u32,
 }
 
 /// Everything read from the inputs: the measures, the sheets they came from, and what
