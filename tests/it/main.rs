@@ -18,3 +18,4 @@ mod pdf;
 mod properties;
 mod rules;
 mod split;
+mod xls_writer;
