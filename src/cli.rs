@@ -257,6 +257,45 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
+    /// Merge the department sheets that came back (from `split`, in whatever format they
+    /// return: re-saved, .xls, rows pasted without the key column) into the master. For
+    /// an .xlsx master only the changed cells are replaced and everything else is kept;
+    /// any other master becomes an .xlsx in the contract's layout. Writes the merged
+    /// workbook and merge-log.{md,html,xlsx} (every change, every refusal and why); the
+    /// master is never modified.
+    Merge {
+        /// The master workbook the sheets were split from.
+        #[arg(value_name = "MASTER")]
+        master: PathBuf,
+
+        /// The returned department sheets.
+        #[arg(value_name = "RETURNED", required = true)]
+        returned: Vec<PathBuf>,
+
+        /// The merged workbook [default: out/<master stem>-merged.xlsx].
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+
+        /// Folder of merge-log.{md,html,xlsx} [default: the merged workbook's folder].
+        #[arg(long, value_name = "DIR")]
+        log_dir: Option<PathBuf>,
+
+        /// Language of added column headers, status words and the merge log.
+        #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
+        lang: LangArg,
+
+        /// The unit the log names [default: named by the sheet titles, else the master's stem].
+        #[arg(long, value_name = "NAME")]
+        unit: Option<String>,
+
+        /// The date deadlines without a year are read against [default: the config's as_of, else today].
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+
+        /// Project config with extra status terms and limits [default: ./dossier.toml if present].
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
     /// Print the shell completion script for SHELL, made from these very flags: e.g.
     /// `dossier completions bash > /etc/bash_completion.d/dossier`, or
     /// `source <(dossier completions zsh)`.
@@ -584,6 +623,8 @@ pub enum CliError {
     Split(#[from] crate::split::SplitError),
     #[error(transparent)]
     Gate(#[from] crate::gate::run::GateError),
+    #[error(transparent)]
+    Merge(#[from] crate::merge::run::MergeError),
 }
 
 /// Runs the parsed command; returns the exit code.
@@ -687,6 +728,33 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             as_of,
             config,
         }),
+        Command::Merge {
+            master,
+            returned,
+            output,
+            log_dir,
+            lang,
+            unit,
+            as_of,
+            config,
+        } => {
+            let output = output.unwrap_or_else(|| crate::merge::run::default_output(&master));
+            let log_dir = log_dir.unwrap_or_else(|| {
+                output
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            });
+            merge(&MergeArgs {
+                master,
+                returned,
+                output,
+                log_dir,
+                lang,
+                unit,
+                as_of,
+                config,
+            })
+        }
         Command::Completions { shell } => {
             let mut out = Vec::new();
             crate::manual::completions(shell, &mut out);
@@ -768,6 +836,68 @@ fn split(args: &SplitArgs) -> Result<i32, CliError> {
         outcome.departments,
         outcome.files,
         dir.display()
+    );
+    Ok(0)
+}
+
+/// The flags of `merge`, defaults resolved.
+struct MergeArgs {
+    master: PathBuf,
+    returned: Vec<PathBuf>,
+    output: PathBuf,
+    log_dir: PathBuf,
+    lang: LangArg,
+    unit: Option<String>,
+    as_of: Option<NaiveDate>,
+    config: Option<PathBuf>,
+}
+
+fn merge(args: &MergeArgs) -> Result<i32, CliError> {
+    let templates = Templates::default();
+    let labels = pipeline::labels(&templates, args.lang.into())?;
+    let config = load_config(args.config.as_deref())?;
+    let read = crate::ingest::ReadOptions {
+        as_of: args
+            .as_of
+            .or(config.as_of)
+            .unwrap_or_else(|| chrono::Local::now().date_naive()),
+        vocabulary: config.vocabulary(),
+        limits: config.limits,
+    };
+    let outcome = crate::merge::run::merge(&crate::merge::run::MergeOptions {
+        master: &args.master,
+        returned: &args.returned,
+        output: &args.output,
+        log_dir: &args.log_dir,
+        read: &read,
+        labels: &labels,
+        templates: &templates,
+        unit: args.unit.as_deref(),
+    })?;
+    let mut err = std::io::stderr().lock();
+    for (sheet, header, cell) in &outcome.added_columns {
+        let _ = writeln!(
+            err,
+            "dossier: note: {sheet}: the master had no {header} column; added at {cell}"
+        );
+    }
+    if !outcome.edited {
+        let _ = writeln!(
+            err,
+            "dossier: note: {} is not an xlsx workbook, so the merged workbook is written in the contract's column layout",
+            crate::ingest::display_name(&args.master)
+        );
+    }
+    let log = args.log_dir.join(format!("{}.md", crate::merge::log::STEM));
+    let _ = writeln!(
+        err,
+        "merged {} changes from {} files into {}; {} not taken ({} conflicts); log: {}",
+        outcome.applied,
+        args.returned.len(),
+        args.output.display(),
+        outcome.refused,
+        outcome.conflicts,
+        log.display()
     );
     Ok(0)
 }

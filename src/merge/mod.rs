@@ -10,10 +10,9 @@
 //! locked field changed, a measure the department does not lead, a row the master does
 //! not have, a status no term matches, a file that is not a split sheet at all.
 //!
-//! Not here yet: writing the merged workbook (the master's sheet XML with only the
-//! changed cells replaced), the merge log documents, and the `merge` command. Returned
-//! files are read by the ordinary reader ([`crate::ingest`]) in whatever format they
-//! come back in.
+//! Returned files are read by the ordinary reader ([`crate::ingest`]) in whatever format
+//! they come back in; [`workbook`] writes the merged workbook, [`log`] the merge log,
+//! [`run`] ties them together for `dossier merge`.
 
 use crate::model::{EvidenceReady, Measure, Status, StatusClass, Workbook};
 use crate::split::{KEY_HEADER, Key};
@@ -136,7 +135,9 @@ pub struct Change {
 /// An update not applied, or a returned row or file not used, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
-    /// Nothing in the file matches a master measure: not a sheet of this master.
+    /// Nothing in the file (or not even half its rows) matches a master measure, or
+    /// most of its rows are measures its department does not lead: not a department's
+    /// sheet of this master.
     NotASplitSheet { file: String },
     /// A row whose key (or set, id and text) names no measure of the master.
     UnknownRow { at: At, set: String, id: String },
@@ -168,6 +169,16 @@ pub enum Refusal {
         measure: usize,
         field: Field,
         values: Vec<(At, Value)>,
+    },
+    /// A returned file that cannot be read as a workbook at all.
+    Unreadable { file: String, message: String },
+    /// A change whose master cell cannot be written without touching something else.
+    NotWritable {
+        measure: usize,
+        field: Field,
+        /// The cell as the master names it (`G14`).
+        cell: String,
+        reason: workbook::Blocked,
     },
 }
 
@@ -234,8 +245,12 @@ impl<'m> Index<'m> {
                 None => Err(None),
             };
         }
+        // Without a key, set and id name the measure only when its text agrees: a row
+        // from another unit's list (or another year's) shares ids, not texts.
         let text = nfkc(&row.text);
-        if let Some(&i) = self.by_id.get(&(nfkc(&row.set), nfkc(&row.id))) {
+        if let Some(&i) = self.by_id.get(&(nfkc(&row.set), nfkc(&row.id)))
+            && nfkc(&self.master[i].text) == text
+        {
             return Ok(i);
         }
         if let Some(&Some(i)) = self.by_text_in_set.get(&(nfkc(&row.set), text.clone())) {
@@ -296,7 +311,9 @@ pub fn plan(master: &[Measure], returned: &[ReturnedFile]) -> Plan {
             .map(|r| (r, index.find(r)))
             .collect();
         let matched: Vec<usize> = found.iter().filter_map(|(_, f)| f.ok()).collect();
-        if matched.is_empty() {
+        // A sheet of this master matches it row for row; a file most of whose rows name
+        // no measure here is some other workbook, and none of it is taken.
+        if matched.is_empty() || matched.len() * 2 < found.len() {
             plan.refusals.push(Refusal::NotASplitSheet {
                 file: file.name.clone(),
             });
@@ -304,6 +321,25 @@ pub fn plan(master: &[Measure], returned: &[ReturnedFile]) -> Plan {
             continue;
         }
         let department = department_of(file, master, &matched);
+        // A department's sheet holds the measures it leads; a file most of whose rows
+        // the department does not lead is some other list (another unit's workbook with
+        // the same city measures, say), and none of it is taken.
+        let led = |d: &str| {
+            matched
+                .iter()
+                .filter(|&&i| master[i].owners.iter().any(|o| o == d))
+                .count()
+        };
+        if department
+            .as_deref()
+            .is_none_or(|d| led(d) * 2 < matched.len())
+        {
+            plan.refusals.push(Refusal::NotASplitSheet {
+                file: file.name.clone(),
+            });
+            plan.departments.push((file.name.clone(), None));
+            continue;
+        }
         plan.departments
             .push((file.name.clone(), department.clone()));
         let mut seen = vec![false; master.len()];
@@ -414,6 +450,9 @@ pub fn apply(master: &[Measure], plan: &Plan) -> Vec<Measure> {
     out
 }
 
+pub mod log;
+pub mod run;
+pub mod workbook;
 pub mod xlsx;
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("summary.md", include_str!("../../templates/summary.md")),
     ("progress.md", include_str!("../../templates/progress.md")),
+    ("merge-log.md", include_str!("../../templates/merge-log.md")),
     ("layout.html", include_str!("../../templates/layout.html")),
     (
         "i18n/zh-CN.toml",

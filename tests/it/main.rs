@@ -12,6 +12,7 @@ mod formats;
 mod gate;
 mod limits;
 mod manual;
+mod merge;
 mod outputs;
 mod pack;
 mod pdf;
