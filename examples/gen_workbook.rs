@@ -1,7 +1,7 @@
 //! Generates a large, realistic measure workbook for benchmarking `dossier`.
 //!
 //! ```sh
-//! cargo run --release --example gen_workbook -- OUT.xlsx [--sets 50] [--per-set 100]
+//! cargo run --release --example gen_workbook -- OUT.xlsx [--sets 50] [--per-set 100] [--departments 16]
 //! ```
 //!
 //! One sheet per measure set (清单01, 清单02, …) after a 填表说明 sheet, each with a title
@@ -107,6 +107,60 @@ const UNITS: &[&str] = &[
     "生态环境分局",
     "党政办",
     "各村（社区）",
+];
+
+/// Ordinals for village names.
+const CN_NUMBERS: [&str; 50] = [
+    "一",
+    "二",
+    "三",
+    "四",
+    "五",
+    "六",
+    "七",
+    "八",
+    "九",
+    "十",
+    "十一",
+    "十二",
+    "十三",
+    "十四",
+    "十五",
+    "十六",
+    "十七",
+    "十八",
+    "十九",
+    "二十",
+    "二十一",
+    "二十二",
+    "二十三",
+    "二十四",
+    "二十五",
+    "二十六",
+    "二十七",
+    "二十八",
+    "二十九",
+    "三十",
+    "三十一",
+    "三十二",
+    "三十三",
+    "三十四",
+    "三十五",
+    "三十六",
+    "三十七",
+    "三十八",
+    "三十九",
+    "四十",
+    "四十一",
+    "四十二",
+    "四十三",
+    "四十四",
+    "四十五",
+    "四十六",
+    "四十七",
+    "四十八",
+    "四十九",
+    "五十",
 ];
 
 const PEOPLE: &[&str] = &[
@@ -227,12 +281,16 @@ impl Lcg {
 
 struct Options {
     out: String,
+    /// How many lead departments measures are spread over: the 16 of `UNITS`, then
+    /// villages (for `split` benchmarks of many departments).
+    departments: usize,
     sets: usize,
     per_set: usize,
 }
 
 fn parse_args() -> Result<Options, String> {
-    let usage = "usage: gen_workbook OUT.xlsx [--sets N] [--per-set N]";
+    let usage = "usage: gen_workbook OUT.xlsx [--sets N] [--per-set N] [--departments N]";
+    let mut departments = UNITS.len();
     let mut out = None;
     let mut sets = 50;
     let mut per_set = 100;
@@ -247,6 +305,7 @@ fn parse_args() -> Result<Options, String> {
         match arg.as_str() {
             "--sets" => sets = number("--sets")?,
             "--per-set" => per_set = number("--per-set")?,
+            "--departments" => departments = number("--departments")?,
             "-h" | "--help" => return Err(usage.to_string()),
             a if a.starts_with('-') => return Err(format!("unknown flag {a}; {usage}")),
             a if out.is_none() => out = Some(a.to_string()),
@@ -259,8 +318,12 @@ fn parse_args() -> Result<Options, String> {
     if per_set > 100_000 {
         return Err("--per-set is at most 100000".into());
     }
+    if departments > 400 {
+        return Err("--departments is at most 400".into());
+    }
     Ok(Options {
         out: out.ok_or(usage)?,
+        departments,
         sets,
         per_set,
     })
@@ -355,6 +418,24 @@ fn generate(opts: &Options) -> Result<(), XlsxError> {
         "填表说明：落实情况请填写 已完成/推进中/未启动/不适用 之一，完成时限填写日期或“长期坚持”。",
     )?;
 
+    // The first departments are the town's offices; more are its villages (东一村, 东二村, …).
+    let villages: Vec<String> = (UNITS.len()..opts.departments)
+        .map(|i| {
+            let k = i - UNITS.len();
+            format!(
+                "{}{}村",
+                ["东", "西", "南", "北", "新", "下", "上", "石"][k % 8],
+                CN_NUMBERS[k / 8 % 50]
+            )
+        })
+        .collect();
+    let units: Vec<&str> = UNITS
+        .iter()
+        .copied()
+        .take(opts.departments)
+        .chain(villages.iter().map(String::as_str))
+        .collect();
+
     let last_col = (HEADERS.len() - 1) as u16;
     for set in 1..=opts.sets {
         let sheet = book.add_worksheet();
@@ -390,7 +471,15 @@ fn generate(opts: &Options) -> Result<(), XlsxError> {
                 sheet.write_string(row, 1, name)?;
             }
             for r in row..row + block {
-                write_measure(sheet, &mut rng, r, r - first_row + 1, &wrap, &date_fmt)?;
+                write_measure(
+                    sheet,
+                    &mut rng,
+                    &units,
+                    r,
+                    r - first_row + 1,
+                    &wrap,
+                    &date_fmt,
+                )?;
             }
             row += block;
         }
@@ -401,6 +490,7 @@ fn generate(opts: &Options) -> Result<(), XlsxError> {
 fn write_measure(
     sheet: &mut rust_xlsxwriter::Worksheet,
     rng: &mut Lcg,
+    units: &[&str],
     row: u32,
     number: u32,
     wrap: &Format,
@@ -416,13 +506,13 @@ fn write_measure(
     sheet.write_string_with_format(row, 2, measure, wrap)?;
 
     let lead_count = if rng.chance(20) { 2 } else { 1 };
-    let leads = rng.distinct(UNITS, lead_count);
+    let leads = rng.distinct(units, lead_count);
     if !rng.chance(3) {
         sheet.write_string(row, 3, leads.join("、"))?;
     }
     if rng.chance(55) {
         let count = 1 + rng.below(3);
-        let support = rng.distinct(UNITS, count);
+        let support = rng.distinct(units, count);
         sheet.write_string(row, 4, support.join("、"))?;
     }
     sheet.write_string(row, 5, rng.pick(PEOPLE))?;

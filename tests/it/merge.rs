@@ -361,7 +361,7 @@ fn returned_sheets_changed_as_people_do_merge_into_the_master_and_nothing_else_m
         "| 无法识别的状态 | 国务院15条 | 1 |",
         "“待定”不是已知状态词",
         "| 台账中无此措施 | 市78条 | 999 |",
-        "| 不是反馈表 |  |  |  | 文件中没有与台账对应的措施 | departments.csv |",
+        "| 不是反馈表 |  |  |  | 不是本台账某一责任单位的反馈表：没有或只有少数行对应该单位牵头的措施，整个文件未采纳 | departments.csv |",
         "| 无法读取 |  |  |  | ",
         "| notes.txt |",
         "| departments.csv | — | 0 | 1 |",
@@ -414,6 +414,24 @@ fn returned_sheets_changed_as_people_do_merge_into_the_master_and_nothing_else_m
     // 市78条 (sheet4): 14 status and progress (new column), the header of the new column,
     // 68 deadline; 省65条 (sheet3): 21 status and deadline, 12 status.
     assert_eq!(changed_cells.len(), 7, "{changed_cells:?}");
+
+    // The round trip closes: the merged workbook split again and returned unchanged
+    // merges as no changes, into a workbook whose every part is the merged one's.
+    let again = tempfile::tempdir().unwrap();
+    let sheets = split(again.path(), &merged);
+    let returned: Vec<PathBuf> = std::fs::read_dir(&sheets)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .collect();
+    let twice = again.path().join("twice.xlsx");
+    let stderr = merge(again.path(), &merged, &returned, &twice);
+    assert!(
+        stderr.contains("merged 0 changes from 12 files"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("; 0 not taken"), "{stderr}");
+    assert_eq!(entries(&merged), entries(&twice));
 }
 
 #[test]
