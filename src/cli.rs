@@ -249,6 +249,16 @@ pub enum Command {
         #[arg(long)]
         no_pdf: bool,
 
+        /// A folder of templates laid over the built-in ones (the task sheets use
+        /// owner-tasks.md; the sheets' words come from i18n/<lang>.toml).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+
+        /// Task sheet PDF font instead of the built-in Noto Sans CJK SC: a TTF or OTF, or
+        /// a face of a TTC as PATH#INDEX.
+        #[arg(long, value_name = "PATH[#INDEX]", conflicts_with = "no_pdf")]
+        font: Option<String>,
+
         /// The date every judgement of time is made against [default: the config's as_of, else today].
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         as_of: Option<NaiveDate>,
@@ -714,6 +724,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             lang,
             unit,
             no_pdf,
+            templates,
+            font,
             as_of,
             config,
         } => split(&SplitArgs {
@@ -725,6 +737,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             lang,
             unit,
             no_pdf,
+            templates,
+            font,
             as_of,
             config,
         }),
@@ -776,12 +790,17 @@ struct SplitArgs {
     lang: LangArg,
     unit: Option<String>,
     no_pdf: bool,
+    templates: Option<PathBuf>,
+    font: Option<String>,
     as_of: Option<NaiveDate>,
     config: Option<PathBuf>,
 }
 
 fn split(args: &SplitArgs) -> Result<i32, CliError> {
-    let templates = Templates::default();
+    let templates = match &args.templates {
+        Some(dir) => Templates::layered(dir)?,
+        None => Templates::default(),
+    };
     let labels = pipeline::labels(&templates, args.lang.into())?;
     let mut config = load_config(args.config.as_deref())?;
     // The departments update the workbook's own evidence column: the sheets show and
@@ -797,7 +816,7 @@ fn split(args: &SplitArgs) -> Result<i32, CliError> {
     let font = if args.no_pdf {
         None
     } else {
-        Some(render::pdf::font::Font::built_in()?)
+        Some(load_font(args.font.as_deref())?)
     };
     let spec = UnitSpec {
         inputs: args.inputs.clone(),

@@ -36,7 +36,7 @@ fn extract(pdf: &Path, page: Option<usize>, raw: bool) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn tool(name: &str, pdf: &Path) -> String {
+pub fn tool(name: &str, pdf: &Path) -> String {
     let out = Command::new(name)
         .arg(pdf)
         .env("TZ", "UTC")

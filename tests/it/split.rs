@@ -339,3 +339,32 @@ fn check_reads_a_split_sheet_as_the_departments_measures() {
         "{stdout}"
     );
 }
+
+#[test]
+fn task_sheets_follow_the_templates_folder_and_the_font_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let templates = tmp.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("owner-tasks.md"),
+        "# 督办单 {{ unit }}\n\n{% for o in owners %}## {{ o.name }}\n\n共{{ o.measures }}项\n{% endfor %}",
+    )
+    .unwrap();
+    let font = crate::common::root().join("assets/fonts/NotoSansCJKsc-Regular-dossier.otf");
+    let out = split(
+        tmp.path(),
+        &[&sample("qingxi-town.xlsx")],
+        &[
+            "--templates",
+            templates.to_str().unwrap(),
+            "--font",
+            &format!("{}#0", font.display()),
+        ],
+    );
+    let pdf = out.join("公安分局.pdf");
+    let text = crate::pdf::text(&pdf, None);
+    assert!(text.contains("督办单 清溪镇"), "{text}");
+    assert!(text.contains("共12项"), "{text}");
+    let fonts = crate::pdf::tool("pdffonts", &pdf);
+    assert!(fonts.contains("+NotoSansCJKsc-Regular-dossier"), "{fonts}");
+}
