@@ -216,96 +216,14 @@ pub enum Command {
     /// evidence ready) unlocked, everything else locked, a status drop-down, a hidden key
     /// per row for merging back; beside each, its task sheet PDF; and split.json. The
     /// folder is written whole or not at all.
-    Split {
-        /// Measure workbooks: .xlsx .xlsm .xlsb .xls .ods .csv .tsv (read together).
-        #[arg(value_name = "INPUT", required = true)]
-        inputs: Vec<PathBuf>,
-
-        /// Output folder [default: out/<stem of the first input>-split].
-        #[arg(short, long, value_name = "DIR")]
-        output: Option<PathBuf>,
-
-        /// The date the departments must return their sheets by, printed in each.
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-        due: Option<NaiveDate>,
-
-        /// Who the departments return their sheets to or ask (name, phone), printed in each.
-        #[arg(long, value_name = "TEXT")]
-        contact: Option<String>,
-
-        /// Protect the sheets with this password [default: protected without one].
-        #[arg(long, value_name = "PW")]
-        password: Option<String>,
-
-        /// Language of the sheets' headers, status terms and task sheets.
-        #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
-        lang: LangArg,
-
-        /// The unit the sheets are for [default: named by the sheet titles, else the first input's stem].
-        #[arg(long, value_name = "NAME")]
-        unit: Option<String>,
-
-        /// Write the sheets only, without the task sheet PDFs.
-        #[arg(long)]
-        no_pdf: bool,
-
-        /// A folder of templates laid over the built-in ones (the task sheets use
-        /// owner-tasks.md; the sheets' words come from i18n/<lang>.toml).
-        #[arg(long, value_name = "DIR")]
-        templates: Option<PathBuf>,
-
-        /// Task sheet PDF font instead of the built-in Noto Sans CJK SC: a TTF or OTF, or
-        /// a face of a TTC as PATH#INDEX.
-        #[arg(long, value_name = "PATH[#INDEX]", conflicts_with = "no_pdf")]
-        font: Option<String>,
-
-        /// The date every judgement of time is made against [default: the config's as_of, else today].
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-        as_of: Option<NaiveDate>,
-
-        /// Project config with extra status terms and a default as-of date [default: ./dossier.toml if present].
-        #[arg(long, value_name = "PATH")]
-        config: Option<PathBuf>,
-    },
+    Split(SplitArgs),
     /// Merge the department sheets that came back (from `split`, in whatever format they
     /// return: re-saved, .xls, rows pasted without the key column) into the master. For
     /// an .xlsx master only the changed cells are replaced and everything else is kept;
     /// any other master becomes an .xlsx in the contract's layout. Writes the merged
     /// workbook and merge-log.{md,html,xlsx} (every change, every refusal and why); the
     /// master is never modified.
-    Merge {
-        /// The master workbook the sheets were split from.
-        #[arg(value_name = "MASTER")]
-        master: PathBuf,
-
-        /// The returned department sheets.
-        #[arg(value_name = "RETURNED", required = true)]
-        returned: Vec<PathBuf>,
-
-        /// The merged workbook [default: out/<master stem>-merged.xlsx].
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-
-        /// Folder of merge-log.{md,html,xlsx} [default: the merged workbook's folder].
-        #[arg(long, value_name = "DIR")]
-        log_dir: Option<PathBuf>,
-
-        /// Language of added column headers, status words and the merge log.
-        #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
-        lang: LangArg,
-
-        /// The unit the log names [default: named by the sheet titles, else the master's stem].
-        #[arg(long, value_name = "NAME")]
-        unit: Option<String>,
-
-        /// The date deadlines without a year are read against [default: the config's as_of, else today].
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-        as_of: Option<NaiveDate>,
-
-        /// Project config with extra status terms and limits [default: ./dossier.toml if present].
-        #[arg(long, value_name = "PATH")]
-        config: Option<PathBuf>,
-    },
+    Merge(MergeFlags),
     /// Print the shell completion script for SHELL, made from these very flags: e.g.
     /// `dossier completions bash > /etc/bash_completion.d/dossier`, or
     /// `source <(dossier completions zsh)`.
@@ -325,6 +243,96 @@ pub enum Command {
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
     },
+}
+
+/// The flags of `split`.
+#[derive(Debug, clap::Args)]
+pub struct SplitArgs {
+    /// Measure workbooks: .xlsx .xlsm .xlsb .xls .ods .csv .tsv (read together).
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output folder [default: out/<stem of the first input>-split].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// The date the departments must return their sheets by, printed in each.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub due: Option<NaiveDate>,
+
+    /// Who the departments return their sheets to or ask (name, phone), printed in each.
+    #[arg(long, value_name = "TEXT")]
+    pub contact: Option<String>,
+
+    /// Protect the sheets with this password [default: protected without one].
+    #[arg(long, value_name = "PW")]
+    pub password: Option<String>,
+
+    /// Language of the sheets' headers, status terms and task sheets.
+    #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
+    pub lang: LangArg,
+
+    /// The unit the sheets are for [default: named by the sheet titles, else the first input's stem].
+    #[arg(long, value_name = "NAME")]
+    pub unit: Option<String>,
+
+    /// Write the sheets only, without the task sheet PDFs.
+    #[arg(long)]
+    pub no_pdf: bool,
+
+    /// A folder of templates laid over the built-in ones (the task sheets use
+    /// owner-tasks.md; the sheets' words come from i18n/<lang>.toml).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// Task sheet PDF font instead of the built-in Noto Sans CJK SC: a TTF or OTF, or
+    /// a face of a TTC as PATH#INDEX.
+    #[arg(long, value_name = "PATH[#INDEX]", conflicts_with = "no_pdf")]
+    pub font: Option<String>,
+
+    /// The date every judgement of time is made against [default: the config's as_of, else today].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+
+    /// Project config with extra status terms and a default as-of date [default: ./dossier.toml if present].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// The flags of `merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeFlags {
+    /// The master workbook the sheets were split from.
+    #[arg(value_name = "MASTER")]
+    pub master: PathBuf,
+
+    /// The returned department sheets.
+    #[arg(value_name = "RETURNED", required = true)]
+    pub returned: Vec<PathBuf>,
+
+    /// The merged workbook [default: out/<master stem>-merged.xlsx].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Folder of merge-log.{md,html,xlsx} [default: the merged workbook's folder].
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+
+    /// Language of added column headers, status words and the merge log.
+    #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
+    pub lang: LangArg,
+
+    /// The unit the log names [default: named by the sheet titles, else the master's stem].
+    #[arg(long, value_name = "NAME")]
+    pub unit: Option<String>,
+
+    /// The date deadlines without a year are read against [default: the config's as_of, else today].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+
+    /// Project config with extra status terms and limits [default: ./dossier.toml if present].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 /// Flags of a project build (`build` without inputs: the units dossier.toml names).
@@ -715,60 +723,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         ),
         Command::Verify { pack } => verify(&pack),
         Command::Init { dir } => init(&dir),
-        Command::Split {
-            inputs,
-            output,
-            due,
-            contact,
-            password,
-            lang,
-            unit,
-            no_pdf,
-            templates,
-            font,
-            as_of,
-            config,
-        } => split(&SplitArgs {
-            inputs,
-            output,
-            due,
-            contact,
-            password,
-            lang,
-            unit,
-            no_pdf,
-            templates,
-            font,
-            as_of,
-            config,
-        }),
-        Command::Merge {
-            master,
-            returned,
-            output,
-            log_dir,
-            lang,
-            unit,
-            as_of,
-            config,
-        } => {
-            let output = output.unwrap_or_else(|| crate::merge::run::default_output(&master));
-            let log_dir = log_dir.unwrap_or_else(|| {
-                output
-                    .parent()
-                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-            });
-            merge(&MergeArgs {
-                master,
-                returned,
-                output,
-                log_dir,
-                lang,
-                unit,
-                as_of,
-                config,
-            })
-        }
+        Command::Split(args) => split(&args),
+        Command::Merge(flags) => merge(&flags),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             crate::manual::completions(shell, &mut out);
@@ -778,22 +734,6 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Command::Man { command, output } => man(command.as_deref(), output.as_deref()),
     }
-}
-
-/// The flags of `split`.
-struct SplitArgs {
-    inputs: Vec<PathBuf>,
-    output: Option<PathBuf>,
-    due: Option<NaiveDate>,
-    contact: Option<String>,
-    password: Option<String>,
-    lang: LangArg,
-    unit: Option<String>,
-    no_pdf: bool,
-    templates: Option<PathBuf>,
-    font: Option<String>,
-    as_of: Option<NaiveDate>,
-    config: Option<PathBuf>,
 }
 
 fn split(args: &SplitArgs) -> Result<i32, CliError> {
@@ -859,19 +799,16 @@ fn split(args: &SplitArgs) -> Result<i32, CliError> {
     Ok(0)
 }
 
-/// The flags of `merge`, defaults resolved.
-struct MergeArgs {
-    master: PathBuf,
-    returned: Vec<PathBuf>,
-    output: PathBuf,
-    log_dir: PathBuf,
-    lang: LangArg,
-    unit: Option<String>,
-    as_of: Option<NaiveDate>,
-    config: Option<PathBuf>,
-}
-
-fn merge(args: &MergeArgs) -> Result<i32, CliError> {
+fn merge(args: &MergeFlags) -> Result<i32, CliError> {
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| crate::merge::run::default_output(&args.master));
+    let log_dir = args.log_dir.clone().unwrap_or_else(|| {
+        output
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    });
     let templates = Templates::default();
     let labels = pipeline::labels(&templates, args.lang.into())?;
     let config = load_config(args.config.as_deref())?;
@@ -886,8 +823,8 @@ fn merge(args: &MergeArgs) -> Result<i32, CliError> {
     let outcome = crate::merge::run::merge(&crate::merge::run::MergeOptions {
         master: &args.master,
         returned: &args.returned,
-        output: &args.output,
-        log_dir: &args.log_dir,
+        output: &output,
+        log_dir: &log_dir,
         read: &read,
         labels: &labels,
         templates: &templates,
@@ -907,13 +844,13 @@ fn merge(args: &MergeArgs) -> Result<i32, CliError> {
             crate::ingest::display_name(&args.master)
         );
     }
-    let log = args.log_dir.join(format!("{}.md", crate::merge::log::STEM));
+    let log = log_dir.join(format!("{}.md", crate::merge::log::STEM));
     let _ = writeln!(
         err,
         "merged {} changes from {} files into {}; {} not taken ({} conflicts); log: {}",
         outcome.applied,
         args.returned.len(),
-        args.output.display(),
+        output.display(),
         outcome.refused,
         outcome.conflicts,
         log.display()
