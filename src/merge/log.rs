@@ -14,6 +14,7 @@ use crate::model::Measure;
 use crate::render::context::{Labels, fill, label};
 use crate::render::templates::Templates;
 use crate::render::{self, Page, RenderError};
+use crate::split::sheet::{LINE_POINTS, MAX_LINES, lines_in};
 use rust_xlsxwriter::{Format, XlsxError};
 use serde::Serialize;
 
@@ -389,8 +390,20 @@ fn workbook(ctx: &LogContext<'_>) -> Result<Vec<u8>, XlsxError> {
                 // Strings, never formulas: a cell is data.
                 ws.write_string_with_format(r as u32 + 1, c as u16, v, &wrap)?;
             }
+            // Not every spreadsheet program grows a row to its wrapped text on opening.
+            let lines = row
+                .iter()
+                .zip(widths)
+                .map(|(v, w)| lines_in(v, *w))
+                .max()
+                .unwrap_or(1);
+            ws.set_row_height(r as u32 + 1, LINE_POINTS * lines.min(MAX_LINES) as f64)?;
         }
         ws.set_freeze_panes(1, 0)?;
+        ws.set_paper_size(9);
+        ws.set_landscape();
+        ws.set_repeat_rows(0, 0)?;
+        ws.set_print_fit_to_pages(1, 0);
         if !rows.is_empty() {
             ws.autofilter(0, 0, rows.len() as u32, heads.len() as u16 - 1)?;
         }

@@ -15,7 +15,7 @@
 //! sheet like any other workbook: the department's measures, judged.
 
 pub mod names;
-mod sheet;
+pub(crate) mod sheet;
 
 use crate::analysis::{Analysis, Judged};
 use crate::limits::Limits;

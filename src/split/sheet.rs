@@ -142,14 +142,14 @@ fn text(
 }
 
 /// The height of one line of 11-point text, in points.
-const LINE_POINTS: f64 = 15.0;
+pub(crate) const LINE_POINTS: f64 = 15.0;
 
 /// A row grows to at most this many lines; longer text stays in the cell, scrolled.
-const MAX_LINES: usize = 12;
+pub(crate) const MAX_LINES: usize = 12;
 
 /// How many lines `text` wraps to in a column `width` characters wide, counting a
 /// CJK (wide) character as two, as spreadsheet column widths do.
-fn lines_in(text: &str, width: f64) -> usize {
+pub(crate) fn lines_in(text: &str, width: f64) -> usize {
     let room = (width - 1.0).max(1.0);
     text.split('\n')
         .map(|line| {

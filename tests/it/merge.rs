@@ -1,5 +1,5 @@
 //! `dossier merge`: department sheets from `split`, changed the way people change them
-//! (drop-down and free-text statuses, sorted, a row inserted, the key column deleted,
+//! (drop-down and free-text statuses, sorted, filtered, a row inserted, the key column deleted,
 //! re-saved as .xls, locked cells edited, two departments disagreeing), merged back; the
 //! merged workbook judged by `check`, its untouched parts compared byte for byte.
 
@@ -38,8 +38,16 @@ fn open(path: &Path) -> Vec<Vec<Cell>> {
 /// Saves cells as an xlsx, as a program that re-saves a sheet does: values kept,
 /// protection, validation and hidden columns gone.
 fn save_xlsx(path: &Path, rows: &[Vec<Cell>]) {
+    save_filtered(path, rows, &[]);
+}
+
+/// Saves cells as an xlsx with `hidden` rows (0-based) hidden, as a filter leaves them.
+fn save_filtered(path: &Path, rows: &[Vec<Cell>], hidden: &[usize]) {
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
+    for r in hidden {
+        ws.set_row_hidden(*r as u32).unwrap();
+    }
     let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
@@ -250,7 +258,9 @@ fn returned_sheets_changed_as_people_do_merge_into_the_master_and_nothing_else_m
     table.insert(2, inserted);
     a.extend(table);
     let a_path = back.join("公安分局.xlsx");
-    save_xlsx(&a_path, &a);
+    // Saved filtered to the rows still open: a hidden row is still the department's.
+    let hidden = row_of(&a, "市78条", "14");
+    save_filtered(&a_path, &a, &[hidden]);
 
     // 交通运输分局: the key column deleted, re-saved as .xls: matched by set and id.
     let mut b = open(&sheets.join("交通运输分局.xlsx"));
