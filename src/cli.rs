@@ -290,6 +290,10 @@ pub struct SplitArgs {
     #[arg(long, value_name = "PATH[#INDEX]", conflicts_with = "no_pdf")]
     pub font: Option<String>,
 
+    /// The task sheets' bold face [default: the built-in bold; with --font, synthetic bold].
+    #[arg(long, value_name = "PATH[#INDEX]", conflicts_with = "no_pdf")]
+    pub font_bold: Option<String>,
+
     /// The date every judgement of time is made against [default: the config's as_of, else today].
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
@@ -469,14 +473,31 @@ pub struct DocArgs {
     /// as PATH#INDEX (e.g. an office's FangSong).
     #[arg(long, value_name = "PATH[#INDEX]")]
     pub font: Option<String>,
+
+    /// The bold face for titles, headings and table headers [default: the built-in font's
+    /// bold; with --font, synthetic bold unless this gives one].
+    #[arg(long, value_name = "PATH[#INDEX]")]
+    pub font_bold: Option<String>,
 }
 
-/// Loads the PDF font: `--font PATH[#INDEX]`, else the built-in one.
-fn load_font(spec: Option<&str>) -> Result<render::pdf::font::Font, CliError> {
+/// Loads the PDF font: `--font PATH[#INDEX]`, else the built-in one, and its bold face:
+/// `--font-bold`, else the built-in bold for the built-in font (an office's own font
+/// without a bold face gets synthetic bold).
+fn load_font(spec: Option<&str>, bold: Option<&str>) -> Result<render::pdf::font::Font, CliError> {
     use render::pdf::font::Font;
-    let Some(spec) = spec else {
-        return Ok(Font::built_in()?);
+    let regular = match spec {
+        None => Font::built_in()?,
+        Some(spec) => font_file(spec)?,
     };
+    Ok(match bold {
+        Some(bold) => regular.with_bold(font_file(bold)?),
+        None => regular,
+    })
+}
+
+/// One face from `PATH[#INDEX]`.
+fn font_file(spec: &str) -> Result<render::pdf::font::Font, CliError> {
+    use render::pdf::font::Font;
     let (path, index) = match spec.rsplit_once('#') {
         Some((p, i)) if i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => {
             (p, i.parse::<usize>().unwrap_or(0))
@@ -756,7 +777,7 @@ fn split(args: &SplitArgs) -> Result<i32, CliError> {
     let font = if args.no_pdf {
         None
     } else {
-        Some(load_font(args.font.as_deref())?)
+        Some(load_font(args.font.as_deref(), args.font_bold.as_deref())?)
     };
     let spec = UnitSpec {
         inputs: args.inputs.clone(),
@@ -1069,7 +1090,7 @@ fn build(
     };
     let report = unit.report(&analysis);
     let font = if formats.contains(&Format::Pdf) {
-        Some(load_font(docs.font.as_deref())?)
+        Some(load_font(docs.font.as_deref(), docs.font_bold.as_deref())?)
     } else {
         None
     };
@@ -1077,7 +1098,7 @@ fn build(
     let font_ref = match &font {
         Some(f) => f,
         None => {
-            fallback = render::pdf::font::Font::built_in()?;
+            fallback = render::pdf::font::Font::built_in_regular()?;
             &fallback
         }
     };
@@ -1163,9 +1184,9 @@ fn diff(
         formats.iter().map(|f| f.format()).collect()
     };
     let font = if formats.contains(&Format::Pdf) {
-        load_font(docs.font.as_deref())?
+        load_font(docs.font.as_deref(), docs.font_bold.as_deref())?
     } else {
-        render::pdf::font::Font::built_in()?
+        render::pdf::font::Font::built_in_regular()?
     };
     let opts = pipeline::DocOptions {
         lang: docs.lang.into(),
@@ -1209,7 +1230,7 @@ fn pack(
         Some(dir) => Target::Folder(dir),
         None => Target::Zip(&zip_path),
     };
-    let font = load_font(docs.font.as_deref())?;
+    let font = load_font(docs.font.as_deref(), docs.font_bold.as_deref())?;
     let config = load_config(input.config.as_deref())?;
     let unit = read_with(input, &config)?;
     if unit.evidence.is_none() {
@@ -1454,7 +1475,7 @@ fn build_project(
         None => units,
     };
     let formats = formats_of(formats);
-    let font = load_font(docs.font.as_deref())?;
+    let font = load_font(docs.font.as_deref(), docs.font_bold.as_deref())?;
     let root = output.unwrap_or_else(|| PathBuf::from("out"));
     let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -1557,7 +1578,7 @@ fn summary(
     let templates = templates_of(docs)?;
     pipeline::labels(&templates, docs.lang.into())?;
     let formats = formats_of(formats);
-    let font = load_font(docs.font.as_deref())?;
+    let font = load_font(docs.font.as_deref(), docs.font_bold.as_deref())?;
     let batch::summary::Collected {
         digests,
         failed,

@@ -284,3 +284,42 @@ fn an_office_font_is_embedded_instead_of_the_built_in_one() {
     assert!(fonts.contains("+NotoSansCJKsc-Regular-dossier"), "{fonts}");
     assert!(text(&out.join("owner-tasks.pdf"), None).contains("责任单位任务清单"));
 }
+
+#[test]
+fn titles_headings_and_table_headers_are_set_in_a_real_bold_face() {
+    let (_t, out, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf"]);
+    let pdf = out.join("gap-report.pdf");
+    let fonts = tool("pdffonts", &pdf);
+    assert!(fonts.contains("+NotoSansCJKsc-Regular "), "{fonts}");
+    assert!(fonts.contains("+NotoSansCJKsc-Bold "), "{fonts}");
+    // Bold text extracts like any other.
+    let text = text(&pdf, Some(1));
+    assert!(text.contains("清溪镇 差距分析报告"), "{text}");
+    assert!(text.contains("落实情况"), "{text}");
+}
+
+#[test]
+fn an_office_font_without_a_bold_face_gets_synthetic_bold_unless_one_is_given() {
+    let font = root().join("assets/fonts/NotoSansCJKsc-Regular-dossier.otf");
+    let bold = root().join("assets/fonts/NotoSansCJKsc-Bold-dossier.otf");
+    let (_t, out, _) = build(
+        &[&sample("sample-en.xlsx")],
+        &["--format", "pdf", "--font", font.to_str().unwrap()],
+    );
+    let fonts = tool("pdffonts", &out.join("gap-report.pdf"));
+    assert_eq!(fonts.matches("CID Type 0C").count(), 1, "{fonts}");
+    let (_t, out, _) = build(
+        &[&sample("sample-en.xlsx")],
+        &[
+            "--format",
+            "pdf",
+            "--font",
+            font.to_str().unwrap(),
+            "--font-bold",
+            bold.to_str().unwrap(),
+        ],
+    );
+    let fonts = tool("pdffonts", &out.join("gap-report.pdf"));
+    assert!(fonts.contains("+NotoSansCJKsc-Regular-dossier "), "{fonts}");
+    assert!(fonts.contains("+NotoSansCJKsc-Bold-dossier "), "{fonts}");
+}

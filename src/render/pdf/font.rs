@@ -14,6 +14,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub static BUILT_IN: &[u8] =
     include_bytes!("../../../assets/fonts/NotoSansCJKsc-Regular-dossier.otf");
 
+/// Its bold, cut the same way: titles, headings and table headers in a real bold face
+/// instead of strokes drawn around the regular one.
+pub static BUILT_IN_BOLD: &[u8] =
+    include_bytes!("../../../assets/fonts/NotoSansCJKsc-Bold-dossier.otf");
+
 /// A font that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum FontError {
@@ -37,12 +42,41 @@ pub struct Font {
     /// The glyph (0: none) and advance of every Basic Multilingual Plane character, looked
     /// up once: layout asks for them for every character of every line, twice.
     bmp: Vec<(u16, f32)>,
+    /// The bold face, when there is one; bold text in a character it lacks (or with no
+    /// bold face at all) is drawn in this face with synthetic bold.
+    bold: Option<Box<Font>>,
 }
 
 impl Font {
-    /// The font compiled into the binary.
+    /// The font compiled into the binary, with its bold.
     pub fn built_in() -> Result<Font, FontError> {
+        let bold = Font::from_bytes(BUILT_IN_BOLD.to_vec(), 0, "NotoSansCJKsc-Bold")?;
+        Ok(Font::from_bytes(BUILT_IN.to_vec(), 0, "NotoSansCJKsc-Regular")?.with_bold(bold))
+    }
+
+    /// The built-in regular face alone: for runs that write no PDF but pass a font
+    /// along, at half the loading cost of [`Font::built_in`].
+    pub fn built_in_regular() -> Result<Font, FontError> {
         Font::from_bytes(BUILT_IN.to_vec(), 0, "NotoSansCJKsc-Regular")
+    }
+
+    /// This face with `bold` as its bold face (`--font-bold`, or the built-in bold).
+    pub fn with_bold(mut self, bold: Font) -> Font {
+        self.bold = Some(Box::new(bold));
+        self
+    }
+
+    /// The real bold face, if any.
+    pub fn bold_face(&self) -> Option<&Font> {
+        self.bold.as_deref()
+    }
+
+    /// The face a character is drawn in, and whether synthetic bold is needed there.
+    pub fn face(&self, c: char, bold: bool) -> (&Font, bool) {
+        match &self.bold {
+            Some(b) if bold && b.glyph(c).is_some() => (b, false),
+            _ => (self, bold),
+        }
     }
 
     /// A font face from a file's bytes; `index` picks the face of a collection.
@@ -64,6 +98,7 @@ impl Font {
             name: if ps.is_empty() { "Font".into() } else { ps },
             bold_stroke: 0.035,
             bmp: Vec::new(),
+            bold: None,
         };
         font.bmp = (0..0x10000u32)
             .map(|cp| {
@@ -214,12 +249,19 @@ pub struct Subset {
     pub stem_v: i64,
 }
 
-impl Metrics for Font {
-    fn advance(&self, c: char, _bold: bool) -> f32 {
+impl Font {
+    /// The advance of a character in this face alone.
+    fn own_advance(&self, c: char) -> f32 {
         match self.bmp.get(c as usize) {
             Some((_, advance)) => *advance,
             None => self.width(self.glyph(c).unwrap_or(0)),
         }
+    }
+}
+
+impl Metrics for Font {
+    fn advance(&self, c: char, bold: bool) -> f32 {
+        self.face(c, bold).0.own_advance(c)
     }
 }
 

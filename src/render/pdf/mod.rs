@@ -16,7 +16,7 @@ use font::{Font, FontError};
 use layout::{Draw, PageSetup, Paged};
 use std::collections::{BTreeSet, HashMap};
 use text::Metrics;
-use write::CharSet;
+use write::Used;
 
 /// The paper sizes `--paper` offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -232,7 +232,7 @@ pub fn render_to(
     let (w, h) = opts.paper.mm();
     let setup = PageSetup::from_mm(w, h, opts.landscape);
 
-    let mut used = CharSet::default();
+    let mut used = Used::default();
     let mut blocks = Blocks::new(markdown, &names).map(|mut b| {
         substitute(&mut b, font, &mut missing);
         b
@@ -243,22 +243,22 @@ pub fn render_to(
         setup,
         font,
         &HashMap::new(),
-        &mut |page| used.add_draws(&page),
+        &mut |page| used.add_draws(&page, font),
     );
     drop(blocks);
     let decor = Decor::new(setup, font, opts, &paged, &mut missing);
     for page in 1..=paged.pages {
-        used.add_draws(&decor.draws(page));
+        used.add_draws(&decor.draws(page), font);
     }
     // The first pass printed no page numbers in the contents; the second prints these.
     for page in paged.anchors.values() {
         used.add_str(&page.to_string());
     }
-    let subset = font.subset(&used.to_set())?;
+    let subsets = used.subsets(font)?;
     drop(used);
 
     let fail = |e: std::io::Error| FontError::Write(e.to_string());
-    let mut writer = write::PdfWriter::start(out, setup, font, subset).map_err(fail)?;
+    let mut writer = write::PdfWriter::start(out, setup, font, subsets).map_err(fail)?;
     let mut result = Ok(());
     let mut page = 0;
     let mut blocks = Blocks::new(markdown, &names).map(|mut b| {

@@ -42,23 +42,22 @@ impl CharSet {
     /// Adds the characters of a text.
     pub fn add_str(&mut self, text: &str) {
         for c in text.chars() {
-            let n = c as usize;
-            match self.bmp.get_mut(n / 64) {
-                Some(word) => *word |= 1 << (n % 64),
-                None => {
-                    self.other.insert(c);
-                }
+            self.add(c);
+        }
+    }
+
+    fn add(&mut self, c: char) {
+        let n = c as usize;
+        match self.bmp.get_mut(n / 64) {
+            Some(word) => *word |= 1 << (n % 64),
+            None => {
+                self.other.insert(c);
             }
         }
     }
 
-    /// Adds the characters every text of a page draws.
-    pub fn add_draws(&mut self, draws: &[Draw]) {
-        for d in draws {
-            if let Draw::Text { text, .. } = d {
-                self.add_str(text);
-            }
-        }
+    fn is_empty(&self) -> bool {
+        self.other.is_empty() && self.bmp.iter().all(|w| *w == 0)
     }
 
     /// The characters, in order.
@@ -78,13 +77,65 @@ impl CharSet {
     }
 }
 
+/// The characters a document draws in each face: bold text goes to the bold face where
+/// it has the character, the rest to the regular face.
+#[derive(Default)]
+pub struct Used {
+    pub regular: CharSet,
+    pub bold: CharSet,
+}
+
+impl Used {
+    /// Adds the characters every text of a page draws.
+    pub fn add_draws(&mut self, draws: &[Draw], font: &Font) {
+        for d in draws {
+            if let Draw::Text { text, bold, .. } = d {
+                if *bold && font.bold_face().is_some() {
+                    for c in text.chars() {
+                        match font.face(c, true) {
+                            (_, false) => self.bold.add(c),
+                            (_, true) => self.regular.add(c),
+                        }
+                    }
+                } else {
+                    self.regular.add_str(text);
+                }
+            }
+        }
+    }
+
+    /// Adds characters drawn in the regular face.
+    pub fn add_str(&mut self, text: &str) {
+        self.regular.add_str(text);
+    }
+
+    /// The subsets to embed: the regular face's, and the bold face's when bold text
+    /// uses it.
+    pub fn subsets(&self, font: &Font) -> Result<Subsets, FontError> {
+        let bold = match font.bold_face() {
+            Some(b) if !self.bold.is_empty() => Some(b.subset(&self.bold.to_set())?),
+            _ => None,
+        };
+        Ok(Subsets {
+            regular: font.subset(&self.regular.to_set())?,
+            bold,
+        })
+    }
+}
+
+/// The embedded subsets of a document's faces.
+pub struct Subsets {
+    pub regular: Subset,
+    pub bold: Option<Subset>,
+}
+
 /// Writes one PDF page by page: the font and resources first, each page as it comes, the
 /// page tree, outline, metadata and catalog at the end.
 pub struct PdfWriter<'a> {
     out: PdfOut<'a>,
     setup: PageSetup,
     font: &'a Font,
-    subset: Subset,
+    subsets: Subsets,
     catalog: u32,
     pages_root: u32,
     resources: u32,
@@ -94,8 +145,9 @@ pub struct PdfWriter<'a> {
     buf: Vec<u8>,
 }
 
-/// The resource name of the one font.
+/// The resource names of the regular and the bold face.
 const FONT: &str = "F1";
+const FONT_BOLD: &str = "F2";
 
 impl<'a> PdfWriter<'a> {
     /// Starts a PDF in `w`: the header, then the font subset (its program is dropped once
@@ -104,16 +156,19 @@ impl<'a> PdfWriter<'a> {
         w: &'a mut dyn Write,
         setup: PageSetup,
         font: &'a Font,
-        mut subset: Subset,
+        mut subsets: Subsets,
     ) -> io::Result<PdfWriter<'a>> {
         let mut out = PdfOut::new(w);
         out.raw(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
         let catalog = out.reserve();
         let pages_root = out.reserve();
-        let font_id = write_font(&mut out, &mut subset)?;
+        let font_id = write_font(&mut out, &mut subsets.regular)?;
         let resources = out.reserve();
         let mut fonts = Dictionary::new();
         fonts.set(FONT, reference(font_id));
+        if let Some(bold) = subsets.bold.as_mut() {
+            fonts.set(FONT_BOLD, reference(write_font(&mut out, bold)?));
+        }
         let mut res = Dictionary::new();
         res.set("Font", Object::Dictionary(fonts));
         out.object(resources, &Object::Dictionary(res))?;
@@ -121,7 +176,7 @@ impl<'a> PdfWriter<'a> {
             out,
             setup,
             font,
-            subset,
+            subsets,
             catalog,
             pages_root,
             resources,
@@ -134,7 +189,7 @@ impl<'a> PdfWriter<'a> {
     pub fn page(&mut self, draws: &[Draw]) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        content(&mut buf, draws, self.setup.height, self.font, &self.subset);
+        content(&mut buf, draws, self.setup.height, self.font, &self.subsets);
         let contents = self.out.reserve();
         self.out.deflated(contents, &Dictionary::new(), &buf)?;
         self.buf = buf;
@@ -401,8 +456,10 @@ fn rgb(paint: Paint) -> [f32; 3] {
 }
 
 /// One page's content stream, in PDF coordinates (origin bottom-left, `h` the page
-/// height); text as the subset's two-byte codes.
-fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subset: &Subset) {
+/// height); text as the subsets' two-byte codes. Bold text switches to the bold face
+/// and back within one text object wherever the bold face lacks a character (drawn in
+/// the regular face with synthetic bold): the advances match the layout's.
+fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subsets: &Subsets) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for d in draws {
         match d {
@@ -439,25 +496,43 @@ fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subset: &Subs
                 bold,
                 text,
             } => {
-                buf.extend_from_slice(b"BT\n/");
-                buf.extend_from_slice(FONT.as_bytes());
-                buf.push(b' ');
-                op(buf, &[*size], "Tf");
-                if *bold {
-                    buf.extend_from_slice(b"2 Tr\n");
-                    op(buf, &[font.bold_stroke(*size)], "w");
-                }
+                buf.extend_from_slice(b"BT\n");
                 op(buf, &[1.0, 0.0, 0.0, 1.0, *x, h - y], "Tm");
-                buf.push(b'<');
-                for c in text.chars() {
-                    let code = subset.codes.get(&c).copied().unwrap_or(0);
-                    for shift in [12, 8, 4, 0] {
-                        buf.push(HEX[usize::from((code >> shift) & 0xF)]);
+                // Runs of one face: (real bold face?, synthetic bold?, text).
+                let real = |c: char| *bold && subsets.bold.is_some() && !font.face(c, true).1;
+                let mut rest = text.as_str();
+                while let Some(first) = rest.chars().next() {
+                    let in_bold = real(first);
+                    let end = rest
+                        .char_indices()
+                        .find(|(_, c)| real(*c) != in_bold)
+                        .map_or(rest.len(), |(i, _)| i);
+                    let (run, tail) = rest.split_at(end);
+                    rest = tail;
+                    let (name, subset) = match (&subsets.bold, in_bold) {
+                        (Some(b), true) => (FONT_BOLD, b),
+                        _ => (FONT, &subsets.regular),
+                    };
+                    let synthetic = *bold && !in_bold;
+                    buf.push(b'/');
+                    buf.extend_from_slice(name.as_bytes());
+                    buf.push(b' ');
+                    op(buf, &[*size], "Tf");
+                    if synthetic {
+                        buf.extend_from_slice(b"2 Tr\n");
+                        op(buf, &[font.bold_stroke(*size)], "w");
                     }
-                }
-                buf.extend_from_slice(b"> Tj\n");
-                if *bold {
-                    buf.extend_from_slice(b"0 Tr\n");
+                    buf.push(b'<');
+                    for c in run.chars() {
+                        let code = subset.codes.get(&c).copied().unwrap_or(0);
+                        for shift in [12, 8, 4, 0] {
+                            buf.push(HEX[usize::from((code >> shift) & 0xF)]);
+                        }
+                    }
+                    buf.extend_from_slice(b"> Tj\n");
+                    if synthetic {
+                        buf.extend_from_slice(b"0 Tr\n");
+                    }
                 }
                 buf.extend_from_slice(b"ET\n");
             }
@@ -473,14 +548,14 @@ pub fn write(
     font: &Font,
     meta: &Meta<'_>,
 ) -> Result<Vec<u8>, FontError> {
-    let mut used = CharSet::default();
+    let mut used = Used::default();
     for page in &laid.pages {
-        used.add_draws(page);
+        used.add_draws(page, font);
     }
-    let subset = font.subset(&used.to_set())?;
+    let subsets = used.subsets(font)?;
     let mut bytes = Vec::new();
     let fail = |e: io::Error| FontError::Write(e.to_string());
-    let mut w = PdfWriter::start(&mut bytes, setup, font, subset).map_err(fail)?;
+    let mut w = PdfWriter::start(&mut bytes, setup, font, subsets).map_err(fail)?;
     for page in &laid.pages {
         w.page(page).map_err(fail)?;
     }
