@@ -323,3 +323,65 @@ fn an_office_font_without_a_bold_face_gets_synthetic_bold_unless_one_is_given() 
     assert!(fonts.contains("+NotoSansCJKsc-Regular-dossier "), "{fonts}");
     assert!(fonts.contains("+NotoSansCJKsc-Bold-dossier "), "{fonts}");
 }
+
+#[test]
+fn every_document_identifies_as_pdf_a_2b_with_an_srgb_output_intent() {
+    let (_t, out, _) = build(&[&sample("qingxi-town.xlsx")], &["--format", "pdf"]);
+    for name in [
+        "gap-report.pdf",
+        "evidence-checklist.pdf",
+        "owner-tasks.pdf",
+    ] {
+        let pdf = out.join(name);
+        let meta = tool("pdfinfo", &pdf);
+        assert!(meta.contains("Metadata Stream: yes"), "{name}: {meta}");
+        let xmp = Command::new("pdfinfo")
+            .arg("-meta")
+            .arg(&pdf)
+            .output()
+            .unwrap();
+        let xmp = String::from_utf8(xmp.stdout).unwrap();
+        assert!(
+            xmp.contains("<pdfaid:part>2</pdfaid:part>"),
+            "{name}: {xmp}"
+        );
+        assert!(
+            xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+            "{name}"
+        );
+        // What the metadata says agrees with /Info.
+        let title = meta
+            .lines()
+            .find_map(|l| l.strip_prefix("Title:"))
+            .unwrap()
+            .trim();
+        assert!(
+            xmp.contains(&format!("x-default\">{title}</rdf:li>")),
+            "{name}: {xmp}"
+        );
+        assert!(xmp.contains("<rdf:li>清溪镇</rdf:li>"), "{name}");
+        assert!(xmp.contains("<xmp:CreateDate>2026-12-15T00:00:00+00:00</xmp:CreateDate>"));
+
+        let doc = lopdf::Document::load(&pdf).unwrap();
+        let catalog = doc.catalog().unwrap();
+        let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+        let intent = intents[0].as_dict().unwrap();
+        assert_eq!(intent.get(b"S").unwrap().as_name().unwrap(), b"GTS_PDFA1");
+        let profile = intent
+            .get(b"DestOutputProfile")
+            .unwrap()
+            .as_reference()
+            .unwrap();
+        let mut stream = doc
+            .get_object(profile)
+            .unwrap()
+            .as_stream()
+            .unwrap()
+            .clone();
+        assert_eq!(stream.dict.get(b"N").unwrap().as_i64().unwrap(), 3);
+        stream.decompress().unwrap();
+        assert_eq!(&stream.content[36..40], b"acsp", "an ICC profile");
+        assert_eq!(&stream.content[16..20], b"RGB ", "of RGB");
+        assert!(doc.trailer.get(b"Encrypt").is_err());
+    }
+}

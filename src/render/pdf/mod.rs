@@ -3,6 +3,7 @@
 //! headers, running header and footer, bookmarks, a table of contents with page numbers)
 //! and written page by page by our own PDF writer, with only the glyphs used embedded.
 
+pub mod archive;
 pub mod blocks;
 pub mod font;
 pub mod layout;

@@ -281,6 +281,13 @@ impl<'a> PdfWriter<'a> {
             cat.set("Outlines", reference(root));
             cat.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
         }
+        let described = super::archive::Described {
+            title: meta.title,
+            author: meta.author,
+            subject: meta.title,
+            created: meta.created,
+        };
+        super::archive::write(&mut self.out, &mut cat, &described)?;
         self.out.object(self.catalog, &Object::Dictionary(cat))?;
         self.out.finish(self.catalog, info)
     }
