@@ -13,6 +13,7 @@
 use crate::ingest::grid::Region;
 use crate::ingest::xlsx_extras::{attr, cell_ref, region, sheet_parts};
 use crate::model::cell_name;
+use crate::render::escape::xml;
 use chrono::NaiveDate;
 use quick_xml::events::Event;
 use std::collections::{BTreeMap, HashMap};
@@ -373,22 +374,6 @@ fn grow_dimension(value: &str, col: u32) -> String {
     )
 }
 
-/// Text as XML character data: markup escaped, characters XML 1.0 cannot hold dropped.
-fn xml_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Days since the workbook's epoch, as a date cell holds them.
 fn serial(date: NaiveDate, date1904: bool) -> i64 {
     let epoch = if date1904 {
@@ -402,11 +387,11 @@ fn serial(date: NaiveDate, date1904: bool) -> i64 {
 
 fn cell_xml(row: u32, e: &CellEdit, style: Option<&str>, number: bool, date1904: bool) -> String {
     let name = cell_name(row - 1, e.col);
-    let s = style.map_or(String::new(), |s| format!(" s=\"{}\"", xml_text(s)));
+    let s = style.map_or(String::new(), |s| format!(" s=\"{}\"", xml(s)));
     let inline = |text: &str| {
         format!(
             "<c r=\"{name}\"{s} t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>",
-            xml_text(text)
+            xml(text)
         )
     };
     match &e.value {

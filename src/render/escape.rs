@@ -66,7 +66,8 @@ pub fn markdown_escape_fn(input: &str, output: &mut dyn Write) -> std::io::Resul
     output.write_all(markdown(input).as_bytes())
 }
 
-/// Escapes text for HTML and XML (SVG) content and attribute values.
+/// Escapes text for HTML and XML (SVG, XMP, sheet XML) content and attribute values;
+/// characters XML 1.0 cannot carry at all become U+FFFD, so the result always parses.
 pub fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -76,6 +77,8 @@ pub fn xml(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             _ => out.push(c),
         }
     }

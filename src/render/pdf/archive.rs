@@ -6,6 +6,7 @@
 //! its widths), a document ID, no encryption, no transparency, no external content.
 
 use super::out::{PdfOut, reference};
+use crate::render::escape::xml;
 use lopdf::{Dictionary, Object, StringFormat};
 use std::io;
 
@@ -19,21 +20,6 @@ pub struct Described<'a> {
     pub subject: &'a str,
     /// Seconds since 1970: creation and modification date.
     pub created: i64,
-}
-
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The XMP packet: PDF/A part 2, conformance B, and the /Info entries as XMP has them.
