@@ -479,26 +479,14 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
         safe_component(&format!("{index_name}.html")),
         html.into_bytes(),
     );
-    let header_left = format!("{unit_name} · {}", doc.title);
-    let header_right = format!("{} {}", label(&labels, "as_of"), unit.as_of);
-    let page_of = label(&labels, "page_of");
-    let title = format!("{unit_name} {}", doc.title);
-    let pdf = render::pdf::render(
-        &doc.markdown,
-        &[],
-        docs.font,
-        &render::pdf::PdfOptions {
-            paper: docs.paper,
-            landscape: true,
-            header_left: &header_left,
-            header_right: &header_right,
-            page_of: &page_of,
-            title: &title,
-            author: &unit_name,
-            created: pipeline::created(unit.as_of),
-        },
-    )
-    .map_err(PipelineError::from)?;
+    let heads = pipeline::PdfHeads::new(&labels, &unit_name, &doc.title, &unit.as_of.to_string());
+    // The index is a wide table: landscape whatever the documents use.
+    let opts = render::pdf::PdfOptions {
+        landscape: true,
+        ..heads.options(docs, &unit_name, pipeline::created(unit.as_of))
+    };
+    let pdf =
+        render::pdf::render(&doc.markdown, &[], docs.font, &opts).map_err(PipelineError::from)?;
     let index_pdf = safe_component(&format!("{index_name}.pdf"));
     render::check_size(&index_pdf, &pdf.bytes, &docs.limits)?;
     if !pdf.missing.is_empty() {
