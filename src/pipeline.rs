@@ -444,6 +444,7 @@ pub struct PdfHeads {
     header_right: String,
     page_of: String,
     title: String,
+    lang: String,
 }
 
 impl PdfHeads {
@@ -455,6 +456,7 @@ impl PdfHeads {
             header_right: format!("{} {as_of}", label(labels, "as_of")),
             page_of: label(labels, "page_of"),
             title: format!("{who} {title}"),
+            lang: label(labels, "lang"),
         }
     }
 
@@ -480,6 +482,7 @@ impl PdfHeads {
             title: &self.title,
             author,
             created,
+            lang: &self.lang,
         }
     }
 }

@@ -21,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
         title: "fuzz",
         author: "fuzz",
         created: 0,
+        lang: "zh-CN",
     };
     let _ = render(&markdown, &[], font, &opts);
 });

@@ -236,10 +236,12 @@ pub fn bind(
             Placed::Unbound(_) | Placed::Failed(_) => {}
         }
     }
+    // Only the generated pages are taken from this PDF; the binder's catalog is its own.
     let meta = write::Meta {
         title: opts.title,
         author: opts.author,
         created: opts.created,
+        lang: "",
     };
     let bytes = write::write(&laid, setup, font, &meta)?;
     drop(laid);

@@ -407,6 +407,7 @@ pub fn task_sheet_pdf(
     let header_left = format!("{} · {}", opts.unit, doc.title);
     let header_right = format!("{} {}", label(opts.labels, "as_of"), prepared.head.as_of);
     let page_of = label(opts.labels, "page_of");
+    let lang = label(opts.labels, "lang");
     let pdf_opts = render::pdf::PdfOptions {
         paper: render::pdf::Paper::A4,
         landscape: false,
@@ -416,6 +417,7 @@ pub fn task_sheet_pdf(
         title: &format!("{} {title}", opts.unit),
         author: opts.unit,
         created: crate::pipeline::created(unit.as_of),
+        lang: &lang,
     };
     let mut bytes = Vec::new();
     let missing =

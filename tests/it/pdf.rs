@@ -383,5 +383,7 @@ fn every_document_identifies_as_pdf_a_2b_with_an_srgb_output_intent() {
         assert_eq!(&stream.content[36..40], b"acsp", "an ICC profile");
         assert_eq!(&stream.content[16..20], b"RGB ", "of RGB");
         assert!(doc.trailer.get(b"Encrypt").is_err());
+        let lang = catalog.get(b"Lang").unwrap().as_str().unwrap();
+        assert_eq!(lang, b"zh-CN", "{name}: the document language");
     }
 }

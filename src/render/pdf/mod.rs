@@ -52,6 +52,8 @@ pub struct PdfOptions<'a> {
     pub author: &'a str,
     /// The as-of date as seconds since 1970, the document's creation date.
     pub created: i64,
+    /// The document language (`zh-CN`), for screen readers and the archive.
+    pub lang: &'a str,
 }
 
 /// A PDF and what was worth a warning while making it.
@@ -286,6 +288,7 @@ pub fn render_to(
         title: opts.title,
         author: opts.author,
         created: opts.created,
+        lang: opts.lang,
     };
     writer.finish(&paged.marks, &meta).map_err(fail)?;
     Ok(missing)

@@ -19,6 +19,8 @@ pub struct Meta<'a> {
     pub author: &'a str,
     /// Seconds since 1970 of the as-of date: the creation date.
     pub created: i64,
+    /// The document language, as /Lang.
+    pub lang: &'a str,
 }
 
 /// The characters a document draws, gathered page by page in the first layout pass: a
@@ -288,6 +290,9 @@ impl<'a> PdfWriter<'a> {
             created: meta.created,
         };
         super::archive::write(&mut self.out, &mut cat, &described)?;
+        if !meta.lang.is_empty() {
+            cat.set("Lang", text_string(meta.lang));
+        }
         self.out.object(self.catalog, &Object::Dictionary(cat))?;
         self.out.finish(self.catalog, info)
     }
