@@ -19,4 +19,5 @@ mod pdf;
 mod properties;
 mod rules;
 mod split;
+mod typeset;
 mod xls_writer;

@@ -2,7 +2,7 @@
 //! assets/fonts/README.md) or an office's own (`--font PATH[#INDEX]`), with advance
 //! widths for layout and a per-document subset so each PDF embeds only the glyphs it uses.
 
-use super::text::Metrics;
+use super::text::{GAP_EM, Metrics, QUARTER_EM};
 use allsorts::binary::read::ReadScope;
 use allsorts::font_data::FontData;
 use allsorts::subset::{CmapTarget, SubsetProfile};
@@ -261,6 +261,10 @@ impl Font {
 
 impl Metrics for Font {
     fn advance(&self, c: char, bold: bool) -> f32 {
+        if c == QUARTER_EM {
+            // The CJK–Latin gap: a quarter em whatever the font, drawn as positioning.
+            return GAP_EM;
+        }
         self.face(c, bold).0.own_advance(c)
     }
 }

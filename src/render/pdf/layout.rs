@@ -3,7 +3,7 @@
 //! without a PDF.
 
 use super::blocks::{Align, Block, Span};
-use super::text::{Line, Metrics, break_lines, extents};
+use super::text::{Line, Metrics, break_cell, break_lines, extents};
 use crate::render::charts::Chart;
 use std::collections::{HashMap, VecDeque};
 
@@ -113,8 +113,6 @@ const BODY: f32 = 10.0;
 const TABLE: f32 = 8.5;
 const LEADING: f32 = 1.5;
 const PAD: f32 = 3.0;
-/// Cells (lines) up to this many ems wide are not wrapped when the table can avoid it.
-const SHORT_CELL_EM: f32 = 7.0;
 /// When even the narrowest layout is too wide, columns keep at least this many ems (or
 /// their content, if less) and only wider columns are squeezed.
 const PROTECTED_EM: f32 = 7.0;
@@ -400,8 +398,9 @@ impl Cursor<'_> {
         let head: Vec<Vec<Span>> = (0..cols)
             .map(|c| bolded(&header.get(c).cloned().unwrap_or_default()))
             .collect();
-        // Column widths from content: at least the widest word, then share the rest in
-        // proportion to how much each column would like beyond that.
+        // Column widths from content, as CSS automatic table layout: each column needs
+        // its widest piece (a list item, a date, an id, a short label) and wants its
+        // widest line.
         let mut min = vec![0.0f32; cols];
         let mut max = vec![0.0f32; cols];
         for r in std::iter::once(&head).chain(rows.iter()) {
@@ -410,8 +409,6 @@ impl Cursor<'_> {
                     Some(spans) => extents(spans, TABLE, self.m),
                     None => (0.0, 0.0),
                 };
-                // Short cells (a status, a date, a name) are kept on one line if at all possible.
-                let lo = if hi <= SHORT_CELL_EM * TABLE { hi } else { lo };
                 min[c] = min[c].max(lo + 2.0 * PAD);
                 max[c] = max[c].max(hi + 2.0 * PAD);
             }
@@ -427,7 +424,7 @@ impl Cursor<'_> {
             .iter()
             .enumerate()
             .map(|(c, w)| match row.get(c) {
-                Some(spans) => break_lines(spans, TABLE, (w - 2.0 * PAD).max(1.0), self.m).len(),
+                Some(spans) => break_cell(spans, TABLE, (w - 2.0 * PAD).max(1.0), self.m).len(),
                 None => 1,
             })
             .max()
@@ -484,7 +481,7 @@ impl Cursor<'_> {
         let x0 = self.setup.margin_x;
         let layout_row = |r: &Vec<Vec<Span>>, m: &dyn Metrics| -> Vec<Vec<Line>> {
             (0..cols)
-                .map(|c| break_lines(&cell(r, c), TABLE, (widths[c] - 2.0 * PAD).max(1.0), m))
+                .map(|c| break_cell(&cell(r, c), TABLE, (widths[c] - 2.0 * PAD).max(1.0), m))
                 .collect()
         };
         let lh = TABLE * LEADING;
@@ -619,10 +616,10 @@ impl Cursor<'_> {
     }
 }
 
-/// Column widths from content. Each column wants `max` (its text on one line) and needs
-/// `min` (its widest unbreakable piece; whole short cells). If everything fits, columns get
-/// what they want; else each gets its need plus a share of the rest in proportion to how
-/// much more it wants. If even the needs do not fit, columns keep their need up to
+/// Column widths from content, as CSS automatic table layout. Each column wants `max` (its
+/// text on one line) and needs `min` (its widest piece never broken inside). If everything
+/// fits, columns get what they want; else each gets its need plus a share of the rest in
+/// proportion to how much more it wants, so no piece is broken while the needs fit. If even the needs do not fit, columns keep their need up to
 /// `protect` points and only the columns needing more are squeezed (a 300-character name
 /// wraps; a number or a status does not).
 pub fn column_widths(min: &[f32], max: &[f32], avail: f32, protect: f32) -> Vec<f32> {
@@ -863,6 +860,33 @@ mod tests {
             column_widths(&[10.0, 10.0], &[50.0, 60.0], 500.0, 60.0),
             [50.0, 60.0]
         );
+    }
+
+    #[test]
+    fn table_columns_hold_their_widest_pieces_when_the_page_can() {
+        let long = "严格执行审批和现场监护制度，违规作业一律停工整顿".repeat(3);
+        let md = format!(
+            "| 序号 | 措施内容 | 责任单位 | 现场点位 / 资料盒号 | 佐证材料 |\n\
+             |:--|:--|:--|:--|:--|\n\
+             | 1 | {long} | 交通运输分局、经济发展局、应急管理分局 | 南塘村液化气站 / C-21 \
+             | ☑ 隐患排查台账<br>☐ 考核结果通报 |\n"
+        );
+        let laid = layout(&parse(&md, &[]), &[], a4(), &Mono, &HashMap::new());
+        let drawn = texts(&laid.pages[0]);
+        for piece in [
+            "☑ 隐患排查台账",
+            "☐ 考核结果通报",
+            "交通运输分局、",
+            "经济发展局、",
+            "南塘村液化气站",
+            "现场点位",
+            "资料盒号",
+        ] {
+            assert!(
+                drawn.iter().any(|t| t.contains(piece)),
+                "{piece} broken: {drawn:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,9 +1,14 @@
-//! Line breaking for mixed Chinese and Latin text: a line may break between any two CJK
-//! characters and at spaces, Latin words and numbers stay whole, closing punctuation
-//! never starts a line and opening punctuation never ends one.
+//! Line breaking for mixed Chinese and Latin text. A line may break between two CJK
+//! characters and at spaces; Latin words, numbers, dates and ids stay whole; closing
+//! punctuation never starts a line and opening punctuation never ends one; the last line
+//! of a paragraph never holds one character alone when one can be pulled down from the
+//! line above. Table cells also keep short pieces whole (a list item `☑ 隐患排查台账`, a
+//! place `南塘村液化气站`, `第3项`), breaking inside one only when it is wider than the
+//! cell. A quarter em separates Han characters from Latin letters and digits, as the
+//! W3C's Requirements for Chinese Text Layout ask, and never falls inside a word, a
+//! number, a date, an id or a path.
 
 use super::blocks::Span;
-use std::borrow::Cow;
 
 /// Glyph advances, in points for a 1-point font size.
 pub trait Metrics {
@@ -11,9 +16,28 @@ pub trait Metrics {
     fn advance(&self, c: char, bold: bool) -> f32;
 }
 
+/// Stands in a laid-out piece's text for the quarter-em gap between a Han character and
+/// a Latin letter or digit: U+2005 FOUR-PER-EM SPACE, a quarter em by definition. The PDF
+/// writer turns it into positioning, not a character, so the text extracts unchanged
+/// (`第3项`, not `第 3 项`). Source text never holds it: layout reads every Unicode space
+/// in the source as a plain space.
+pub const QUARTER_EM: char = '\u{2005}';
+
+/// The width of [`QUARTER_EM`], in ems.
+pub const GAP_EM: f32 = 0.25;
+
+/// A run of text with no space or separating punctuation in it, up to this many ems wide,
+/// is one piece a table cell keeps on one line; a longer run is prose and breaks between
+/// its characters like any paragraph.
+const PIECE_EM: f32 = 8.0;
+
+/// Slack for comparing widths summed in different orders.
+const EPS: f32 = 0.01;
+
 /// A piece of a laid-out line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Piece {
+    /// The text; [`QUARTER_EM`] marks a CJK–Latin gap.
     pub text: String,
     pub bold: bool,
     pub anchor: Option<String>,
@@ -29,18 +53,41 @@ pub struct Line {
     pub width: f32,
 }
 
-/// An unbreakable unit of text, with whether a space may precede it.
-#[derive(Debug, Clone, PartialEq)]
-/// A piece of text never broken inside, borrowed from its span (only tokens glued
-/// together own their text): a page of CJK text is thousands of one-character tokens,
-/// and allocating each was the layout's largest cost.
+/// How willingly a line breaks before a token, from the most to the least willing: a
+/// breaker tries the willing breaks first and goes down the list only for a stretch of
+/// text wider than the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Brk {
+    /// At a space, or beside a CJK character.
+    Open,
+    /// Inside a short piece (see [`PIECE_EM`]); in a table cell, only when the piece is
+    /// wider than the cell.
+    Piece,
+    /// Before closing punctuation, after opening punctuation, or inside a word whose style
+    /// changes: only when what is glued together is wider than the line.
+    Glue,
+    /// A hard line break.
+    Hard,
+}
+
+/// A piece of text never broken inside (unless it alone is wider than the line), borrowed
+/// from its span: a page of CJK text is thousands of one-character tokens, and allocating
+/// each was the layout's largest cost.
+#[derive(Debug, Clone)]
 struct Token<'s> {
-    text: Cow<'s, str>,
+    text: &'s str,
     bold: bool,
     anchor: Option<&'s str>,
+    /// The break before this token.
+    brk: Brk,
+    /// A space comes before it.
     space_before: bool,
-    /// A hard line break comes before this token.
-    break_before: bool,
+    /// A quarter em comes before it (Han beside Latin) when both are on one line.
+    gap_before: bool,
+    /// It starts a run: the text between spaces and separating punctuation.
+    run_start: bool,
+    /// The advance at a 1-point size.
+    em: f32,
 }
 
 /// Characters that may be broken around on their own (CJK ideographs, kana, full-width).
@@ -48,7 +95,19 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x2E80..=0x2FFF | 0x3000..=0x303F | 0x3040..=0x30FF | 0x3100..=0x31FF
         | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFFEF | 0x20000..=0x2FFFF | 0x2460..=0x24FF | 0x2600..=0x27BF)
+        | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF | 0x2460..=0x24FF | 0x2600..=0x27BF)
+}
+
+/// Han characters (and kana): what a quarter em separates from Latin text.
+fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
+        | 0x20000..=0x3FFFF)
+}
+
+/// Latin (and Greek and Cyrillic) letters and digits, half-width.
+fn is_latin(c: char) -> bool {
+    c.is_ascii_alphanumeric() || (c.is_alphanumeric() && matches!(c as u32, 0xC0..=0x4FF))
 }
 
 /// Punctuation that must not start a line.
@@ -93,185 +152,547 @@ fn is_opening(c: char) -> bool {
     )
 }
 
-fn tokens<'s>(spans: &'s [Span]) -> Vec<Token<'s>> {
+/// Punctuation that ends a run (a clause, a list item): after it a new piece starts.
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        '、' | '，' | ',' | '；' | ';' | '。' | '：' | ':' | '！' | '!' | '？' | '?' | '\u{3000}'
+    )
+}
+
+/// A list marker (`☑ 整改台账`, `？ 演练记录`, `• 一项`): it stays with the piece after it.
+fn is_marker(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (
+            Some(
+                '☑' | '☐'
+                    | '☒'
+                    | '✓'
+                    | '✔'
+                    | '✗'
+                    | '✘'
+                    | '？'
+                    | '?'
+                    | '•'
+                    | '·'
+                    | '●'
+                    | '○'
+                    | '■'
+                    | '□'
+                    | '◆'
+                    | '★'
+                    | '※'
+                    | '-'
+                    | '*'
+            ),
+            None
+        )
+    )
+}
+
+fn tokens<'s>(spans: &'s [Span], m: &dyn Metrics) -> Vec<Token<'s>> {
     let mut out: Vec<Token<'s>> = Vec::new();
     let mut space = false;
     let mut hard = false;
     for span in spans {
         let text = span.text.as_str();
-        // The word being read: text[start..end], empty when start == end.
+        // The word being read: text[start..at], empty when start == at.
         let mut start = 0;
-        let flush = |start: usize,
-                     end: usize,
-                     out: &mut Vec<Token<'s>>,
-                     space: &mut bool,
-                     hard: &mut bool| {
-            if start < end {
-                out.push(Token {
-                    text: Cow::Borrowed(&span.text[start..end]),
-                    bold: span.bold,
-                    anchor: span.anchor.as_deref(),
-                    space_before: *space,
-                    break_before: *hard,
-                });
-                *space = false;
-                *hard = false;
-            }
-        };
+        let mut state = (&mut out, &mut space, &mut hard);
         for (at, c) in text.char_indices() {
             let next = at + c.len_utf8();
             if c == '\n' {
-                flush(start, at, &mut out, &mut space, &mut hard);
+                push(&mut state, span, start, at, m);
                 start = next;
-                hard = true;
-                space = false;
+                *state.2 = true;
+                *state.1 = false;
             } else if c.is_whitespace() && c != '\u{3000}' {
-                flush(start, at, &mut out, &mut space, &mut hard);
+                push(&mut state, span, start, at, m);
                 start = next;
-                space = !hard;
-            } else if is_cjk(c) || is_closing(c) || is_opening(c) {
-                flush(start, at, &mut out, &mut space, &mut hard);
-                flush(at, next, &mut out, &mut space, &mut hard);
+                *state.1 = !*state.2;
+            } else if is_cjk(c) {
+                push(&mut state, span, start, at, m);
+                push(&mut state, span, at, next, m);
                 start = next;
             }
         }
-        flush(start, text.len(), &mut out, &mut space, &mut hard);
+        push(&mut state, span, start, text.len(), m);
     }
-    // Kinsoku: glue closing punctuation to what precedes it, opening to what follows.
-    let mut glued: Vec<Token<'s>> = Vec::with_capacity(out.len());
-    let mut pending_open: Option<Token<'s>> = None;
-    for mut t in out {
-        let first = t.text.chars().next().unwrap_or(' ');
-        let single = t.text.chars().count() == 1;
-        if let Some(open) = pending_open.take() {
-            if t.space_before || t.break_before {
-                // "{{ x": the space after an opening mark stays a space.
-                glued.push(open);
+    mark_runs(&mut out);
+    out
+}
+
+/// Adds `span.text[from..to]` as a token, with the break the text before allows.
+fn push<'s>(
+    (out, space, hard): &mut (&mut Vec<Token<'s>>, &mut bool, &mut bool),
+    span: &'s Span,
+    from: usize,
+    to: usize,
+    m: &dyn Metrics,
+) {
+    if from >= to {
+        return;
+    }
+    let text = &span.text[from..to];
+    let first = text.chars().next().unwrap_or(' ');
+    let brk = match out.last() {
+        _ if **hard => Brk::Hard,
+        None => Brk::Open,
+        Some(_) if **space => Brk::Open,
+        Some(prev) => {
+            let last = prev.text.chars().next_back().unwrap_or(' ');
+            // Two words meet only where the style changes: one word still.
+            let one_word = !is_cjk(first) && !is_cjk(last);
+            if is_closing(first) || is_opening(last) || one_word {
+                Brk::Glue
             } else {
-                t.text = Cow::Owned(open.text.into_owned() + &t.text);
-                t.space_before = open.space_before;
-                t.break_before = open.break_before;
+                Brk::Open
             }
         }
-        if single
-            && is_closing(first)
-            && !t.space_before
-            && !t.break_before
-            && let Some(prev) = glued.last_mut()
-            && prev.bold == t.bold
-            && prev.anchor == t.anchor
+    };
+    out.push(Token {
+        text,
+        bold: span.bold,
+        anchor: span.anchor.as_deref(),
+        brk,
+        space_before: **space,
+        gap_before: false,
+        run_start: false,
+        em: text.chars().map(|c| m.advance(c, span.bold)).sum(),
+    });
+    **space = false;
+    **hard = false;
+}
+
+/// Finds the runs (text between spaces, line breaks and separating punctuation): puts
+/// the quarter-em gaps in them, makes the short ones pieces, and ties list markers to
+/// the piece they mark.
+fn mark_runs(toks: &mut [Token<'_>]) {
+    let mut a = 0;
+    while a < toks.len() {
+        let mut b = a + 1;
+        while b < toks.len() {
+            let (prev, t) = (&toks[b - 1], &toks[b]);
+            let ends = prev.text.chars().next_back().is_some_and(is_separator);
+            if t.brk == Brk::Hard || t.space_before || ends {
+                break;
+            }
+            b += 1;
+        }
+        let run = &mut toks[a..b];
+        run[0].run_start = true;
+        // A path (`市78条/第4条/现场照片.jpg`) is one name: no gap inside it.
+        let path = run.iter().any(|t| t.text.contains(['/', '\\']));
+        let mut width = run[0].em;
+        for i in 1..run.len() {
+            let (prev, t) = (&run[i - 1], &run[i]);
+            let last = prev.text.chars().next_back().unwrap_or(' ');
+            let first = t.text.chars().next().unwrap_or(' ');
+            // A gap where the style changes would part two text objects, which text
+            // extraction reads as a space: there is none.
+            let gap = !path
+                && prev.bold == t.bold
+                && prev.anchor == t.anchor
+                && ((is_han(last) && is_latin(first)) || (is_latin(last) && is_han(first)));
+            width += t.em + if gap { GAP_EM } else { 0.0 };
+            run[i].gap_before = gap;
+        }
+        if width <= PIECE_EM {
+            for t in &mut run[1..] {
+                if t.brk == Brk::Open {
+                    t.brk = Brk::Piece;
+                }
+            }
+        }
+        a = b;
+    }
+    // A list marker at the start of a line (after any ideographic-space indent, as a
+    // file under its item: `　· 现场照片.jpg`) stays with what it marks.
+    let mut only_indent = true;
+    for k in 0..toks.len() {
+        if toks[k].brk == Brk::Hard {
+            only_indent = true;
+        }
+        if only_indent
+            && is_marker(toks[k].text)
+            && toks
+                .get(k + 1)
+                .is_some_and(|t| t.brk == Brk::Open && t.space_before)
         {
-            prev.text.to_mut().push_str(&t.text);
-            continue;
+            toks[k + 1].brk = Brk::Piece;
         }
-        let last = t.text.chars().last().unwrap_or(' ');
-        if is_opening(last) && t.text.chars().all(is_opening) {
-            pending_open = Some(t);
-            continue;
-        }
-        glued.push(t);
+        only_indent = only_indent && toks[k].text == "\u{3000}";
     }
-    if let Some(open) = pending_open {
-        glued.push(open);
-    }
-    glued
 }
 
-fn width_of(text: &str, bold: bool, size: f32, m: &dyn Metrics) -> f32 {
-    text.chars().map(|c| m.advance(c, bold)).sum::<f32>() * size
+/// A token, or part of a broken word, placed on a line being built.
+#[derive(Debug, Clone)]
+struct Placed<'s> {
+    text: &'s str,
+    tok: usize,
+    /// It continues a word broken between characters on the line before.
+    cont: bool,
+    x: f32,
+    width: f32,
 }
 
-/// Breaks styled text into lines no wider than `max_width` points at `size` points.
-pub fn break_lines(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) -> Vec<Line> {
-    let space_w = m.advance(' ', false) * size;
-    let mut lines = vec![Line::default()];
-    for t in tokens(spans) {
-        let w = width_of(&t.text, t.bold, size, m);
-        let only_line = lines.len() == 1;
-        let line = lines.last_mut().expect("one line at least");
-        let gap = if t.space_before && !line.pieces.is_empty() {
-            space_w
-        } else {
-            0.0
-        };
-        let hard_break = t.break_before && !(line.pieces.is_empty() && only_line);
-        let overflow = line.width + gap + w > max_width && !line.pieces.is_empty();
-        if hard_break || overflow {
-            lines.push(Line::default());
+#[derive(Debug, Default)]
+struct Row<'s> {
+    items: Vec<Placed<'s>>,
+    width: f32,
+}
+
+/// Characters on a row, spaces aside.
+fn chars_on(items: &[Placed<'_>]) -> usize {
+    items
+        .iter()
+        .map(|p| p.text.chars().filter(|c| !c.is_whitespace()).count())
+        .sum()
+}
+
+/// The space (`space` points wide) or quarter em before a token not first on its line.
+fn lead(t: &Token<'_>, space: f32, size: f32) -> f32 {
+    if t.space_before {
+        space
+    } else if t.gap_before {
+        GAP_EM * size
+    } else {
+        0.0
+    }
+}
+
+/// A line breaker over one text's tokens.
+struct Wrap<'t, 's> {
+    toks: &'t [Token<'s>],
+    size: f32,
+    max: f32,
+    space: f32,
+    /// Table cell: keep pieces whole.
+    cell: bool,
+    m: &'t dyn Metrics,
+    rows: Vec<Row<'s>>,
+}
+
+impl<'s> Wrap<'_, 's> {
+    /// 0 for the breaks tried first, 2 for the last resort.
+    fn level(&self, t: &Token<'_>) -> u8 {
+        match t.brk {
+            Brk::Open => 0,
+            Brk::Piece if self.cell => 1,
+            Brk::Piece => 0,
+            Brk::Glue | Brk::Hard => 2,
         }
-        let line = lines.last_mut().expect("one line at least");
-        let gap = if t.space_before && !line.pieces.is_empty() {
-            space_w
-        } else {
-            0.0
-        };
-        if w > max_width && line.pieces.is_empty() {
-            // A word longer than the line: break it between characters.
-            let mut chunk = String::new();
-            let mut cw = 0.0;
-            for c in t.text.chars() {
-                let a = m.advance(c, t.bold) * size;
-                if cw + a > max_width && !chunk.is_empty() {
-                    let line = lines.last_mut().expect("line");
-                    line.pieces.push(Piece {
-                        text: std::mem::take(&mut chunk),
-                        bold: t.bold,
-                        anchor: t.anchor.map(str::to_string),
-                        x: 0.0,
-                        width: cw,
-                    });
-                    line.width = cw;
-                    lines.push(Line::default());
-                    cw = 0.0;
-                }
-                chunk.push(c);
-                cw += a;
+    }
+
+    fn lead(&self, t: &Token<'_>) -> f32 {
+        lead(t, self.space, self.size)
+    }
+
+    /// The width of tokens `a..b` set on one line.
+    fn width(&self, a: usize, b: usize) -> f32 {
+        let toks = &self.toks[a..b];
+        toks.iter().map(|t| t.em * self.size).sum::<f32>()
+            + toks[1..].iter().map(|t| self.lead(t)).sum::<f32>()
+    }
+
+    fn row(&mut self) -> &mut Row<'s> {
+        self.rows.last_mut().expect("one row at least")
+    }
+
+    /// Sets tokens `a..b` on the lines, breaking only before tokens whose level is at
+    /// most `level`; a stretch between such breaks that is wider than a line is set again
+    /// with the next level's breaks.
+    fn place(&mut self, a: usize, b: usize, level: u8) {
+        let mut i = a;
+        while i < b {
+            let mut j = i + 1;
+            while j < b && self.level(&self.toks[j]) > level {
+                j += 1;
             }
-            let line = lines.last_mut().expect("line");
-            line.pieces.push(Piece {
-                text: chunk,
-                bold: t.bold,
-                anchor: t.anchor.map(str::to_string),
-                x: 0.0,
-                width: cw,
-            });
-            line.width = cw;
-            continue;
+            let w = self.width(i, j);
+            let row = self.rows.last().expect("one row at least");
+            let lead = if row.items.is_empty() {
+                0.0
+            } else {
+                self.lead(&self.toks[i])
+            };
+            if row.width + lead + w <= self.max + EPS {
+                self.append(i, j);
+            } else if w <= self.max + EPS {
+                self.rows.push(Row::default());
+                self.append(i, j);
+            } else if j - i > 1 && level < 2 {
+                self.place(i, j, level + 1);
+            } else {
+                self.split(i);
+            }
+            i = j;
         }
-        let x = line.width + gap;
-        // Merge with the previous piece when the style is the same, to keep text runs whole.
-        match line.pieces.last_mut() {
-            Some(p) if p.bold == t.bold && p.anchor.as_deref() == t.anchor => {
-                if gap > 0.0 {
-                    p.text.push(' ');
-                }
-                p.text.push_str(&t.text);
-                p.width = x + w - p.x;
-            }
-            _ => line.pieces.push(Piece {
-                text: t.text.into_owned(),
-                bold: t.bold,
-                anchor: t.anchor.map(str::to_string),
+    }
+
+    fn append(&mut self, a: usize, b: usize) {
+        for k in a..b {
+            let t = &self.toks[k];
+            let (text, w) = (t.text, t.em * self.size);
+            let lead = if self.row().items.is_empty() {
+                0.0
+            } else {
+                self.lead(t)
+            };
+            let row = self.row();
+            let x = row.width + lead;
+            row.items.push(Placed {
+                text,
+                tok: k,
+                cont: false,
                 x,
                 width: w,
-            }),
+            });
+            row.width = x + w;
         }
-        line.width = x + w;
     }
-    lines
+
+    /// Sets a token wider than a line, from a fresh line, broken between characters but
+    /// never before closing punctuation.
+    fn split(&mut self, i: usize) {
+        let t = &self.toks[i];
+        let (text, bold) = (t.text, t.bold);
+        if !self.row().items.is_empty() {
+            self.rows.push(Row::default());
+        }
+        let advance = |c: char| self.m.advance(c, bold) * self.size;
+        let mut from = 0;
+        let mut w = 0.0;
+        let mut prev = 0;
+        for (at, c) in text.char_indices() {
+            let a = advance(c);
+            if w + a > self.max && at > from {
+                let cut = if is_closing(c) && prev > from {
+                    prev
+                } else {
+                    at
+                };
+                let part = &text[from..cut];
+                let pw = part.chars().map(advance).sum();
+                self.rows.push(Row::default());
+                let n = self.rows.len();
+                self.rows[n - 2] = Row {
+                    items: vec![Placed {
+                        text: part,
+                        tok: i,
+                        cont: from > 0,
+                        x: 0.0,
+                        width: pw,
+                    }],
+                    width: pw,
+                };
+                w = text[cut..at].chars().map(advance).sum();
+                from = cut;
+            }
+            w += a;
+            prev = at;
+        }
+        let part = &text[from..];
+        *self.row() = Row {
+            items: vec![Placed {
+                text: part,
+                tok: i,
+                cont: from > 0,
+                x: 0.0,
+                width: w,
+            }],
+            width: w,
+        };
+    }
+
+    /// Sets the x of a row's items again after some moved, and its width.
+    fn reflow(&self, row: &mut Row<'_>) {
+        let mut x = 0.0;
+        for (n, p) in row.items.iter_mut().enumerate() {
+            if n > 0 && !p.cont {
+                x += self.lead(&self.toks[p.tok]);
+            }
+            p.x = x;
+            x += p.width;
+        }
+        row.width = x;
+    }
+
+    /// Keeps the last line of a paragraph from holding one character alone: pulls the
+    /// last character (and what is glued to it) down from the line before, if that line
+    /// keeps two characters and the last line still fits. In a cell a piece of its own
+    /// is left alone: pulling would break the piece before it.
+    fn widow(&mut self, first: usize) {
+        let n = self.rows.len();
+        if n < first + 2 || chars_on(&self.rows[n - 1].items) != 1 {
+            return;
+        }
+        let head = &self.rows[n - 1].items[0];
+        if self.cell && !head.cont && self.toks[head.tok].run_start {
+            return;
+        }
+        let prev = &self.rows[n - 2].items;
+        let Some(last) = prev.last() else { return };
+        let mut keep = prev.clone();
+        let mut moved: Vec<Placed<'s>> = Vec::new();
+        if head.cont && last.tok == head.tok {
+            // A word broken between characters: its last character on the line above.
+            let Some((at, c)) = last.text.char_indices().next_back() else {
+                return;
+            };
+            if is_closing(c) || at == 0 {
+                return;
+            }
+            let w = self.m.advance(c, self.toks[last.tok].bold) * self.size;
+            let kept = keep.last_mut().expect("a last item");
+            kept.text = &last.text[..at];
+            kept.width -= w;
+            moved.push(Placed {
+                text: &last.text[at..],
+                tok: last.tok,
+                cont: true,
+                x: 0.0,
+                width: w,
+            });
+        } else {
+            // Whole tokens: the last one, and those glued before it.
+            let mut k = prev.len() - 1;
+            while k > 0 && self.toks[prev[k].tok].brk == Brk::Glue {
+                k -= 1;
+            }
+            if prev[k..].iter().any(|p| p.cont) {
+                return;
+            }
+            moved = keep.split_off(k);
+        }
+        if chars_on(&keep) < 2 {
+            return;
+        }
+        let mut row = Row {
+            items: moved,
+            width: 0.0,
+        };
+        row.items.extend(self.rows[n - 1].items.iter().cloned());
+        self.reflow(&mut row);
+        if row.width > self.max + EPS {
+            return;
+        }
+        let mut above = Row {
+            items: keep,
+            width: 0.0,
+        };
+        self.reflow(&mut above);
+        self.rows[n - 2] = above;
+        self.rows[n - 1] = row;
+    }
+
+    /// The rows as lines: runs of one style merged into one piece each, spaces and gaps
+    /// written into the text.
+    fn lines(self) -> Vec<Line> {
+        let toks = self.toks;
+        self.rows
+            .into_iter()
+            .map(|row| {
+                let mut pieces: Vec<Piece> = Vec::new();
+                for p in row.items {
+                    let t = &toks[p.tok];
+                    match pieces.last_mut() {
+                        Some(last) if last.bold == t.bold && last.anchor.as_deref() == t.anchor => {
+                            if !p.cont && t.space_before {
+                                last.text.push(' ');
+                            } else if !p.cont && t.gap_before {
+                                last.text.push(QUARTER_EM);
+                            }
+                            last.text.push_str(p.text);
+                            last.width = p.x + p.width - last.x;
+                        }
+                        _ => pieces.push(Piece {
+                            text: p.text.to_string(),
+                            bold: t.bold,
+                            anchor: t.anchor.map(str::to_string),
+                            x: p.x,
+                            width: p.width,
+                        }),
+                    }
+                }
+                Line {
+                    pieces,
+                    width: row.width,
+                }
+            })
+            .collect()
+    }
 }
 
-/// The width of the widest unbreakable token and of the text on one line, for table
-/// column widths.
-pub fn extents(spans: &[Span], size: f32, m: &dyn Metrics) -> (f32, f32) {
-    let mut min: f32 = 0.0;
-    for t in tokens(spans) {
-        min = min.max(width_of(&t.text, t.bold, size, m));
+fn wrap(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics, cell: bool) -> Vec<Line> {
+    let toks = tokens(spans, m);
+    let mut w = Wrap {
+        toks: &toks,
+        size,
+        max: max_width,
+        space: m.advance(' ', false) * size,
+        cell,
+        m,
+        rows: vec![Row::default()],
+    };
+    let mut a = 0;
+    while a < toks.len() {
+        let mut b = a + 1;
+        while b < toks.len() && toks[b].brk != Brk::Hard {
+            b += 1;
+        }
+        if a > 0 {
+            w.rows.push(Row::default());
+        }
+        let first = w.rows.len() - 1;
+        w.place(a, b, 0);
+        w.widow(first);
+        a = b;
     }
-    let max = break_lines(spans, size, f32::INFINITY, m)
-        .iter()
-        .map(|l| l.width)
-        .fold(0.0, f32::max);
+    w.lines()
+}
+
+/// Breaks styled text (a paragraph, a heading, a list item) into lines no wider than
+/// `max_width` points at `size` points.
+pub fn break_lines(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) -> Vec<Line> {
+    wrap(spans, size, max_width, m, false)
+}
+
+/// Breaks a table cell's text into lines like [`break_lines`], keeping every piece (see
+/// [`extents`]) on one line when the width holds it.
+pub fn break_cell(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) -> Vec<Line> {
+    wrap(spans, size, max_width, m, true)
+}
+
+/// A cell's minimum and maximum width, as CSS automatic table layout takes them: the
+/// widest piece never broken inside (a list item with its marker, a Latin word, a number,
+/// a date, an id, a short label: a run of text without spaces or separating punctuation
+/// up to eight ems wide; a longer run of CJK text breaks anywhere) and the widest line
+/// unwrapped.
+pub fn extents(spans: &[Span], size: f32, m: &dyn Metrics) -> (f32, f32) {
+    let toks = tokens(spans, m);
+    let space = m.advance(' ', false) * size;
+    let (mut min, mut max): (f32, f32) = (0.0, 0.0);
+    let (mut piece, mut line) = (0.0, 0.0);
+    for (i, t) in toks.iter().enumerate() {
+        let width = t.em * size;
+        if i == 0 || t.brk == Brk::Hard {
+            line = width;
+            piece = width;
+        } else {
+            let lead = lead(t, space, size);
+            line += lead + width;
+            piece = if t.brk == Brk::Open {
+                width
+            } else {
+                piece + lead + width
+            };
+        }
+        min = min.max(piece);
+        max = max.max(line);
+    }
     (min, max)
 }
 
@@ -283,7 +704,13 @@ pub(crate) mod tests {
     pub struct Mono;
     impl Metrics for Mono {
         fn advance(&self, c: char, _bold: bool) -> f32 {
-            if is_cjk(c) { 1.0 } else { 0.5 }
+            if c == QUARTER_EM {
+                GAP_EM
+            } else if is_cjk(c) {
+                1.0
+            } else {
+                0.5
+            }
         }
     }
 
@@ -302,26 +729,130 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// The texts with the gap shown as `^`.
+    fn shown(lines: &[Line]) -> Vec<String> {
+        texts(lines)
+            .into_iter()
+            .map(|t| t.replace(QUARTER_EM, "^"))
+            .collect()
+    }
+
     #[test]
-    fn breaks_between_cjk_characters() {
+    fn breaks_between_cjk_characters_and_never_leaves_one_alone() {
         let lines = break_lines(&span("一二三四五六七"), 10.0, 30.0, &Mono);
-        assert_eq!(texts(&lines), ["一二三", "四五六", "七"]);
+        assert_eq!(texts(&lines), ["一二三", "四五", "六七"]);
+        // Nothing to pull from a line of one character.
+        let lines = break_lines(&span("一二"), 10.0, 10.0, &Mono);
+        assert_eq!(texts(&lines), ["一", "二"]);
     }
 
     #[test]
     fn closing_punctuation_never_starts_a_line() {
         let lines = break_lines(&span("一二三，四五"), 10.0, 30.0, &Mono);
-        assert_eq!(texts(&lines), ["一二", "三，四", "五"]);
+        assert_eq!(texts(&lines), ["一二", "三，", "四五"]);
         let lines = break_lines(&span("一二（三四"), 10.0, 30.0, &Mono);
         assert_eq!(texts(&lines), ["一二", "（三四"]);
+        // Nor inside a word broken between characters.
+        let lines = break_lines(&span("abcd)efgh"), 10.0, 20.0, &Mono);
+        assert_eq!(texts(&lines), ["abc", "d)ef", "gh"]);
     }
 
     #[test]
     fn latin_words_and_numbers_stay_whole() {
         let lines = break_lines(&span("ab 2026-12-15 cd"), 10.0, 60.0, &Mono);
         assert_eq!(texts(&lines), ["ab", "2026-12-15", "cd"]);
-        let lines = break_lines(&span("共158项"), 10.0, 30.0, &Mono);
-        assert_eq!(texts(&lines), ["共158", "项"]);
+        // A number's comma and point do not part it; the last character is not left alone.
+        let lines = break_lines(&span("共计1,234.5项"), 10.0, 60.0, &Mono);
+        assert_eq!(shown(&lines), ["共计", "1,234.5^项"]);
+    }
+
+    #[test]
+    fn a_quarter_em_parts_han_from_latin_but_never_a_word_a_path_or_a_space() {
+        let lines = break_lines(&span("于2026-12-31前完成第3项"), 10.0, 500.0, &Mono);
+        assert_eq!(shown(&lines), ["于^2026-12-31^前完成第^3^项"]);
+        // 于 + gap + 10 characters + gap + 4 + gap + ½ + gap + 1.
+        assert_eq!(
+            lines[0].width,
+            10.0 + 2.5 + 50.0 + 2.5 + 40.0 + 2.5 + 5.0 + 2.5 + 10.0
+        );
+        let lines = break_lines(
+            &span("见 市78条/第4条/现场照片.jpg，第 3 项"),
+            10.0,
+            500.0,
+            &Mono,
+        );
+        assert_eq!(shown(&lines), ["见 市78条/第4条/现场照片.jpg，第 3 项"]);
+        // Nor where the style changes: that would be two text objects.
+        let spans = vec![
+            Span {
+                text: "第".into(),
+                bold: false,
+                anchor: None,
+            },
+            Span {
+                text: "3".into(),
+                bold: true,
+                anchor: None,
+            },
+        ];
+        let lines = break_lines(&spans, 10.0, 500.0, &Mono);
+        assert_eq!(lines[0].pieces[1].x, 10.0);
+        // At a line break the gap goes.
+        let lines = break_lines(&span("一二三四五六七八九十abcdefgh"), 10.0, 100.0, &Mono);
+        assert_eq!(shown(&lines), ["一二三四五六七八九十", "abcdefgh"]);
+    }
+
+    #[test]
+    fn cells_keep_pieces_whole_when_they_fit() {
+        let items = span("☑ 隐患排查台账\n☐ 值班表");
+        let (min, max) = extents(&items, 10.0, &Mono);
+        assert_eq!((min, max), (75.0, 75.0));
+        assert_eq!(
+            texts(&break_cell(&items, 10.0, 75.0, &Mono)),
+            ["☑ 隐患排查台账", "☐ 值班表"]
+        );
+        // Narrower than the piece: broken inside it, never leaving one character alone.
+        assert_eq!(
+            texts(&break_cell(&items, 10.0, 70.0, &Mono)),
+            ["☑ 隐患排查", "台账", "☐ 值班表"]
+        );
+        let owners = span("交通运输分局、经济发展局");
+        assert_eq!(extents(&owners, 10.0, &Mono), (70.0, 120.0));
+        assert_eq!(
+            texts(&break_cell(&owners, 10.0, 100.0, &Mono)),
+            ["交通运输分局、", "经济发展局"]
+        );
+        // A paragraph fills its lines instead.
+        assert_eq!(
+            texts(&break_lines(&owners, 10.0, 100.0, &Mono)),
+            ["交通运输分局、经济发", "展局"]
+        );
+        let place = span("南塘村液化气站 / C-21");
+        assert_eq!(extents(&place, 10.0, &Mono), (70.0, 105.0));
+        assert_eq!(
+            texts(&break_cell(&place, 10.0, 80.0, &Mono)),
+            ["南塘村液化气站 /", "C-21"]
+        );
+        // A long run of CJK text is prose: it breaks anywhere.
+        let text = span("严格执行审批和现场监护制度");
+        assert_eq!(extents(&text, 10.0, &Mono), (10.0, 130.0));
+        assert_eq!(
+            texts(&break_cell(&text, 10.0, 60.0, &Mono)),
+            ["严格执行审批", "和现场监护", "制度"]
+        );
+    }
+
+    #[test]
+    fn a_marker_stays_with_its_item_after_an_indent() {
+        let items = span("☑ 整改台账\n\u{3000}· 现场照片.jpg");
+        // 　 · (one em, half an em) a space, 现场照片 and .jpg.
+        assert_eq!(extents(&items, 10.0, &Mono), (80.0, 80.0));
+    }
+
+    #[test]
+    fn a_piece_of_its_own_may_stand_alone_in_a_cell() {
+        let lines = break_cell(&span("已完成、否"), 10.0, 40.0, &Mono);
+        assert_eq!(texts(&lines), ["已完成、", "否"]);
     }
 
     #[test]
@@ -336,5 +867,7 @@ pub(crate) mod tests {
         assert_eq!(texts(&lines), ["一", "二"]);
         let lines = break_lines(&span("abcdefgh"), 10.0, 20.0, &Mono);
         assert_eq!(texts(&lines), ["abcd", "efgh"]);
+        let lines = break_lines(&span("abcdefghi"), 10.0, 20.0, &Mono);
+        assert_eq!(texts(&lines), ["abcd", "efg", "hi"]);
     }
 }

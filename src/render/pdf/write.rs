@@ -8,6 +8,7 @@
 use super::font::{Font, FontError, Outlines, Subset};
 use super::layout::{Draw, Laid, Mark, PageSetup, Paint};
 use super::out::{self, PdfOut, reference, text_string};
+use super::text::{GAP_EM, QUARTER_EM};
 use lopdf::{Dictionary, Object, StringFormat};
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -48,7 +49,11 @@ impl CharSet {
         }
     }
 
+    /// Adds a character; a [`QUARTER_EM`] gap is positioning, not a glyph.
     fn add(&mut self, c: char) {
+        if c == QUARTER_EM {
+            return;
+        }
         let n = c as usize;
         match self.bmp.get_mut(n / 64) {
             Some(word) => *word |= 1 << (n % 64),
@@ -468,11 +473,8 @@ fn rgb(paint: Paint) -> [f32; 3] {
 }
 
 /// One page's content stream, in PDF coordinates (origin bottom-left, `h` the page
-/// height); text as the subsets' two-byte codes. Bold text switches to the bold face
-/// and back within one text object wherever the bold face lacks a character (drawn in
-/// the regular face with synthetic bold): the advances match the layout's.
+/// height); text as the subsets' two-byte codes.
 fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subsets: &Subsets) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for d in draws {
         match d {
             Draw::Rect {
@@ -510,45 +512,144 @@ fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subsets: &Sub
             } => {
                 buf.extend_from_slice(b"BT\n");
                 op(buf, &[1.0, 0.0, 0.0, 1.0, *x, h - y], "Tm");
-                // Runs of one face: (real bold face?, synthetic bold?, text).
                 let real = |c: char| *bold && subsets.bold.is_some() && !font.face(c, true).1;
-                let mut rest = text.as_str();
-                while let Some(first) = rest.chars().next() {
-                    let in_bold = real(first);
-                    let end = rest
-                        .char_indices()
-                        .find(|(_, c)| real(*c) != in_bold)
-                        .map_or(rest.len(), |(i, _)| i);
-                    let (run, tail) = rest.split_at(end);
-                    rest = tail;
-                    let (name, subset) = match (&subsets.bold, in_bold) {
-                        (Some(b), true) => (FONT_BOLD, b),
-                        _ => (FONT, &subsets.regular),
-                    };
-                    let synthetic = *bold && !in_bold;
-                    buf.push(b'/');
-                    buf.extend_from_slice(name.as_bytes());
-                    buf.push(b' ');
-                    op(buf, &[*size], "Tf");
-                    if synthetic {
-                        buf.extend_from_slice(b"2 Tr\n");
-                        op(buf, &[font.bold_stroke(*size)], "w");
-                    }
-                    buf.push(b'<');
-                    for c in run.chars() {
-                        let code = subset.codes.get(&c).copied().unwrap_or(0);
-                        for shift in [12, 8, 4, 0] {
-                            buf.push(HEX[usize::from((code >> shift) & 0xF)]);
-                        }
-                    }
-                    buf.extend_from_slice(b"> Tj\n");
-                    if synthetic {
-                        buf.extend_from_slice(b"0 Tr\n");
-                    }
-                }
+                let style = Style {
+                    size: *size,
+                    bold: *bold,
+                    stroke: font.bold_stroke(*size),
+                };
+                show(buf, text, &style, &real, subsets);
                 buf.extend_from_slice(b"ET\n");
             }
         }
+    }
+}
+
+/// Hexadecimal digits, upper case.
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// How a text is drawn: its size, whether it is bold, and the stroke of synthetic bold.
+struct Style {
+    size: f32,
+    bold: bool,
+    stroke: f32,
+}
+
+/// Where a text's gaps are marked with `/ActualText`: from the character before the first
+/// [`QUARTER_EM`] to the one after the last, as byte offsets; none without a gap.
+fn marked(text: &str) -> Option<(usize, usize)> {
+    let first = text.find(QUARTER_EM)?;
+    let last = text.rfind(QUARTER_EM)?;
+    let from = text[..first]
+        .char_indices()
+        .next_back()
+        .map_or(0, |(i, _)| i);
+    let after = last + QUARTER_EM.len_utf8();
+    let to = text[after..]
+        .chars()
+        .next()
+        .map_or(text.len(), |c| after + c.len_utf8());
+    Some((from, to))
+}
+
+/// Shows a text from the current text position, in runs of one face: bold text switches to
+/// the bold face and back wherever the bold face lacks a character (`real` is false there:
+/// drawn in the regular face with synthetic bold), so the advances match the layout's.
+/// [`QUARTER_EM`] gaps become positioning inside a `TJ`, and the stretch around them is
+/// marked with its `/ActualText`: text extraction (pdftotext, copy and paste, search)
+/// reads a gap wider than a tenth of an em as a space, and the text must read `第3项` as
+/// written.
+fn show(
+    buf: &mut Vec<u8>,
+    text: &str,
+    style: &Style,
+    real: &dyn Fn(char) -> bool,
+    subsets: &Subsets,
+) {
+    let marked = marked(text);
+    let hex = |buf: &mut Vec<u8>, subset: &Subset, run: &str| {
+        buf.push(b'<');
+        for c in run.chars() {
+            let code = subset.codes.get(&c).copied().unwrap_or(0);
+            for shift in [12, 8, 4, 0] {
+                buf.push(HEX[usize::from((code >> shift) & 0xF)]);
+            }
+        }
+        buf.push(b'>');
+    };
+    // The face of the run being shown: real bold or not; a gap keeps the face it is in.
+    let mut face: Option<bool> = None;
+    let mut at = 0;
+    while at < text.len() {
+        let rest = &text[at..];
+        let in_bold = match rest.chars().next() {
+            Some(QUARTER_EM) | None => face.unwrap_or(false),
+            Some(c) => real(c),
+        };
+        // A run ends where the face changes and at the marked stretch's ends.
+        let end = rest
+            .char_indices()
+            .skip(1)
+            .find(|&(i, c)| {
+                marked.is_some_and(|(f, t)| at + i == f || at + i == t)
+                    || (c != QUARTER_EM && real(c) != in_bold)
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        let run = &rest[..end];
+        if let Some((from, to)) = marked.filter(|(f, _)| *f == at) {
+            buf.extend_from_slice(b"/Span<</ActualText<FEFF");
+            let mut units = [0u16; 2];
+            for c in text[from..to].chars().filter(|c| *c != QUARTER_EM) {
+                for u in c.encode_utf16(&mut units) {
+                    for shift in [12, 8, 4, 0] {
+                        buf.push(HEX[usize::from((*u >> shift) & 0xF)]);
+                    }
+                }
+            }
+            buf.extend_from_slice(b">>>BDC\n");
+        }
+        let (name, subset) = match (&subsets.bold, in_bold) {
+            (Some(b), true) => (FONT_BOLD, b),
+            _ => (FONT, &subsets.regular),
+        };
+        if face != Some(in_bold) {
+            let synthetic = |real_bold: bool| style.bold && !real_bold;
+            if face.is_some_and(synthetic) {
+                buf.extend_from_slice(b"0 Tr\n");
+            }
+            buf.push(b'/');
+            buf.extend_from_slice(name.as_bytes());
+            buf.push(b' ');
+            op(buf, &[style.size], "Tf");
+            if synthetic(in_bold) {
+                buf.extend_from_slice(b"2 Tr\n");
+                op(buf, &[style.stroke], "w");
+            }
+            face = Some(in_bold);
+        }
+        if run.contains(QUARTER_EM) {
+            buf.push(b'[');
+            for (n, part) in run.split(QUARTER_EM).enumerate() {
+                if n > 0 {
+                    // Thousandths of an em, negative to move right.
+                    let _ = write!(buf, " {} ", -(GAP_EM * 1000.0).round() as i32);
+                }
+                if !part.is_empty() {
+                    hex(buf, subset, part);
+                }
+            }
+            buf.extend_from_slice(b"] TJ\n");
+        } else {
+            hex(buf, subset, run);
+            buf.extend_from_slice(b" Tj\n");
+        }
+        if marked.is_some_and(|(_, t)| t == at + end) {
+            buf.extend_from_slice(b"EMC\n");
+        }
+        at += end;
+    }
+    if face.is_some_and(|real_bold| style.bold && !real_bold) {
+        buf.extend_from_slice(b"0 Tr\n");
     }
 }
 
@@ -587,6 +688,59 @@ mod tests {
             buf.push(b' ');
         }
         assert_eq!(String::from_utf8_lossy(&buf), "1.5 0 841.89 -2.25 0.1 0 ");
+    }
+
+    fn subset(codes: &[(char, u16)]) -> Subset {
+        Subset {
+            name: "X".into(),
+            kind: Outlines::BareCff,
+            program: Vec::new(),
+            codes: codes.iter().copied().collect(),
+            glyphs: Vec::new(),
+            ascent: 880,
+            descent: -120,
+            bbox: [0; 4],
+            stem_v: 80,
+        }
+    }
+
+    #[test]
+    fn a_quarter_em_is_positioning_marked_with_the_text_it_parts() {
+        let subsets = Subsets {
+            regular: subset(&[('按', 1), ('第', 2), ('3', 3), ('项', 4)]),
+            bold: Some(subset(&[('按', 5), ('第', 6), ('项', 7)])),
+        };
+        let regular = Style {
+            size: 10.0,
+            bold: false,
+            stroke: 0.35,
+        };
+        let shown = |text: &str, style: &Style| {
+            let mut buf = Vec::new();
+            // The bold face lacks 3: synthetic bold there.
+            show(&mut buf, text, style, &|c| style.bold && c != '3', &subsets);
+            String::from_utf8(buf).unwrap()
+        };
+        assert_eq!(
+            shown("按第\u{2005}3\u{2005}项按", &regular),
+            "/F1 10 Tf\n<0001> Tj\n/Span<</ActualText<FEFF7B2C00339879>>>BDC\n\
+             [<0002> -250 <0003> -250 <0004>] TJ\nEMC\n<0001> Tj\n"
+        );
+        assert_eq!(shown("第3", &regular), "/F1 10 Tf\n<00020003> Tj\n");
+        // Bold: the stretch spans the change of face to synthetic bold and back.
+        let bold = Style {
+            bold: true,
+            ..regular
+        };
+        assert_eq!(
+            shown("第\u{2005}3\u{2005}项", &bold),
+            "/Span<</ActualText<FEFF7B2C00339879>>>BDC\n/F2 10 Tf\n[<0006> -250 ] TJ\n\
+             /F1 10 Tf\n2 Tr\n0.35 w\n[<0003> -250 ] TJ\n0 Tr\n/F2 10 Tf\n<0007> Tj\nEMC\n"
+        );
+        // The gap is no glyph of the subset.
+        let mut set = CharSet::default();
+        set.add_str("第\u{2005}3");
+        assert_eq!(set.to_set().into_iter().collect::<String>(), "3第");
     }
 
     #[test]
