@@ -3,7 +3,7 @@
 //! without a PDF.
 
 use super::blocks::{Align, Block, Span};
-use super::text::{Line, Metrics, break_cell, break_lines, extents};
+use super::text::{Line, Metrics, break_cell, break_lines, extents, label};
 use crate::render::charts::Chart;
 use std::collections::{HashMap, VecDeque};
 
@@ -344,7 +344,7 @@ impl Cursor<'_> {
         for bar in &chart.bars {
             self.ensure(row);
             let y = self.y;
-            let label = crate::render::shorten(&bar.label, 12);
+            let label = label(&crate::render::shorten(&bar.label, 12), self.m);
             let lw: f32 = label.chars().map(|c| self.m.advance(c, false)).sum::<f32>() * TABLE;
             self.page().push(Draw::Text {
                 x: x0 + label_w - 6.0 - lw,

@@ -166,6 +166,8 @@ impl<'a> Decor<'a> {
             ),
             None => self.header_left.clone(),
         };
+        // Spaced like the section's heading (国务院 15 条).
+        let left = text::label(&left, m);
         let footer = self
             .page_of
             .replace("{n}", &page.to_string())

@@ -666,6 +666,23 @@ pub fn break_cell(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) ->
     wrap(spans, size, max_width, m, true)
 }
 
+/// A one-line label (a chart's bar, a running header) with its quarter-em gaps, so it is
+/// spaced like the body text around it.
+pub fn label(text: &str, m: &dyn Metrics) -> String {
+    let span = [Span {
+        text: text.to_string(),
+        bold: false,
+        anchor: None,
+    }];
+    let lines = break_lines(&span, 1.0, f32::INFINITY, m);
+    lines
+        .iter()
+        .flat_map(|l| &l.pieces)
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A cell's minimum and maximum width, as CSS automatic table layout takes them: the
 /// widest piece never broken inside (a list item with its marker, a Latin word, a number,
 /// a date, an id, a short label: a run of text without spaces or separating punctuation
@@ -853,6 +870,14 @@ pub(crate) mod tests {
     fn a_piece_of_its_own_may_stand_alone_in_a_cell() {
         let lines = break_cell(&span("已完成、否"), 10.0, 40.0, &Mono);
         assert_eq!(texts(&lines), ["已完成、", "否"]);
+    }
+
+    #[test]
+    fn labels_are_spaced_like_the_text() {
+        assert_eq!(
+            label("清溪镇 · 国务院15条", &Mono).replace(QUARTER_EM, "^"),
+            "清溪镇 · 国务院^15^条"
+        );
     }
 
     #[test]
