@@ -240,11 +240,11 @@ fn push<'s>(
     let brk = match out.last() {
         _ if **hard => Brk::Hard,
         None => Brk::Open,
-        Some(_) if **space => Brk::Open,
         Some(prev) => {
             let last = prev.text.chars().next_back().unwrap_or(' ');
-            // Two words meet only where the style changes: one word still.
-            let one_word = !is_cjk(first) && !is_cjk(last);
+            // Two words meet without a space only where the style changes: one word still.
+            let one_word = !**space && !is_cjk(first) && !is_cjk(last);
+            // Kinsoku holds across a space too (`见附件 ）`, `{{ x }}`).
             if is_closing(first) || is_opening(last) || one_word {
                 Brk::Glue
             } else {
@@ -878,6 +878,77 @@ pub(crate) mod tests {
             label("清溪镇 · 国务院15条", &Mono).replace(QUARTER_EM, "^"),
             "清溪镇 · 国务院^15^条"
         );
+    }
+
+    #[test]
+    fn every_character_is_set_once_and_lines_fit() {
+        let parts = [
+            "☑ ",
+            "隐患排查台账",
+            "、",
+            "2026-12-31",
+            "第",
+            "3",
+            "项",
+            "（",
+            "）",
+            "“",
+            "”",
+            "，",
+            " ",
+            "\n",
+            "\u{3000}",
+            "· ",
+            "abcdefghijklmnopqrstuvwxyz",
+            "市78条/第4条/照片.jpg",
+            "C-21",
+            "。",
+            "1,234.5",
+            "一",
+        ];
+        // Deterministic mixes of the parts, at widths from less than a character up.
+        let mut seed = 7u32;
+        for _ in 0..400 {
+            let mut next = || {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (seed >> 16) as usize
+            };
+            let mut text = String::new();
+            for _ in 0..next() % 12 {
+                text.push_str(parts[next() % parts.len()]);
+            }
+            let plain = |t: &str| -> String {
+                t.chars()
+                    .filter(|c| !c.is_whitespace() || *c == '\u{3000}')
+                    .collect()
+            };
+            for width in [4.0, 10.0, 25.0, 60.0, 200.0] {
+                for cell in [false, true] {
+                    let lines = wrap(&span(&text), 10.0, width, &Mono, cell);
+                    let set: String = lines
+                        .iter()
+                        .flat_map(|l| &l.pieces)
+                        .map(|p| plain(&p.text))
+                        .collect();
+                    assert_eq!(set, plain(&text), "{text:?} at {width}");
+                    for l in &lines {
+                        let one = l
+                            .pieces
+                            .iter()
+                            .map(|p| p.text.chars().count())
+                            .sum::<usize>();
+                        assert!(
+                            l.width <= width + EPS || one == 1,
+                            "{text:?} at {width}: {l:?}"
+                        );
+                        for p in &l.pieces {
+                            let w: f32 = p.text.chars().map(|c| Mono.advance(c, false)).sum();
+                            assert!((w * 10.0 - p.width).abs() < 0.01, "{p:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
