@@ -86,6 +86,9 @@ struct Token<'s> {
     gap_before: bool,
     /// It starts a run: the text between spaces and separating punctuation.
     run_start: bool,
+    /// Its line is prose (see [`is_clause_mark`]): a table cell breaks it anywhere, as a
+    /// paragraph, though its pieces still count for the column's width.
+    prose: bool,
     /// The advance at a 1-point size.
     em: f32,
 }
@@ -158,6 +161,16 @@ fn is_separator(c: char) -> bool {
         c,
         '、' | '，' | ',' | '；' | ';' | '。' | '：' | ':' | '！' | '!' | '？' | '?' | '\u{3000}'
     )
+}
+
+/// Punctuation that ends a clause: a line of a cell holding one is prose (a measure's
+/// text), broken like a paragraph; a line without is a list or a label (`隐患排查台账、
+/// 整改台账`, `南塘村液化气站 / C-21`), whose pieces stay whole. In prose, keeping a short
+/// clause whole would only leave ragged lines; its width still sets how narrow the
+/// column may get (CSS would let prose shrink to one character, and the share of the
+/// rest, by how much each column wants, would then starve the measure's column).
+fn is_clause_mark(c: char) -> bool {
+    matches!(c, '，' | '。' | '；' | '：')
 }
 
 /// A list marker (`☑ 整改台账`, `？ 演练记录`, `• 一项`): it stays with the piece after it.
@@ -260,6 +273,7 @@ fn push<'s>(
         space_before: **space,
         gap_before: false,
         run_start: false,
+        prose: false,
         em: text.chars().map(|c| m.advance(c, span.bold)).sum(),
     });
     **space = false;
@@ -270,8 +284,18 @@ fn push<'s>(
 /// the quarter-em gaps in them, makes the short ones pieces, and ties list markers to
 /// the piece they mark.
 fn mark_runs(toks: &mut [Token<'_>]) {
+    // Where the current line (between hard breaks) ends, and whether it is prose.
+    let (mut line_end, mut prose) = (0, false);
     let mut a = 0;
     while a < toks.len() {
+        if a >= line_end {
+            line_end = (a + 1..toks.len())
+                .find(|&k| toks[k].brk == Brk::Hard)
+                .unwrap_or(toks.len());
+            prose = toks[a..line_end]
+                .iter()
+                .any(|t| t.text.contains(is_clause_mark));
+        }
         let mut b = a + 1;
         while b < toks.len() {
             let (prev, t) = (&toks[b - 1], &toks[b]);
@@ -298,6 +322,9 @@ fn mark_runs(toks: &mut [Token<'_>]) {
                 && ((is_han(last) && is_latin(first)) || (is_latin(last) && is_han(first)));
             width += t.em + if gap { GAP_EM } else { 0.0 };
             run[i].gap_before = gap;
+        }
+        for t in run.iter_mut() {
+            t.prose = prose;
         }
         if width <= PIECE_EM {
             for t in &mut run[1..] {
@@ -380,7 +407,7 @@ impl<'s> Wrap<'_, 's> {
     fn level(&self, t: &Token<'_>) -> u8 {
         match t.brk {
             Brk::Open => 0,
-            Brk::Piece if self.cell => 1,
+            Brk::Piece if self.cell && !t.prose => 1,
             Brk::Piece => 0,
             Brk::Glue | Brk::Hard => 2,
         }
@@ -530,7 +557,8 @@ impl<'s> Wrap<'_, 's> {
             return;
         }
         let head = &self.rows[n - 1].items[0];
-        if self.cell && !head.cont && self.toks[head.tok].run_start {
+        let t = &self.toks[head.tok];
+        if self.cell && !head.cont && t.run_start && !t.prose {
             return;
         }
         let prev = &self.rows[n - 2].items;
@@ -864,6 +892,20 @@ pub(crate) mod tests {
         let items = span("☑ 整改台账\n\u{3000}· 现场照片.jpg");
         // 　 · (one em, half an em) a space, 现场照片 and .jpg.
         assert_eq!(extents(&items, 10.0, &Mono), (80.0, 80.0));
+    }
+
+    #[test]
+    fn a_prose_cell_breaks_like_a_paragraph() {
+        let text = span("高层建筑：加强宣传引导，向群众普及安全知识");
+        // Its pieces still set the minimum width: the widest short clause.
+        assert_eq!(extents(&text, 10.0, &Mono).0, 70.0);
+        assert_eq!(
+            texts(&break_cell(&text, 10.0, 70.0, &Mono)),
+            ["高层建筑：加强", "宣传引导，向群", "众普及安全知识"]
+        );
+        // The next line is a list again.
+        let text = span("建筑施工：一律停工整顿\n☐ 隐患排查台账");
+        assert_eq!(extents(&text, 10.0, &Mono).0, 75.0);
     }
 
     #[test]
