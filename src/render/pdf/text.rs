@@ -234,6 +234,7 @@ fn tokens<'s>(spans: &'s [Span], m: &dyn Metrics) -> Vec<Token<'s>> {
         push(&mut state, span, start, text.len(), m);
     }
     mark_runs(&mut out);
+    mark_labels(&mut out, m.advance(' ', false));
     out
 }
 
@@ -278,6 +279,34 @@ fn push<'s>(
     });
     **space = false;
     **hard = false;
+}
+
+/// Joins the words of a short line of a cell that is not prose into one piece: a label
+/// (`Not started`, `Provincial 65`, `Days overdue`) reads badly broken at its space. CJK
+/// labels are pieces already (they have no spaces); a short list (`值班表、责任书`) keeps
+/// its items apart, or it would widen its column for nothing.
+fn mark_labels(toks: &mut [Token<'_>], space_em: f32) {
+    let mut a = 0;
+    while a < toks.len() {
+        let b = (a + 1..toks.len())
+            .find(|&k| toks[k].brk == Brk::Hard)
+            .unwrap_or(toks.len());
+        let line = &mut toks[a..b];
+        let width: f32 = line.iter().map(|t| t.em).sum::<f32>()
+            + line[1..]
+                .iter()
+                .map(|t| lead(t, space_em, 1.0))
+                .sum::<f32>();
+        if width <= PIECE_EM && !line[0].prose {
+            // Only the spaces: `值班表、责任书` stays two items.
+            for t in &mut line[1..] {
+                if t.brk == Brk::Open && t.space_before {
+                    t.brk = Brk::Piece;
+                }
+            }
+        }
+        a = b;
+    }
 }
 
 /// Finds the runs (text between spaces, line breaks and separating punctuation): puts
@@ -871,6 +900,13 @@ pub(crate) mod tests {
         assert_eq!(
             texts(&break_lines(&owners, 10.0, 100.0, &Mono)),
             ["交通运输分局、经济发", "展局"]
+        );
+        // A short label is one piece, spaces and all.
+        let label = span("Not started");
+        assert_eq!(extents(&label, 10.0, &Mono), (55.0, 55.0));
+        assert_eq!(
+            texts(&break_cell(&label, 10.0, 60.0, &Mono)),
+            ["Not started"]
         );
         let place = span("南塘村液化气站 / C-21");
         assert_eq!(extents(&place, 10.0, &Mono), (70.0, 105.0));
