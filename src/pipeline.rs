@@ -331,8 +331,8 @@ pub fn labels(templates: &Templates, lang: Lang) -> Result<Labels, PipelineError
 
 /// Renders `report.json` and the documents in the formats asked for into `sink`, each
 /// file as soon as it is made (the caller decides what becomes of them on failure: a
-/// build's folder is then never swapped in). The template context is gone before the
-/// PDFs are laid out, and each PDF is written page by page.
+/// build's folder is then never swapped in). The documents' contexts are made one at a
+/// time and are gone before the PDFs are laid out, and each PDF is written page by page.
 pub fn render_unit(
     unit: &Unit,
     analysis: &Analysis<'_>,
@@ -353,16 +353,19 @@ pub fn render_unit(
         count += 1;
     }
     if formats.iter().any(|f| *f != Format::Json) {
-        let prepared = render::prepare(
-            &unit.book,
+        let sources = render::context::Sources {
+            book: &unit.book,
             analysis,
             report,
-            docs.templates,
-            &labels,
-            &unit_name,
-            limits,
-        )?;
-        for doc in &prepared.documents {
+            labels: &labels,
+            unit: &unit_name,
+        };
+        let prepared = render::prepare(sources, docs.templates)?;
+        // One document at a time: its context is built, rendered and dropped before the
+        // next one's; only the Markdown stays, for the PDFs.
+        let mut for_pdf = Vec::new();
+        for kind in render::DocKind::ALL {
+            let doc = prepared.document(kind, limits)?;
             if formats.contains(&Format::Md) {
                 let name = format!("{}.md", doc.kind.stem());
                 put(sink, &name, limits, &mut |w| {
@@ -373,7 +376,7 @@ pub fn render_unit(
             if formats.contains(&Format::Html) {
                 let html = render::html_document(
                     docs.templates,
-                    doc,
+                    &doc,
                     &prepared.head,
                     &prepared.svgs,
                     limits,
@@ -383,6 +386,9 @@ pub fn render_unit(
                     Ok(w.write_all(html.as_bytes())?)
                 })?;
                 count += 1;
+            }
+            if formats.contains(&Format::Pdf) {
+                for_pdf.push(doc);
             }
         }
         if formats.contains(&Format::Md) {
@@ -399,8 +405,7 @@ pub fn render_unit(
         if formats.contains(&Format::Pdf) {
             // The three documents are laid out and written in parallel, each straight
             // into its file; each is made exactly as it would be alone.
-            let made: Vec<Result<(String, BTreeSet<char>), PipelineError>> = prepared
-                .documents
+            let made: Vec<Result<(String, BTreeSet<char>), PipelineError>> = for_pdf
                 .par_iter()
                 .map(|doc| {
                     let heads =
