@@ -331,8 +331,8 @@ pub fn labels(templates: &Templates, lang: Lang) -> Result<Labels, PipelineError
 
 /// Renders `report.json` and the documents in the formats asked for into `sink`, each
 /// file as soon as it is made (the caller decides what becomes of them on failure: a
-/// build's folder is then never swapped in). The template context is gone before the
-/// PDFs are laid out, and each PDF is written page by page.
+/// build's folder is then never swapped in). The documents' contexts are made one at a
+/// time and are gone before the PDFs are laid out, and each PDF is written page by page.
 pub fn render_unit(
     unit: &Unit,
     analysis: &Analysis<'_>,
@@ -353,16 +353,20 @@ pub fn render_unit(
         count += 1;
     }
     if formats.iter().any(|f| *f != Format::Json) {
-        let prepared = render::prepare(
-            &unit.book,
+        let sources = render::context::Sources {
+            book: &unit.book,
             analysis,
             report,
-            docs.templates,
-            &labels,
-            &unit_name,
-            limits,
-        )?;
-        for doc in &prepared.documents {
+            labels: &labels,
+            unit: &unit_name,
+        };
+        let prepared = render::prepare(sources, docs.templates)?;
+        // One document at a time: its context is built, rendered and dropped before the
+        // next one's; only the Markdown stays, for the PDFs.
+        let mut for_pdf = Vec::new();
+        for kind in render::DocKind::ALL {
+            release_free_memory();
+            let doc = prepared.document(kind, limits)?;
             if formats.contains(&Format::Md) {
                 let name = format!("{}.md", doc.kind.stem());
                 put(sink, &name, limits, &mut |w| {
@@ -373,7 +377,7 @@ pub fn render_unit(
             if formats.contains(&Format::Html) {
                 let html = render::html_document(
                     docs.templates,
-                    doc,
+                    &doc,
                     &prepared.head,
                     &prepared.svgs,
                     limits,
@@ -383,6 +387,9 @@ pub fn render_unit(
                     Ok(w.write_all(html.as_bytes())?)
                 })?;
                 count += 1;
+            }
+            if formats.contains(&Format::Pdf) {
+                for_pdf.push(doc);
             }
         }
         if formats.contains(&Format::Md) {
@@ -397,10 +404,10 @@ pub fn render_unit(
             }
         }
         if formats.contains(&Format::Pdf) {
+            release_free_memory();
             // The three documents are laid out and written in parallel, each straight
             // into its file; each is made exactly as it would be alone.
-            let made: Vec<Result<(String, BTreeSet<char>), PipelineError>> = prepared
-                .documents
+            let made: Vec<Result<(String, BTreeSet<char>), PipelineError>> = for_pdf
                 .par_iter()
                 .map(|doc| {
                     let heads =
@@ -507,4 +514,22 @@ pub fn first_stem(inputs: &[PathBuf]) -> String {
 /// The default output folder of a unit: `out/<stem of the first input>`.
 pub fn default_output(unit_stem: &str) -> PathBuf {
     Path::new("out").join(unit_stem)
+}
+
+/// Hands memory the allocator holds free back to the system. The documents' contexts
+/// are freed on the thread that built them, while the PDFs are laid out on others,
+/// whose allocations glibc serves from arenas of their own: without this the freed
+/// contexts would stay resident beside the PDFs' memory. Elsewhere it does nothing.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only returns free pages to the system; it has no
+        // preconditions and may be called from any thread at any time.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }

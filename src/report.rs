@@ -5,7 +5,9 @@
 use crate::analysis::{Analysis, Gap, Group, Judged, Tally};
 use crate::evidence::Judgement;
 use crate::evidence::inspect::{DateSource, Kind, Problem};
-use crate::model::{DiagnosticJson, EvidenceReady, SheetInfo, Source, StatusClass, Workbook};
+use crate::model::{
+    DiagnosticJson, EvidenceReady, Measure, SheetInfo, Source, StatusClass, Workbook,
+};
 use serde::Serialize;
 
 /// The schema name written into every report.
@@ -124,23 +126,41 @@ pub struct OwnerJson {
 
 /// An unknown column's value, under its own header text.
 #[derive(Debug, Serialize)]
-pub struct Extra {
-    pub name: String,
-    pub value: String,
+pub struct Extra<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
 }
 
-/// One measure with its judgement.
+/// A measure's unknown columns, as `[{name, value}]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Extras<'a>(pub &'a [(String, String)]);
+
+impl<'a> Extras<'a> {
+    /// Each unknown column, in column order.
+    pub fn iter(&self) -> impl Iterator<Item = Extra<'a>> + 'a {
+        self.0.iter().map(|(name, value)| Extra { name, value })
+    }
+}
+
+impl Serialize for Extras<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// One measure with its judgement. What the workbook said is borrowed from the
+/// workbook's measure, not copied.
 #[derive(Debug, Serialize)]
-pub struct MeasureJson {
-    pub set: String,
-    pub id: String,
-    pub category: Option<String>,
-    pub measure: String,
-    pub owners: Vec<String>,
-    pub supporting: Vec<String>,
-    pub contact: Option<String>,
+pub struct MeasureJson<'a> {
+    pub set: &'a str,
+    pub id: &'a str,
+    pub category: Option<&'a str>,
+    pub measure: &'a str,
+    pub owners: &'a [String],
+    pub supporting: &'a [String],
+    pub contact: Option<&'a str>,
     pub status: StatusClass,
-    pub status_text: String,
+    pub status_text: &'a str,
     pub credit: Option<f64>,
     pub weight: f64,
     pub veto: bool,
@@ -149,8 +169,8 @@ pub struct MeasureJson {
     pub continuous: bool,
     /// Days from the as-of date to the deadline; negative when overdue.
     pub days_left: Option<i64>,
-    pub progress: Option<String>,
-    pub evidence: Vec<String>,
+    pub progress: Option<&'a str>,
+    pub evidence: &'a [String],
     /// `complete`, `missing`, `unknown` or `none_required`.
     pub evidence_state: &'static str,
     pub evidence_missing: Vec<String>,
@@ -164,15 +184,15 @@ pub struct MeasureJson {
     /// The folder's files for this measure (only with an evidence folder).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence_files: Option<Vec<EvidenceFileJson>>,
-    pub check: Option<String>,
-    pub site: Option<String>,
+    pub check: Option<&'a str>,
+    pub site: Option<&'a str>,
     #[serde(rename = "box")]
-    pub box_no: Option<String>,
-    pub notes: Option<String>,
-    pub extras: Vec<Extra>,
+    pub box_no: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub extras: Extras<'a>,
     pub gaps: Vec<Gap>,
     pub worst_gap: Option<crate::analysis::Severity>,
-    pub source: Source,
+    pub source: &'a Source,
 }
 
 /// The whole report.
@@ -186,7 +206,7 @@ pub struct Report<'a> {
     pub categories: Vec<OwnerJson>,
     pub owners: Vec<OwnerJson>,
     pub sheets: &'a [SheetInfo],
-    pub measures: Vec<MeasureJson>,
+    pub measures: Vec<MeasureJson<'a>>,
     pub diagnostics: Vec<DiagnosticJson<'a>>,
     /// The evidence folder's figures; null without `--evidence`.
     pub evidence: Option<EvidenceJson>,
@@ -238,27 +258,30 @@ fn file_json(f: &crate::evidence::judge::EvidenceFile) -> EvidenceFileJson {
     }
 }
 
-fn measure_json(j: &Judged<'_>, evidence: Option<(&Judgement, usize)>) -> MeasureJson {
-    let m = j.measure;
+fn measure_json<'a>(
+    m: &'a Measure,
+    j: &Judged<'_>,
+    evidence: Option<(&Judgement, usize)>,
+) -> MeasureJson<'a> {
     let found = evidence.and_then(|(e, i)| e.found.get(i));
     MeasureJson {
-        set: m.set.clone(),
-        id: m.id.clone(),
-        category: m.category.clone(),
-        measure: m.text.clone(),
-        owners: m.owners.clone(),
-        supporting: m.supporting.clone(),
-        contact: m.contact.clone(),
+        set: &m.set,
+        id: &m.id,
+        category: m.category.as_deref(),
+        measure: &m.text,
+        owners: &m.owners,
+        supporting: &m.supporting,
+        contact: m.contact.as_deref(),
         status: m.status.class,
-        status_text: m.status.text.clone(),
+        status_text: &m.status.text,
         credit: m.status.credit,
         weight: m.weight,
         veto: m.veto,
         deadline: m.deadline.map(|d| d.format("%Y-%m-%d").to_string()),
         continuous: m.continuous,
         days_left: j.days_left,
-        progress: m.progress.clone(),
-        evidence: m.evidence.clone(),
+        progress: m.progress.as_deref(),
+        evidence: &m.evidence,
         evidence_state: evidence_state(j, found),
         evidence_missing: j.evidence_missing.clone(),
         evidence_found: found.cloned(),
@@ -266,21 +289,14 @@ fn measure_json(j: &Judged<'_>, evidence: Option<(&Judgement, usize)>) -> Measur
         evidence_files: evidence
             .and_then(|(e, i)| e.by_measure.get(i))
             .map(|files| files.iter().map(file_json).collect()),
-        check: m.check.clone(),
-        site: m.site.clone(),
-        box_no: m.box_no.clone(),
-        notes: m.notes.clone(),
-        extras: m
-            .extras
-            .iter()
-            .map(|(name, value)| Extra {
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect(),
+        check: m.check.as_deref(),
+        site: m.site.as_deref(),
+        box_no: m.box_no.as_deref(),
+        notes: m.notes.as_deref(),
+        extras: Extras(&m.extras),
         gaps: j.gaps.clone(),
         worst_gap: j.worst(),
-        source: m.source.clone(),
+        source: &m.source,
     }
 }
 
@@ -350,7 +366,7 @@ pub fn build_with<'a>(
             .measures
             .iter()
             .enumerate()
-            .map(|(i, j)| measure_json(j, evidence.map(|e| (e, i))))
+            .map(|(i, j)| measure_json(&book.measures[i], j, evidence.map(|e| (e, i))))
             .collect(),
         diagnostics: book.diagnostics.iter().map(|d| d.to_json()).collect(),
         evidence: evidence.map(|e| EvidenceJson {

@@ -91,10 +91,10 @@ pub fn suite(unit: &str, report: &Report<'_>) -> Suite {
     let mut failures = 0;
     let mut skipped = 0;
     for m in &report.measures {
-        let name = case_name(&m.id, &m.measure);
+        let name = case_name(m.id, m.measure);
         body.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
-            escape(&m.set),
+            escape(m.set),
             escape(&name)
         ));
         let serious: Vec<_> = m
@@ -118,7 +118,7 @@ pub fn suite(unit: &str, report: &Report<'_>) -> Suite {
         failures += 1;
         body.push_str(">\n");
         for g in serious {
-            let location = gap_location(&m.source, g.kind);
+            let location = gap_location(m.source, g.kind);
             let detail = gap_detail(m, g.kind);
             let message = format!("{}: {detail} ({location})", g.severity.key());
             let mut text = format!(

@@ -162,7 +162,7 @@ pub fn evaluate(report: &Report<'_>, settings: &Settings) -> Vec<Violation> {
                     rule,
                     subject: measure_name(m),
                     detail: gap_detail(m, kind),
-                    location: Some(gap_location(&m.source, kind)),
+                    location: Some(gap_location(m.source, kind)),
                 });
             }
         }

@@ -198,6 +198,8 @@ pub fn parse_files(
         })?;
     }
     sort_diagnostics(&mut book.diagnostics);
+    // The measures are kept to the end of the run: not with room for as many again.
+    book.measures.shrink_to_fit();
     Ok(book)
 }
 
@@ -218,18 +220,31 @@ fn parse_file(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| name.to_string());
     let kind = workbook::sniff(bytes);
-    let grids = match kind {
+    // One sheet's grid at a time: read, turned into measures, dropped.
+    let mut sheets = match kind {
+        workbook::Kind::Text => None,
+        workbook::Kind::OtherZip => return Err(InputError::NotSpreadsheet),
+        _ => Some(workbook::open(bytes, kind, &options.limits)?),
+    };
+    let mut text = match kind {
         workbook::Kind::Text => {
             let (text, _) = delimited::decode(bytes)?;
             let tsv = name.to_ascii_lowercase().ends_with(".tsv");
-            vec![delimited::read(&text, tsv, &options.limits)?]
+            Some(delimited::read(&text, tsv, &options.limits)?)
         }
-        workbook::Kind::OtherZip => return Err(InputError::NotSpreadsheet),
-        _ => workbook::read(bytes, kind, &options.limits)?,
+        _ => None,
     };
     let mut read_any = false;
     let mut reasons = Vec::new();
-    for (sheet_order, grid) in grids.iter().enumerate() {
+    let mut sheet_order = 0;
+    loop {
+        let grid = match &mut sheets {
+            Some(sheets) => sheets.next_grid()?,
+            None => text.take(),
+        };
+        let Some(grid) = grid else {
+            break;
+        };
         let ctx = SheetContext {
             file: name,
             file_order,
@@ -238,7 +253,8 @@ fn parse_file(
             as_of: options.as_of,
             vocabulary: &options.vocabulary,
         };
-        let read = sheet::read_sheet(grid, &ctx, state);
+        sheet_order += 1;
+        let read = sheet::read_sheet(&grid, &ctx, state);
         if let Some(info) = read.info {
             read_any = true;
             book.sheets.push(info);
@@ -261,7 +277,7 @@ fn parse_file(
         book.diagnostics.extend(read.diagnostics);
     }
     if !read_any {
-        if grids.is_empty() {
+        if sheet_order == 0 {
             return Err(InputError::NoHeader("the workbook has no worksheet".into()));
         }
         return Err(InputError::NoHeader(reasons.join("; ")));

@@ -46,14 +46,36 @@ pub fn sniff(bytes: &[u8]) -> Kind {
     }
 }
 
-/// Reads every sheet of a workbook into grids.
+/// Reads every sheet of a workbook into grids, all at once (tests and tools; a run reads
+/// a sheet at a time through [`open`]).
+pub fn read(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>, InputError> {
+    let mut sheets = open(bytes, kind, limits)?;
+    let mut grids = Vec::new();
+    while let Some(grid) = sheets.next_grid()? {
+        grids.push(grid);
+    }
+    Ok(grids)
+}
+
+/// Opens a workbook to read its worksheets one at a time ([`Worksheets::next_grid`]), so
+/// that a run holds one sheet's grid at a time beside the measures read so far.
 ///
 /// calamine can panic on a damaged file (a compound file cut short indexes past its
-/// end); such a panic is caught, kept off stderr, and reported as a damaged workbook.
-pub fn read(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>, InputError> {
+/// end); such a panic, while opening or while reading a sheet, is caught, kept off
+/// stderr, and reported as a damaged workbook.
+pub fn open<'b>(
+    bytes: &'b [u8],
+    kind: Kind,
+    limits: &Limits,
+) -> Result<Worksheets<'b>, InputError> {
+    guarded(|| open_unguarded(bytes, kind, limits))
+}
+
+/// Runs calamine's side of reading with its panics caught (see [`open`]).
+fn guarded<T>(read: impl FnOnce() -> Result<T, InputError>) -> Result<T, InputError> {
     quiet_panics();
     QUIET.with(|q| q.set(true));
-    let result = std::panic::catch_unwind(|| read_unguarded(bytes, kind, limits));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
     QUIET.with(|q| q.set(false));
     result.unwrap_or_else(|_| {
         Err(InputError::Broken(
@@ -95,7 +117,11 @@ fn check_sheet_count(sheets: usize, limits: &Limits) -> Result<(), InputError> {
     Ok(())
 }
 
-fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>, InputError> {
+fn open_unguarded<'b>(
+    bytes: &'b [u8],
+    kind: Kind,
+    limits: &Limits,
+) -> Result<Worksheets<'b>, InputError> {
     if matches!(kind, Kind::Ooxml | Kind::Ods) {
         check_zip(bytes, limits)?;
     }
@@ -106,7 +132,7 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
     } else {
         Default::default()
     };
-    let mut book: Sheets<Cursor<&[u8]>> = match kind {
+    let book: Sheets<Cursor<&[u8]>> = match kind {
         Kind::Ooxml => {
             let is_xlsb = zip::ZipArchive::new(Cursor::new(bytes))
                 .map(|z| z.file_names().flatten().any(|n| n == "xl/workbook.bin"))
@@ -153,7 +179,7 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
         }
         Kind::OtherZip | Kind::Text => return Err(InputError::NotSpreadsheet),
     };
-    let mut extras = if matches!(book, Sheets::Xlsx(_)) {
+    let extras = if matches!(book, Sheets::Xlsx(_)) {
         // One more than the limit, so that too many regions are still refused below.
         let most = usize::try_from(limits.cells_per_sheet).unwrap_or(usize::MAX);
         super::xlsx_extras::read_extras(bytes, most.saturating_add(1))
@@ -162,18 +188,53 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
     };
     let sheets = book.sheets_metadata().to_vec();
     check_sheet_count(sheets.len(), limits)?;
-    let mut grids = Vec::with_capacity(sheets.len());
-    for sheet in sheets {
-        if sheet.typ != calamine::SheetType::WorkSheet {
-            continue;
-        }
+    Ok(Worksheets {
+        book,
+        extras,
+        ods_sheets,
+        sheets: sheets
+            .into_iter()
+            .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+            .collect(),
+        next: 0,
+        limits: *limits,
+    })
+}
+
+/// An open workbook, read a worksheet at a time.
+pub struct Worksheets<'b> {
+    book: Sheets<Cursor<&'b [u8]>>,
+    /// What calamine does not report of xlsx sheets (merges, hidden rows), by sheet.
+    extras: std::collections::HashMap<String, super::xlsx_extras::Extras>,
+    /// What dossier read itself of an ods (merges, hidden rows), by sheet.
+    ods_sheets: std::collections::HashMap<String, super::ods::OdsSheet>,
+    sheets: Vec<calamine::Sheet>,
+    next: usize,
+    limits: Limits,
+}
+
+impl Worksheets<'_> {
+    /// The next worksheet as a grid, or `None` after the last.
+    pub fn next_grid(&mut self) -> Result<Option<Grid>, InputError> {
+        let Some(sheet) = self.sheets.get(self.next).cloned() else {
+            return Ok(None);
+        };
+        self.next += 1;
+        guarded(|| self.grid(&sheet)).map(Some)
+    }
+
+    fn grid(&mut self, sheet: &calamine::Sheet) -> Result<Grid, InputError> {
+        let limits = &self.limits;
+        let book = &mut self.book;
+        let extras = &mut self.extras;
+        let ods_sheets = &self.ods_sheets;
         let mut cells = Cells::new(&sheet.name, limits);
         let unreadable = |e: &dyn std::fmt::Display| {
             InputError::Broken(format!("sheet {:?} cannot be read: {e}", sheet.name))
         };
         // xlsx and xlsb are read cell by cell: calamine's ranges are dense rectangles,
         // and one value in the last cell of a sheet would ask for hundreds of gigabytes.
-        match &mut book {
+        match book {
             Sheets::Xlsx(x) => {
                 let mut reader = x
                     .worksheet_cells_reader(&sheet.name)
@@ -203,7 +264,7 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
                 }
             }
         }
-        let merges: Vec<Region> = match &mut book {
+        let merges: Vec<Region> = match book {
             Sheets::Xlsx(x) => match extras.get_mut(&sheet.name) {
                 Some(e) => std::mem::take(&mut e.merges),
                 None => to_regions(x.merge_cells_by_sheet_name(&sheet.name).ok()),
@@ -245,9 +306,8 @@ fn read_unguarded(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Vec<Grid>
         // Only hidden rows that hold data are worth mentioning.
         let end = grid.row_end();
         grid.hidden_rows.retain(|r| *r < end);
-        grids.push(grid);
+        Ok(grid)
     }
-    Ok(grids)
 }
 
 /// The cells of one sheet as they are read, counted against `limits.cells_per_sheet`

@@ -165,9 +165,9 @@ pub fn view(labels: &Labels, report: &Report<'_>) -> Option<EvidenceView> {
         let lacking = m.evidence_claimed_missing.as_deref().unwrap_or(&[]);
         if !lacking.is_empty() {
             claimed_missing.push(ClaimRow {
-                set: m.set.clone(),
-                id: m.id.clone(),
-                measure: m.measure.clone(),
+                set: m.set.to_string(),
+                id: m.id.to_string(),
+                measure: m.measure.to_string(),
                 owners: m.owners.join(&sep),
                 items: lacking.join(&sep),
             });
@@ -175,8 +175,8 @@ pub fn view(labels: &Labels, report: &Report<'_>) -> Option<EvidenceView> {
         for f in m.evidence_files.iter().flatten() {
             if !f.problems.is_empty() {
                 problems.push(ProblemRow {
-                    set: m.set.clone(),
-                    id: m.id.clone(),
+                    set: m.set.to_string(),
+                    id: m.id.to_string(),
                     item: f.item.clone().unwrap_or_else(|| label(labels, "ev_other")),
                     path: f.path.clone(),
                     problems: problem_text(labels, f),
@@ -245,9 +245,9 @@ pub fn tasks_for(labels: &Labels, report: &Report<'_>, owner: &str) -> Vec<Evide
                 return None;
             }
             Some(EvidenceTask {
-                set: m.set.clone(),
-                id: m.id.clone(),
-                measure: m.measure.clone(),
+                set: m.set.to_string(),
+                id: m.id.to_string(),
+                measure: m.measure.to_string(),
                 supply: m.evidence_missing.join(&sep),
                 fix: fix.join("\n"),
             })

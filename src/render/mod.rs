@@ -12,9 +12,7 @@ pub mod templates;
 
 use crate::analysis::Analysis;
 use crate::limits::Limits;
-use crate::model::Workbook;
-use crate::report::Report;
-use context::{Context, Head, Labels, label};
+use context::{Head, Labels, Names, Sources, label};
 use std::sync::Arc;
 use templates::{Origin, Templates};
 
@@ -213,6 +211,9 @@ fn render_bounded(
         .name(format!("template {name}"))
         .spawn(move || {
             let result = tera.render_to(&thread_name, &ctx, &mut writer);
+            // Let go of the context before answering: the caller frees it next, before
+            // building the next document's.
+            drop(ctx);
             let _ = send.send((result, writer.buf, writer.stop));
         });
     let too_slow = || RenderError::TemplateTooSlow {
@@ -294,81 +295,6 @@ pub fn markdown_from(
     let ctx = tera::Context::from_serialize(context)
         .map_err(|e| template_error(templates, "context", e))?;
     render_bounded(Arc::new(tera), name, Arc::new(ctx), templates, name, limits)
-}
-
-/// Renders the three documents to Markdown, each bounded by the limits. The context is
-/// consumed: it is turned into Tera's values (the largest thing a build holds) and gone
-/// before the documents are laid out.
-pub fn markdown_documents(
-    templates: &Templates,
-    context: Context<'_>,
-    limits: &Limits,
-) -> Result<Vec<Document>, RenderError> {
-    let mut tera = tera::Tera::default();
-    tera.set_escape_fn(escape::markdown_escape_fn);
-    tera.autoescape_on(vec![".md"]);
-    let mut with_report = false;
-    for kind in DocKind::ALL {
-        let name = format!("{}.md", kind.stem());
-        let text = templates.get(&name).unwrap_or_default();
-        with_report |= names_report(text);
-        tera.add_raw_template(&name, text)
-            .map_err(|e| template_error(templates, &name, e))?;
-    }
-    let labels = context.labels;
-    let ctx = Arc::new(
-        context
-            .into_tera(with_report)
-            .map_err(|e| template_error(templates, "context", e))?,
-    );
-    let tera = Arc::new(tera);
-    DocKind::ALL
-        .iter()
-        .map(|kind| {
-            let name = format!("{}.md", kind.stem());
-            let markdown =
-                render_bounded(tera.clone(), &name, ctx.clone(), templates, &name, limits)?;
-            Ok(Document {
-                kind: *kind,
-                title: label(labels, kind.title_key()),
-                markdown,
-            })
-        })
-        .collect()
-}
-
-/// Whether a template names the `report` variable inside a `{{ }}` or `{% %}` tag (as a
-/// word of its own, not in `gap-report` or `my_report`; comments and text do not count):
-/// only then does the context carry the whole report. A false yes costs memory, never
-/// output.
-fn names_report(text: &str) -> bool {
-    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
-    let names = |code: &str| {
-        code.match_indices("report").any(|(at, _)| {
-            let before = code[..at].chars().next_back();
-            let after = code[at + "report".len()..].chars().next();
-            !before.is_some_and(word) && !after.is_some_and(word)
-        })
-    };
-    let mut rest = text;
-    while let Some(open) = rest.find(['{']) {
-        let after = &rest[open + 1..];
-        let close = match after.chars().next() {
-            Some('{') => "}}",
-            Some('%') => "%}",
-            _ => {
-                rest = after;
-                continue;
-            }
-        };
-        let code = &after[1..];
-        let end = code.find(close).unwrap_or(code.len());
-        if names(&code[..end]) {
-            return true;
-        }
-        rest = &code[end..];
-    }
-    false
 }
 
 /// The charts every document may link, by file name.
@@ -481,47 +407,104 @@ pub fn html_page(
     )
 }
 
-/// Everything the documents need, computed once for all formats.
+/// Everything the documents need, computed once for all formats: the three templates
+/// compiled, what each names, the charts. The documents themselves are made one at a
+/// time by [`Prepared::document`].
 pub struct Prepared<'a> {
     pub head: Head<'a>,
-    pub documents: Vec<Document>,
     pub charts: Vec<(&'static str, charts::Chart)>,
     /// The charts drawn as SVG once, by file name, for Markdown and HTML.
     pub svgs: Vec<(&'static str, String)>,
+    sources: Sources<'a>,
+    templates: &'a Templates,
+    tera: Arc<tera::Tera>,
+    /// What each document's template names, in [`DocKind::ALL`] order.
+    names: Vec<Names>,
 }
 
-/// Builds the context and renders the Markdown of every document.
+/// Compiles the document templates and draws the charts. A template that does not
+/// compile fails here, before any document is rendered.
 pub fn prepare<'a>(
-    book: &Workbook,
-    analysis: &Analysis<'_>,
-    report: &'a Report<'a>,
-    templates: &Templates,
-    labels: &'a Labels,
-    unit: &str,
-    limits: &Limits,
+    sources: Sources<'a>,
+    templates: &'a Templates,
 ) -> Result<Prepared<'a>, RenderError> {
-    let context = context::build(book, analysis, report, labels, unit);
-    let head = context.head();
-    let documents = markdown_documents(templates, context, limits)?;
-    let charts = charts(analysis, labels);
+    let mut tera = tera::Tera::default();
+    tera.set_escape_fn(escape::markdown_escape_fn);
+    tera.autoescape_on(vec![".md"]);
+    let mut names = Vec::new();
+    for kind in DocKind::ALL {
+        let name = format!("{}.md", kind.stem());
+        let text = templates.get(&name).unwrap_or_default();
+        names.push(Names::of(text));
+        tera.add_raw_template(&name, text)
+            .map_err(|e| template_error(templates, &name, e))?;
+    }
+    // A template that renders another's text (an include, say) needs what that one names.
+    if names.iter().any(Names::reaches_others) {
+        let mut all = Names::default();
+        for n in &names {
+            all.add(n);
+        }
+        names = vec![all; DocKind::ALL.len()];
+    }
+    let charts = charts(sources.analysis, sources.labels);
     let svgs = charts.iter().map(|(n, c)| (*n, c.svg())).collect();
     Ok(Prepared {
-        head,
-        documents,
+        head: Head::new(sources.labels, sources.unit, sources.analysis.as_of),
         charts,
         svgs,
+        sources,
+        templates,
+        tera: Arc::new(tera),
+        names,
     })
+}
+
+impl Prepared<'_> {
+    /// Renders one document to Markdown, bounded by the limits. Its context is built for
+    /// it alone (the keys its template names) and dropped before this returns, so a build
+    /// holds one document's context at a time.
+    pub fn document(&self, kind: DocKind, limits: &Limits) -> Result<Document, RenderError> {
+        let place = DocKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .expect("a unit document");
+        let name = format!("{}.md", kind.stem());
+        let ctx = context::document_context(&self.sources, &self.names[place])
+            .map_err(|e| template_error(self.templates, "context", e))?;
+        let markdown = render_bounded(
+            self.tera.clone(),
+            &name,
+            Arc::new(ctx),
+            self.templates,
+            &name,
+            limits,
+        )?;
+        Ok(Document {
+            kind,
+            title: label(self.sources.labels, kind.title_key()),
+            markdown,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn names_report(text: &str) -> bool {
+        Names::of(text).has("report")
+    }
+
     #[test]
     fn the_report_goes_into_the_context_only_when_a_tag_names_it() {
         assert!(names_report("{{ report.summary.score }}"));
         assert!(names_report("{% for m in report.measures %}{% endfor %}"));
         assert!(names_report("{%- if report -%}x{% endif %}"));
+        assert!(names_report("{{-report.summary.score-}}"));
+        assert!(names_report("{{ \"}}\" ~ report.as_of }}"));
+        assert!(names_report("{{ x | get(key=\"report\") }}"));
+        assert!(names_report("{{ __tera_context }}"));
         assert!(!names_report(
             "{# the gap report #} report {{ gap_report }}"
         ));
@@ -529,6 +512,24 @@ mod tests {
             "[链接](gap-report.html) {{ labels.gap_report }}"
         ));
         assert!(!names_report("{{ my_report }} {{ report_title }} {"));
+    }
+
+    #[test]
+    fn lists_inside_sets_and_owners_go_in_when_named_or_when_maps_are_read_whole() {
+        let names =
+            Names::of("{% for o in owners %}{{ o.name }}{{ o.tasks | length }}{% endfor %}");
+        assert!(names.has("owners") && names.has_inner("tasks"));
+        assert!(!names.has("sets") && !names.has_inner("missing"));
+        assert!(!names.has_inner("categories"));
+        for whole in [
+            "{% for o in owners %}{% for k, v in o %}{{ k }}{% endfor %}{% endfor %}",
+            "{{ owners | first | values | length }}",
+            "{{ __tera_context }}",
+        ] {
+            assert!(Names::of(whole).has_inner("missing"), "{whole}");
+        }
+        assert!(!Names::of("{% for o in owners %}{{ o.name }}, {% endfor %}").has_inner("tasks"));
+        assert!(Names::of("{% include \"owner-tasks.md\" %}").reaches_others());
     }
 
     #[test]

@@ -385,20 +385,15 @@ pub fn task_sheet_pdf(
     };
     let analysis = part.analyse();
     let report = part.report(&analysis);
-    let prepared = render::prepare(
-        &part.book,
-        &analysis,
-        &report,
-        opts.templates,
-        opts.labels,
-        opts.unit,
-        &opts.limits,
-    )?;
-    let doc = prepared
-        .documents
-        .iter()
-        .find(|doc| doc.kind == DocKind::OwnerTasks)
-        .expect("the documents include the owner task sheets");
+    let sources = render::context::Sources {
+        book: &part.book,
+        analysis: &analysis,
+        report: &report,
+        labels: opts.labels,
+        unit: opts.unit,
+    };
+    let prepared = render::prepare(sources, opts.templates)?;
+    let doc = &prepared.document(DocKind::OwnerTasks, &opts.limits)?;
     let title = crate::render::context::fill(
         &label(opts.labels, "split.task_sheet"),
         &[("department", d.name.clone())],
