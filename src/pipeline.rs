@@ -364,9 +364,11 @@ pub fn render_unit(
         // One document at a time: its context is built, rendered and dropped before the
         // next one's; only the Markdown stays, for the PDFs.
         let mut for_pdf = Vec::new();
+        release_free_memory();
         for kind in render::DocKind::ALL {
-            release_free_memory();
             let doc = prepared.document(kind, limits)?;
+            // The context is gone: its pages back before the HTML and the next context.
+            release_free_memory();
             if formats.contains(&Format::Md) {
                 let name = format!("{}.md", doc.kind.stem());
                 put(sink, &name, limits, &mut |w| {
@@ -383,9 +385,7 @@ pub fn render_unit(
                     limits,
                 )?;
                 let name = format!("{}.html", doc.kind.stem());
-                put(sink, &name, limits, &mut |w| {
-                    Ok(w.write_all(html.as_bytes())?)
-                })?;
+                put(sink, &name, limits, &mut |w| Ok(html.write_to(w)?))?;
                 count += 1;
             }
             if formats.contains(&Format::Pdf) {
@@ -516,10 +516,12 @@ pub fn default_output(unit_stem: &str) -> PathBuf {
     Path::new("out").join(unit_stem)
 }
 
-/// Hands memory the allocator holds free back to the system. The documents' contexts
-/// are freed on the thread that built them, while the PDFs are laid out on others,
-/// whose allocations glibc serves from arenas of their own: without this the freed
-/// contexts would stay resident beside the PDFs' memory. Elsewhere it does nothing.
+/// Hands memory the allocator holds free back to the system: called before the
+/// documents, after each document's context is dropped and before the PDFs. A freed
+/// context stays resident otherwise: the HTML body and the Markdown buffers are large
+/// enough to be mapped afresh rather than fill its holes, and the PDFs are laid out on
+/// rayon's threads, which glibc serves from arenas of their own. Only on glibc;
+/// elsewhere it does nothing.
 fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

@@ -82,8 +82,9 @@ pub struct Names {
     words: HashSet<String>,
     /// The template dumps the whole context (`__tera_context`): every key goes in, whole.
     all: bool,
-    /// The template reads maps whole (the `keys`, `values`, `pairs` or `get` filter, or a
-    /// loop over keys and values): the lists inside sets and owners go in, named or not.
+    /// The template reads maps whole (the `keys`, `values`, `pairs`, `get` or `str`
+    /// filter, or a loop over keys and values): every key inside sets, owners and gap
+    /// rows goes in, named or not.
     whole_maps: bool,
 }
 
@@ -91,21 +92,8 @@ impl Names {
     /// The names of one template's text.
     pub fn of(text: &str) -> Names {
         let mut names = Names::default();
-        let mut rest = text;
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open + 1..];
-            let close = match after.as_bytes().first() {
-                Some(b'{') => "}}",
-                Some(b'%') => "%}",
-                _ => {
-                    rest = after;
-                    continue;
-                }
-            };
-            let code = &after[1..];
-            let end = tag_end(code, close);
-            names.read_tag(&code[..end]);
-            rest = code.get(end + close.len()..).unwrap_or("");
+        for (_, code) in tags(text) {
+            names.read_tag(code);
         }
         names
     }
@@ -122,7 +110,8 @@ impl Names {
         self.all || self.words.contains(key)
     }
 
-    /// Whether a list inside each set or owner (`categories`, `tasks`, …) goes in.
+    /// Whether a key inside each set, owner or gap row that is put in only when named
+    /// (`categories`, `tasks`, `missing`, `evidence_tasks`, `veto`, `open`) goes in.
     pub fn has_inner(&self, key: &str) -> bool {
         self.all || self.whole_maps || self.words.contains(key)
     }
@@ -147,7 +136,7 @@ impl Names {
             }
             match word {
                 "__tera_context" => self.all = true,
-                "keys" | "values" | "pairs" | "get" => self.whole_maps = true,
+                "keys" | "values" | "pairs" | "get" | "str" => self.whole_maps = true,
                 _ => {}
             }
             if !self.words.contains(word) {
@@ -155,6 +144,30 @@ impl Names {
             }
         }
     }
+}
+
+/// The `{{ … }}` and `{% … %}` tags of a template's text, each as its opening
+/// character (`{` or `%`) and the code inside (whitespace control marks included).
+pub fn tags(text: &str) -> impl Iterator<Item = (char, &str)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let (kind, close) = match after.as_bytes().first() {
+                Some(b'{') => ('{', "}}"),
+                Some(b'%') => ('%', "%}"),
+                _ => {
+                    rest = after;
+                    continue;
+                }
+            };
+            let code = &after[1..];
+            let end = tag_end(code, close);
+            rest = code.get(end + close.len()..).unwrap_or("");
+            return Some((kind, &code[..end]));
+        }
+        None
+    })
 }
 
 /// Where a tag's code ends: at `close` outside a string literal (so `{{ "}}" }}` is one

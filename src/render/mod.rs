@@ -8,6 +8,7 @@ pub mod escape;
 pub mod evidence_view;
 pub mod html;
 pub mod pdf;
+pub mod pieces;
 pub mod templates;
 
 use crate::analysis::Analysis;
@@ -347,7 +348,7 @@ pub fn html_document(
     head: &Head<'_>,
     svgs: &[(&str, String)],
     limits: &Limits,
-) -> Result<String, RenderError> {
+) -> Result<HtmlPage, RenderError> {
     let page = Page {
         title: &doc.title,
         doc: doc.kind.stem(),
@@ -374,6 +375,72 @@ pub struct Page<'a> {
     pub generator: &'a str,
 }
 
+/// An HTML page as the layout made it. The body (tens of megabytes for a unit of
+/// 50,000 measures) is kept apart from the layout's text around it when the layout
+/// prints it once as it is (`{{ body | safe }}`), instead of being copied into the
+/// layout's context and again into its output.
+#[derive(Debug)]
+pub struct HtmlPage {
+    before: String,
+    body: String,
+    after: String,
+}
+
+impl HtmlPage {
+    /// Writes the page.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        w.write_all(self.before.as_bytes())?;
+        w.write_all(self.body.as_bytes())?;
+        w.write_all(self.after.as_bytes())
+    }
+
+    /// The page as one text.
+    pub fn into_string(self) -> String {
+        let mut page = self.before;
+        page.reserve(self.body.len() + self.after.len());
+        page.push_str(&self.body);
+        page.push_str(&self.after);
+        page
+    }
+
+    /// The page's bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.into_string().into_bytes()
+    }
+}
+
+/// What the layout is given for `body` when it prints it once as it is: the page is
+/// then the layout's output with the body in place of this.
+const BODY_MARK: &str = "\u{1}dossier:body\u{1}";
+
+/// Whether a layout prints `body` exactly once, as it is (`{{ body | safe }}`, with or
+/// without whitespace control), and names it nowhere else.
+fn prints_body_once(layout: &str) -> bool {
+    let mut uses = 0;
+    let mut as_is = false;
+    for (kind, code) in context::tags(layout) {
+        let words = code.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+        let mut body = false;
+        for word in words {
+            match word {
+                "body" => body = true,
+                "__tera_context" => return false,
+                _ => {}
+            }
+        }
+        if body {
+            uses += 1;
+            let plain: String = code
+                .trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace())
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            as_is = kind == '{' && plain == "body|safe";
+        }
+    }
+    uses == 1 && as_is
+}
+
 /// Renders Markdown into the HTML layout as one self-contained page, bounded by the
 /// limits like every template.
 pub fn html_page(
@@ -382,11 +449,13 @@ pub fn html_page(
     markdown: &str,
     svgs: &[(&str, String)],
     limits: &Limits,
-) -> Result<String, RenderError> {
+) -> Result<HtmlPage, RenderError> {
     let mut tera = tera::Tera::default();
     let name = "layout.html";
-    tera.add_raw_template(name, templates.get(name).unwrap_or_default())
+    let layout = templates.get(name).unwrap_or_default();
+    tera.add_raw_template(name, layout)
         .map_err(|e| template_error(templates, name, e))?;
+    let tera = Arc::new(tera);
     let mut ctx = tera::Context::new();
     ctx.insert("title", page.title);
     ctx.insert("doc", page.doc);
@@ -395,16 +464,44 @@ pub fn html_page(
     ctx.insert("as_of", page.as_of);
     ctx.insert("labels", page.labels);
     ctx.insert("generator", page.generator);
-    ctx.insert("body", &html::body(markdown, svgs));
+    let body = html::body(markdown, svgs);
     let document = format!("{}.html", page.doc);
-    render_bounded(
-        Arc::new(tera),
-        name,
-        Arc::new(ctx),
-        templates,
-        &document,
-        limits,
-    )
+    if prints_body_once(layout) {
+        let mut marked = ctx.clone();
+        marked.insert("body", BODY_MARK);
+        let out = render_bounded(
+            tera.clone(),
+            name,
+            Arc::new(marked),
+            templates,
+            &document,
+            limits,
+        )?;
+        if let Some((before, after)) = out.split_once(BODY_MARK)
+            && !after.contains(BODY_MARK)
+        {
+            if (before.len() + body.len() + after.len()) as u64 > limits.output_bytes {
+                return Err(RenderError::TemplateTooLarge {
+                    document,
+                    limit: limits.output_bytes,
+                    origin: origin_text(templates, name),
+                });
+            }
+            return Ok(HtmlPage {
+                before: before.to_string(),
+                body,
+                after: after.to_string(),
+            });
+        }
+    }
+    ctx.insert("body", &body);
+    drop(body);
+    let page = render_bounded(tera, name, Arc::new(ctx), templates, &document, limits)?;
+    Ok(HtmlPage {
+        before: page,
+        body: String::new(),
+        after: String::new(),
+    })
 }
 
 /// Everything the documents need, computed once for all formats: the three templates

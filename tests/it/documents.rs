@@ -252,6 +252,77 @@ fn user_template_replaces_the_built_in_one_file_by_file() {
     assert!(read(&out, "owner-tasks.md").starts_with("# 清溪镇 责任单位任务清单"));
 }
 
+/// A document's context holds what its template names; a template that names a key (or
+/// reads maps whole) sees exactly the values the full context holds.
+#[test]
+fn a_template_sees_every_key_it_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let templates = tmp.path().join("t");
+    std::fs::create_dir_all(&templates).unwrap();
+    let named = "{% set o = owners | first %}{% set s = sets | first %}{% set g = critical | first %}\
+                 {{ o.name }} {{ o.tasks | length }} {{ o.missing | length }} \
+                 {{ o.evidence_tasks | length }} {{ s.categories | length }} {{ g.veto }} \
+                 {{ g.open }} {{ report.summary.measures }}\n";
+    let whole = "{{ owners | first | keys | sort | join(sep=\",\") | safe }}\n\
+                 {{ critical | first | keys | sort | join(sep=\",\") | safe }}\n\
+                 {{ sets | first | keys | sort | join(sep=\",\") | safe }}\n";
+    std::fs::write(templates.join("gap-report.md"), named).unwrap();
+    std::fs::write(templates.join("owner-tasks.md"), format!("{named}{whole}")).unwrap();
+    let (_t, out, _) = build(
+        &[&sample("qingxi-town.xlsx")],
+        &["--format", "md", "--templates", templates.to_str().unwrap()],
+    );
+    let gap = read(&out, "gap-report.md");
+    let tasks = read(&out, "owner-tasks.md");
+    assert_eq!(gap, "经济发展局 11 6 0 5 true true 158\n");
+    assert_eq!(tasks.lines().next(), gap.lines().next());
+    assert_eq!(
+        tasks.lines().skip(1).collect::<Vec<_>>(),
+        [
+            "evidence_tasks,measures,missing,name,open,overdue,score,tasks",
+            "days_left,days_overdue,deadline,due,gaps,id,measure,missing,open,owners,set,\
+             severity,severity_key,status,veto",
+            "anchor,applicable,categories,counts,has_place,measures,name,open,overdue,score",
+        ]
+    );
+}
+
+/// The HTML body goes into the layout's output as it is, whether the layout prints it
+/// once (it is then written beside the layout's text, never copied into it) or not.
+#[test]
+fn a_layout_gets_the_same_body_however_it_prints_it() {
+    let page = |layout: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        let templates = tmp.path().join("t");
+        std::fs::create_dir_all(&templates).unwrap();
+        std::fs::write(templates.join("layout.html"), layout).unwrap();
+        let (_t, out, _) = build(
+            &[&sample("qingxi-town.xlsx")],
+            &[
+                "--format",
+                "html",
+                "--templates",
+                templates.to_str().unwrap(),
+            ],
+        );
+        read(&out, "gap-report.html")
+    };
+    let once = page("<main>{{- body | safe -}}</main>\n");
+    let body = once
+        .strip_prefix("<main>")
+        .and_then(|b| b.strip_suffix("</main>\n"))
+        .unwrap();
+    assert!(body.contains("<table>"), "{body}");
+    assert_eq!(
+        page("<main>{{ body | safe }}</main>{% if body %}!{% endif %}\n"),
+        format!("<main>{body}</main>!\n")
+    );
+    assert_eq!(
+        page("{{ body | safe }}|{{ body | safe }}"),
+        format!("{body}|{body}")
+    );
+}
+
 #[test]
 fn template_errors_name_the_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();

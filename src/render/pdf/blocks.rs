@@ -2,9 +2,9 @@
 //! blocks the PDF layout understands: headings, paragraphs, lists, quotes, tables,
 //! charts and page breaks.
 
-use crate::render::html::{PAGE_BREAK, options};
-use pulldown_cmark::{Alignment, Event, Parser, Tag, TagEnd};
-use std::borrow::Cow;
+use crate::render::html::PAGE_BREAK;
+use crate::render::pieces::Events;
+use pulldown_cmark::{Alignment, Event, Tag, TagEnd};
 use std::collections::VecDeque;
 
 /// A run of text with one style.
@@ -60,14 +60,10 @@ pub fn parse(markdown: &str, charts: &[&str]) -> Vec<Block> {
 type TableParts = (Vec<Align>, Vec<Vec<Span>>, Vec<Vec<Vec<Span>>>);
 
 /// The blocks of a Markdown text one at a time, as they are read: the PDF is laid out
-/// from this, so a document's blocks are never all in memory at once. The text is given
-/// to the parser a piece at a time ([`Pieces`]): pulldown-cmark builds a tree of all it is
-/// given before the first event, which for a whole document of 50,000 measures is the
-/// largest thing a PDF takes.
+/// from this, so a document's blocks are never all in memory at once (nor is the
+/// parser's tree of the whole text: [`Events`]).
 pub struct Blocks<'a> {
-    pieces: Pieces<'a>,
-    /// The piece being read, when it is read lazily (a piece borrowed from the text).
-    current: Option<Reading<'a>>,
+    events: Events<'a>,
     charts: &'a [&'a str],
     /// Blocks finished and not yet handed out.
     ready: VecDeque<Block>,
@@ -82,42 +78,11 @@ pub struct Blocks<'a> {
     in_image: bool,
 }
 
-/// A piece's events as they are read, and what of them to leave out.
-struct Reading<'a> {
-    events: std::iter::Peekable<Parser<'a>>,
-    cut: Cut,
-}
-
-/// Where a piece was cut from its neighbours inside a table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Cut {
-    /// The piece goes on with a table the previous piece began: its text starts with that
-    /// table's header and delimiter rows again, whose events are left out.
-    repeats_head: bool,
-    /// The piece stops inside a table the next piece goes on with: its last event (the
-    /// end of the table) is left out.
-    table_goes_on: bool,
-}
-
-impl Cut {
-    /// Whether an event belongs to the document; `last` is the piece's last event.
-    fn admit(&mut self, event: &Event<'_>, last: bool) -> bool {
-        if self.repeats_head {
-            if matches!(event, Event::End(TagEnd::TableHead)) {
-                self.repeats_head = false;
-            }
-            return false;
-        }
-        !(last && self.table_goes_on && matches!(event, Event::End(TagEnd::Table)))
-    }
-}
-
 impl<'a> Blocks<'a> {
     /// The blocks of `markdown`; `charts` are the image targets that name charts.
     pub fn new(markdown: &'a str, charts: &'a [&'a str]) -> Blocks<'a> {
         Blocks {
-            pieces: Pieces::new(markdown),
-            current: None,
+            events: Events::new(markdown),
             charts,
             ready: VecDeque::new(),
             spans: Vec::new(),
@@ -260,204 +225,9 @@ impl Iterator for Blocks<'_> {
             if let Some(block) = self.ready.pop_front() {
                 return Some(block);
             }
-            if let Some(reading) = &mut self.current {
-                let Some(event) = reading.events.next() else {
-                    self.current = None;
-                    continue;
-                };
-                let last = reading.events.peek().is_none();
-                if reading.cut.admit(&event, last) {
-                    self.step(event);
-                }
-                continue;
-            }
-            let piece = self.pieces.next()?;
-            match piece.text {
-                Cow::Borrowed(text) => {
-                    self.current = Some(Reading {
-                        events: Parser::new_ext(text, options()).peekable(),
-                        cut: piece.cut,
-                    });
-                }
-                // A piece that repeats a table's head is read at once (it is small).
-                Cow::Owned(text) => {
-                    let mut cut = piece.cut;
-                    let mut events = Parser::new_ext(&text, options()).peekable();
-                    while let Some(event) = events.next() {
-                        let last = events.peek().is_none();
-                        if cut.admit(&event, last) {
-                            self.step(event);
-                        }
-                    }
-                }
-            }
+            let event = self.events.next()?;
+            self.step(event);
         }
-    }
-}
-
-/// About how much Markdown is given to the parser at once.
-const PIECE: usize = 64 * 1024;
-
-/// A piece of a Markdown text that reads alone exactly as it reads in place.
-struct Piece<'a> {
-    text: Cow<'a, str>,
-    cut: Cut,
-}
-
-/// A Markdown text cut into pieces of about [`PIECE`] bytes, only where a cut cannot
-/// change how anything is read:
-///
-/// - before a line at column 0 that follows a blank line and cannot go on with a list
-///   (it does not start with `-`, `+`, `*` or a digit): every block before it has ended;
-/// - between two rows of a table (lines starting with `|`) that began at such a line:
-///   the next piece repeats the table's header and delimiter rows, whose events are left
-///   out again.
-///
-/// A text that defines link references or footnotes (which are read from anywhere), or
-/// holds a code fence or an HTML block that may hold blank lines, is one piece.
-struct Pieces<'a> {
-    text: &'a str,
-    at: usize,
-    /// Whether the text may be cut at all.
-    cuttable: bool,
-    /// The header and delimiter rows of the table the next piece goes on with.
-    head: Option<&'a str>,
-}
-
-impl<'a> Pieces<'a> {
-    fn new(text: &'a str) -> Self {
-        Pieces {
-            text,
-            at: 0,
-            cuttable: text.len() > PIECE && text.lines().all(cuttable_line),
-            head: None,
-        }
-    }
-}
-
-/// Whether a line leaves the text free to be cut: not a code fence, a link reference or
-/// footnote definition, nor the start of an HTML block that ends only at its end tag.
-fn cuttable_line(line: &str) -> bool {
-    let t = line.trim_start_matches(|c: char| c.is_whitespace() || c == '>');
-    if t.starts_with("```") || t.starts_with("~~~") {
-        return false;
-    }
-    if t.starts_with('[') && t.contains("]:") {
-        return false;
-    }
-    if let Some(tag) = t.strip_prefix('<') {
-        if let Some(comment) = tag.strip_prefix("!--") {
-            return comment.contains("-->");
-        }
-        let lower = tag.get(..8).unwrap_or(tag).to_ascii_lowercase();
-        let raw = ["script", "pre", "style", "textarea"].iter().any(|name| {
-            lower.starts_with(name)
-                && !lower[name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
-        });
-        return !(raw || tag.starts_with('!') || tag.starts_with('?'));
-    }
-    true
-}
-
-fn is_blank(line: &str) -> bool {
-    line.trim().is_empty()
-}
-
-/// A line that starts a block of its own after a blank line, one no list goes on with.
-fn starts_block(line: &str) -> bool {
-    line.chars()
-        .next()
-        .is_some_and(|c| !c.is_whitespace() && !matches!(c, '-' | '+' | '*') && !c.is_ascii_digit())
-}
-
-/// The lines of `text` from byte `from` on, each with its end of line, and where it starts.
-fn lines_from(text: &str, from: usize) -> impl Iterator<Item = (usize, &str)> {
-    let mut at = from;
-    std::iter::from_fn(move || {
-        if at >= text.len() {
-            return None;
-        }
-        let end = text[at..].find('\n').map_or(text.len(), |n| at + n + 1);
-        let line = (at, &text[at..end]);
-        at = end;
-        Some(line)
-    })
-}
-
-impl<'a> Iterator for Pieces<'a> {
-    type Item = Piece<'a>;
-
-    fn next(&mut self) -> Option<Piece<'a>> {
-        let text = self.text;
-        let start = self.at;
-        if start >= text.len() {
-            return None;
-        }
-        let head = self.head.take();
-        let piece = |end: usize, table_goes_on: bool| {
-            let body = &text[start..end];
-            Piece {
-                text: match head {
-                    Some(h) => Cow::Owned(format!("{h}{body}")),
-                    None => Cow::Borrowed(body),
-                },
-                cut: Cut {
-                    repeats_head: head.is_some(),
-                    table_goes_on,
-                },
-            }
-        };
-        if !self.cuttable {
-            self.at = text.len();
-            return Some(piece(text.len(), false));
-        }
-        // The table being read (its header and delimiter rows), while cutting inside it
-        // is safe; a piece that goes on with one is inside it from its start.
-        let mut table: Option<&'a str> = head;
-        // A piece that is not inside a table starts after a blank line (or at the top).
-        let mut prev_blank = head.is_none();
-        let mut prev_row = head.is_some();
-        let mut lines = lines_from(text, start).peekable();
-        while let Some((at, line)) = lines.next() {
-            if at - start >= PIECE {
-                if prev_blank && starts_block(line) {
-                    self.at = at;
-                    return Some(piece(at, false));
-                }
-                if prev_row && line.starts_with('|') {
-                    self.head = table;
-                    self.at = at;
-                    return Some(piece(at, true));
-                }
-            }
-            prev_row = false;
-            if is_blank(line) {
-                table = None;
-            } else if prev_blank && line.starts_with('|') {
-                // A table starts here when this line and the next make one alone.
-                if let Some(&(_, delimiter)) = lines.peek() {
-                    let both = &text[at..at + line.len() + delimiter.len()];
-                    if matches!(
-                        Parser::new_ext(both, options()).next(),
-                        Some(Event::Start(Tag::Table(_)))
-                    ) {
-                        table = Some(both);
-                        lines.next();
-                    }
-                }
-            } else if table.is_some() {
-                if line.starts_with('|') {
-                    prev_row = true;
-                } else {
-                    // The table may go on (a line without a pipe is a row too), but not
-                    // in a way this cuts inside.
-                    table = None;
-                }
-            }
-            prev_blank = is_blank(line);
-        }
-        self.at = text.len();
-        Some(piece(text.len(), false))
     }
 }
 
