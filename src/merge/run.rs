@@ -125,13 +125,14 @@ pub fn merge(opts: &MergeOptions<'_>) -> Result<Outcome, MergeError> {
     let limit = opts.read.limits.zip_part_bytes;
     let (merged_bytes, applied, written_refusals, added, edited) =
         match MasterXlsx::open(&bytes, limit) {
-            Ok(_) => {
-                let merged = workbook::edit_xlsx(&bytes, &master, &plan, &words, limit).map_err(
-                    |source| MergeError::Edit {
-                        file: master_name.clone(),
-                        source,
-                    },
-                )?;
+            Ok(book) => {
+                let merged =
+                    workbook::edit_xlsx(&book, &master, &plan, &words).map_err(|source| {
+                        MergeError::Edit {
+                            file: master_name.clone(),
+                            source,
+                        }
+                    })?;
                 (
                     merged.bytes,
                     merged.applied,
@@ -149,7 +150,7 @@ pub fn merge(opts: &MergeOptions<'_>) -> Result<Outcome, MergeError> {
                     }
                 })?;
                 (
-                    (bytes),
+                    bytes,
                     (0..plan.changes.len()).collect(),
                     Vec::new(),
                     Vec::new(),

@@ -92,13 +92,11 @@ fn column_of(m: &Measure, field: Field) -> Option<u32> {
 
 /// Edits an xlsx master: every change of `plan` that can land in its cell does.
 pub fn edit_xlsx(
-    bytes: &[u8],
+    book: &MasterXlsx<'_>,
     master: &Workbook,
     plan: &Plan,
     words: &Words,
-    max_part: u64,
 ) -> Result<Merged, EditError> {
-    let book = MasterXlsx::open(bytes, max_part)?;
     let mut by_sheet: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, c) in plan.changes.iter().enumerate() {
         let sheet = master.measures[c.measure]
