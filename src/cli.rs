@@ -1034,7 +1034,17 @@ fn check(input: &InputArgs, format: CheckFormat, gate: &GateArgs) -> Result<i32,
     } else {
         false
     };
-    Ok(i32::from(has_errors || failed))
+    let code = i32::from(has_errors || failed);
+    leave_to_exit(analysis);
+    leave_to_exit(unit);
+    Ok(code)
+}
+
+/// Hands a run's model to the process exit instead of dropping it: the process ends right
+/// after, and freeing a large workbook's measures one by one costs a tenth of a `check`
+/// (the operating system takes the memory back at once).
+fn leave_to_exit<T>(model: T) {
+    std::mem::forget(model);
 }
 
 /// Runs the gate on a single unit once its outputs are written; true when it failed.
@@ -1127,6 +1137,9 @@ fn build(
     }
     let unit_name = docs.unit.as_deref();
     let failed = finish_gate(gate, input, &unit, &report, unit_name, &line, false)?;
+    leave_to_exit(report);
+    leave_to_exit(analysis);
+    leave_to_exit(unit);
     Ok(i32::from(failed))
 }
 

@@ -42,6 +42,10 @@ impl Value {
 /// no cell keeps more than `limits.cell_chars` (Excel's own limit), so one huge cell cannot
 /// blow up every document it is written into.
 pub fn cut_text(text: &mut String, max: usize) -> Option<usize> {
+    // No more bytes than `max` means no more characters: most cells end here.
+    if text.len() <= max {
+        return None;
+    }
     let (at, _) = text.char_indices().nth(max)?;
     let had = max + text[at..].chars().count();
     text.truncate(at);

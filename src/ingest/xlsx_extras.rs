@@ -130,20 +130,41 @@ fn read(bytes: &[u8], max_merges: usize) -> Option<HashMap<String, Extras>> {
 
 /// Finds the `<row … hidden="1">` and `<mergeCell ref="…">` tags of a sheet part by
 /// their bytes, without parsing the cells (as quick_xml would, at the cost of a full
-/// second parse of the sheet).
+/// second parse of the sheet): only where `hidden` or `mergeCell` occurs is the tag
+/// around it looked at, so the scan runs at the speed of a substring search.
 fn scan_sheet(part: impl Read, max_merges: usize) -> std::io::Result<Extras> {
     let mut extras = Extras::default();
-    for_each_tag(part, &mut |local, tag| match local {
-        b"row" => {
-            let hidden = attr_value(tag, b"hidden").is_some_and(|h| h == b"1" || h == b"true");
+    let hidden = memchr::memmem::Finder::new(b"hidden");
+    let merge = memchr::memmem::Finder::new(b"mergeCell");
+    for_each_chunk(part, &mut |text| {
+        // A tag with the word twice (`hidden="1" x:hidden="1"`) is read once.
+        let mut last_open = None;
+        for at in hidden.find_iter(text) {
+            let Some((open, tag)) = enclosing_tag(text, at) else {
+                continue;
+            };
+            if last_open.replace(open) == Some(open) || local_name(tag) != b"row" {
+                continue;
+            }
+            let is_hidden = attr_value(tag, b"hidden").is_some_and(|h| h == b"1" || h == b"true");
             let number = attr_value(tag, b"r")
                 .and_then(|r| std::str::from_utf8(r).ok())
                 .and_then(|r| r.parse::<u32>().ok());
-            if let (true, Some(r)) = (hidden, number) {
+            if let (true, Some(r)) = (is_hidden, number) {
                 extras.hidden_rows.push(r.saturating_sub(1));
             }
         }
-        b"mergeCell" if extras.merges.len() < max_merges => {
+        let mut last_open = None;
+        for at in merge.find_iter(text) {
+            if extras.merges.len() >= max_merges {
+                break;
+            }
+            let Some((open, tag)) = enclosing_tag(text, at) else {
+                continue;
+            };
+            if last_open.replace(open) == Some(open) || local_name(tag) != b"mergeCell" {
+                continue;
+            }
             if let Some(r) = attr_value(tag, b"ref")
                 .and_then(|r| std::str::from_utf8(r).ok())
                 .and_then(region)
@@ -151,9 +172,34 @@ fn scan_sheet(part: impl Read, max_merges: usize) -> std::io::Result<Extras> {
                 extras.merges.push(r);
             }
         }
-        _ => {}
     })?;
     Ok(extras)
+}
+
+/// Where the start tag that byte `at` of `text` stands in opens, and the tag (name and
+/// attributes, without `<` and `>`), if `at` stands in one: the nearest `<` before it opens
+/// the tag, unless a `>` closed it first (then `at` is in text between tags).
+fn enclosing_tag(text: &[u8], at: usize) -> Option<(usize, &[u8])> {
+    let open = memchr::memrchr(b'<', &text[..at])?;
+    let rest = &text[open + 1..];
+    if matches!(rest.first(), None | Some(b'/' | b'!' | b'?')) {
+        return None;
+    }
+    let end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
+    (open + 1 + end > at).then_some((open, &rest[..end]))
+}
+
+/// A tag's local name: its name without a namespace prefix.
+fn local_name(tag: &[u8]) -> &[u8] {
+    let name_end = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
+        .unwrap_or(tag.len());
+    let name = &tag[..name_end];
+    match memchr::memrchr(b':', name) {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
 }
 
 /// How many sheets `xl/workbook.xml` lists, counted by the same byte scan before calamine
@@ -173,10 +219,16 @@ pub fn listed_sheets(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Calls `f` with the local name and the bytes of every start tag of an XML part,
-/// streamed a chunk at a time. Sound because `<` never occurs unescaped in XML text or
-/// attribute values: every `<` starts a tag, and all before the last `<` of the buffer
-/// is complete tags and text.
-fn for_each_tag(mut part: impl Read, f: &mut dyn FnMut(&[u8], &[u8])) -> std::io::Result<()> {
+/// streamed a chunk at a time.
+fn for_each_tag(part: impl Read, f: &mut dyn FnMut(&[u8], &[u8])) -> std::io::Result<()> {
+    for_each_chunk(part, &mut |text| tags_in(text, f))
+}
+
+/// Calls `f` with an XML part a run of whole tags at a time (every tag of the part lies
+/// whole in one run), streamed. Sound because `<` never occurs unescaped in XML text or
+/// attribute values: every `<` starts a tag, and all before the last `<` of the buffer is
+/// complete tags and text.
+fn for_each_chunk(mut part: impl Read, f: &mut dyn FnMut(&[u8])) -> std::io::Result<()> {
     const CHUNK: usize = 256 * 1024;
     let mut chunk = vec![0u8; CHUNK];
     let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
@@ -195,7 +247,7 @@ fn for_each_tag(mut part: impl Read, f: &mut dyn FnMut(&[u8], &[u8])) -> std::io
                 }
             }
         };
-        tags_in(&buf[..upto], f);
+        f(&buf[..upto]);
         buf.drain(..upto);
         if n == 0 {
             return Ok(());
@@ -207,22 +259,13 @@ fn for_each_tag(mut part: impl Read, f: &mut dyn FnMut(&[u8], &[u8])) -> std::io
 fn tags_in(text: &[u8], f: &mut dyn FnMut(&[u8], &[u8])) {
     for at in memchr::memchr_iter(b'<', text) {
         let rest = &text[at + 1..];
-        // End tags, comments and declarations go by on their first byte; a start tag's
-        // name is short (`c`, `v`, `row`), so finding its end costs a few bytes.
+        // End tags, comments and declarations go by on their first byte.
         if matches!(rest.first(), None | Some(b'/' | b'!' | b'?')) {
             continue;
         }
-        let name_end = rest
-            .iter()
-            .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
-            .unwrap_or(rest.len());
-        let name = &rest[..name_end];
-        let local = match memchr::memrchr(b':', name) {
-            Some(colon) => &name[colon + 1..],
-            None => name,
-        };
         let end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
-        f(local, &rest[..end]);
+        let tag = &rest[..end];
+        f(local_name(tag), tag);
     }
 }
 
@@ -282,10 +325,17 @@ mod tests {
                 r#"<row r="{r}"{hidden} spans="1:2"><c r="A{r}" t="inlineStr"><is><t>row hidden="1" &lt;mergeCell ref="A1:B2"/&gt;</t></is></c></row>"#
             ));
         }
-        xml.push_str(r#"<x:row r="40001" hidden='true'/></sheetData>"#);
+        xml.push_str(r#"<x:row r="40001" hidden='true'/>"#);
+        // Only the row tag's own attribute counts, once: not a cell's type, not a word
+        // in a value, not a prefixed twin.
+        xml.push_str(r#"<row r="40002" hidden="1" x:hidden="1"><c r="A40002" t="hidden"><v>hidden</v></c></row>"#);
+        xml.push_str(r#"<row r="40003" customHidden="1"><c r="A40003"/></row></sheetData>"#);
         xml.push_str(r#"<mergeCells count="2"><mergeCell ref="A1:B2"/><x:mergeCell  ref = "C3:D9"/></mergeCells></worksheet>"#);
         let extras = scan_sheet(xml.as_bytes(), 10).unwrap();
-        let expected: Vec<u32> = (1..=40).map(|k| k * 1000 - 1).chain([40_000]).collect();
+        let expected: Vec<u32> = (1..=40)
+            .map(|k| k * 1000 - 1)
+            .chain([40_000, 40_001])
+            .collect();
         assert_eq!(extras.hidden_rows, expected);
         assert_eq!(
             extras.merges,
