@@ -19,6 +19,7 @@ pub(crate) mod xlsx_extras;
 use crate::limits::Limits;
 use crate::model::{Workbook, sort_diagnostics};
 use chrono::NaiveDate;
+use grid::Grid;
 use sheet::{SetState, SheetContext};
 use status::Vocabulary;
 use std::path::Path;
@@ -203,6 +204,37 @@ pub fn parse_files(
     Ok(book)
 }
 
+/// Gives each worksheet's grid to `judge` while the next one is read on a second thread:
+/// reading a large workbook is half calamine's parsing and half judging, so the two
+/// overlap. One grid waits at most, so memory still grows with a sheet, not the file;
+/// grids reach `judge` in sheet order, and a reading error comes after the sheets before
+/// it, as if read one after the other.
+fn judge_while_reading(
+    mut sheets: workbook::Worksheets<'_>,
+    judge: &mut dyn FnMut(Grid) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            loop {
+                let next = sheets.next_grid();
+                let last = !matches!(next, Ok(Some(_)));
+                // The receiver is gone when judging failed: stop reading.
+                if send.send(next).is_err() || last {
+                    break;
+                }
+            }
+        });
+        for next in receive {
+            match next? {
+                Some(grid) => judge(grid)?,
+                None => break,
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Parses one file's bytes into `book`.
 fn parse_file(
     name: &str,
@@ -220,31 +252,11 @@ fn parse_file(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| name.to_string());
     let kind = workbook::sniff(bytes);
-    // One sheet's grid at a time: read, turned into measures, dropped.
-    let mut sheets = match kind {
-        workbook::Kind::Text => None,
-        workbook::Kind::OtherZip => return Err(InputError::NotSpreadsheet),
-        _ => Some(workbook::open(bytes, kind, &options.limits)?),
-    };
-    let mut text = match kind {
-        workbook::Kind::Text => {
-            let (text, _) = delimited::decode(bytes)?;
-            let tsv = name.to_ascii_lowercase().ends_with(".tsv");
-            Some(delimited::read(&text, tsv, &options.limits)?)
-        }
-        _ => None,
-    };
     let mut read_any = false;
     let mut reasons = Vec::new();
     let mut sheet_order = 0;
-    loop {
-        let grid = match &mut sheets {
-            Some(sheets) => sheets.next_grid()?,
-            None => text.take(),
-        };
-        let Some(grid) = grid else {
-            break;
-        };
+    // Turns one sheet's grid into measures; the grid is dropped after.
+    let mut judge = |grid: Grid| -> Result<(), InputError> {
         let ctx = SheetContext {
             file: name,
             file_order,
@@ -275,6 +287,19 @@ fn parse_file(
             ));
         }
         book.diagnostics.extend(read.diagnostics);
+        Ok(())
+    };
+    match kind {
+        workbook::Kind::Text => {
+            let (text, _) = delimited::decode(bytes)?;
+            let tsv = name.to_ascii_lowercase().ends_with(".tsv");
+            judge(delimited::read(&text, tsv, &options.limits)?)?;
+        }
+        workbook::Kind::OtherZip => return Err(InputError::NotSpreadsheet),
+        _ => {
+            let sheets = workbook::open(bytes, kind, &options.limits)?;
+            judge_while_reading(sheets, &mut judge)?;
+        }
     }
     if !read_any {
         if sheet_order == 0 {

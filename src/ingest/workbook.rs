@@ -132,6 +132,8 @@ fn open_unguarded<'b>(
     } else {
         Default::default()
     };
+    // What calamine does not report of an xlsx (merges, hidden rows), by sheet.
+    let mut extras = Default::default();
     let book: Sheets<Cursor<&[u8]>> = match kind {
         Kind::Ooxml => {
             let is_xlsb = zip::ZipArchive::new(Cursor::new(bytes))
@@ -144,7 +146,20 @@ fn open_unguarded<'b>(
                 if let Some(n) = super::xlsx_extras::listed_sheets(bytes) {
                     check_sheet_count(n, limits)?;
                 }
-                Sheets::Xlsx(calamine::open_workbook_from_rs(cursor).map_err(broken)?)
+                // The extras scan inflates every sheet part: it runs beside calamine's
+                // opening (the shared strings), which does not need it.
+                let (book, found) = std::thread::scope(|scope| {
+                    let found = scope.spawn(|| {
+                        // One more than the limit, so that too many regions are still
+                        // refused below.
+                        let most = usize::try_from(limits.cells_per_sheet).unwrap_or(usize::MAX);
+                        super::xlsx_extras::read_extras(bytes, most.saturating_add(1))
+                    });
+                    let book = calamine::open_workbook_from_rs(cursor);
+                    (book, found.join().unwrap_or_default())
+                });
+                extras = found;
+                Sheets::Xlsx(book.map_err(broken)?)
             }
         }
         Kind::Ods => Sheets::Ods(calamine::open_workbook_from_rs(cursor).map_err(broken)?),
@@ -178,13 +193,6 @@ fn open_unguarded<'b>(
             }));
         }
         Kind::OtherZip | Kind::Text => return Err(InputError::NotSpreadsheet),
-    };
-    let extras = if matches!(book, Sheets::Xlsx(_)) {
-        // One more than the limit, so that too many regions are still refused below.
-        let most = usize::try_from(limits.cells_per_sheet).unwrap_or(usize::MAX);
-        super::xlsx_extras::read_extras(bytes, most.saturating_add(1))
-    } else {
-        Default::default()
     };
     let sheets = book.sheets_metadata().to_vec();
     check_sheet_count(sheets.len(), limits)?;
