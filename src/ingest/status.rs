@@ -14,6 +14,8 @@ pub struct Term {
     key: String,
     /// Its length in characters, counted once (classification compares it per cell).
     chars: usize,
+    /// The key's characters, split once for the nearest-term search.
+    key_chars: Vec<char>,
     pub class: StatusClass,
     pub credit: Option<f64>,
 }
@@ -80,6 +82,7 @@ impl Vocabulary {
         self.terms.push(Term {
             text: text.to_string(),
             chars: k.chars().count(),
+            key_chars: k.chars().collect(),
             key: k,
             class,
             credit,
@@ -119,15 +122,15 @@ impl Vocabulary {
     /// The term closest to an unrecognised text, if any is reasonably close.
     fn nearest(&self, folded: &str) -> Option<&Term> {
         let text: Vec<char> = folded.chars().collect();
+        let mut rows = (Vec::new(), Vec::new());
         self.terms
             .iter()
             .map(|t| {
-                let term: Vec<char> = t.key.chars().collect();
                 // Compare with the text's prefix of the term's length, since terms lead.
-                let prefix = &text[..text.len().min(term.len() + 1)];
-                (levenshtein(prefix, &term), t)
+                let prefix = &text[..text.len().min(t.key_chars.len() + 1)];
+                (levenshtein(prefix, &t.key_chars, &mut rows), t)
             })
-            .filter(|(d, t)| *d * 2 <= t.key.chars().count().max(2))
+            .filter(|(d, t)| *d * 2 <= t.chars.max(2))
             .min_by_key(|(d, _)| *d)
             .map(|(_, t)| t)
     }
@@ -204,15 +207,20 @@ fn ends_at_boundary(original: &[char], term_key: &str) -> bool {
     }
 }
 
-fn levenshtein(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
+/// The edit distance of `a` and `b`, in two rows of `rows` reused from call to call
+/// (it runs against every term for each unrecognised status).
+fn levenshtein(a: &[char], b: &[char], rows: &mut (Vec<usize>, Vec<usize>)) -> usize {
+    let (prev, cur) = rows;
+    prev.clear();
+    prev.extend(0..=b.len());
     for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
+        cur.clear();
+        cur.push(i + 1);
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != cb);
             cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
         }
-        prev = cur;
+        std::mem::swap(prev, cur);
     }
     prev[b.len()]
 }

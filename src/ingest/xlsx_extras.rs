@@ -229,7 +229,7 @@ fn for_each_tag(part: impl Read, f: &mut dyn FnMut(&[u8], &[u8])) -> std::io::Re
 /// attribute values: every `<` starts a tag, and all before the last `<` of the buffer is
 /// complete tags and text.
 fn for_each_chunk(mut part: impl Read, f: &mut dyn FnMut(&[u8])) -> std::io::Result<()> {
-    const CHUNK: usize = 256 * 1024;
+    const CHUNK: usize = 64 * 1024;
     let mut chunk = vec![0u8; CHUNK];
     let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
     loop {
