@@ -131,8 +131,10 @@ impl<'w> PdfOut<'w> {
         d.set("Type", Object::Name(b"ObjStm".to_vec()));
         d.set("N", Object::Integer(ids.len() as i64));
         d.set("First", Object::Integer(first as i64));
-        // Small and alike (structure elements), they pay for the default level.
-        self.deflated_at(stream, &d, &content, flate2::Compression::default())?;
+        // Level 4: on a 5,000-measure checklist's elements a fifth smaller than the fast
+        // level for 50 ms more over all three documents; level 6 saves little more for
+        // four times the time.
+        self.deflated_at(stream, &d, &content, flate2::Compression::new(4))?;
         for (index, (id, _)) in ids.iter().enumerate() {
             if let Some(slot) = self.offsets.get_mut(*id as usize) {
                 *slot = Some(Slot::Packed {
@@ -278,7 +280,7 @@ impl<'w> PdfOut<'w> {
         parms.set("Predictor", Object::Integer(12));
         parms.set("Columns", Object::Integer(row as i64));
         d.set("DecodeParms", Object::Dictionary(parms));
-        self.deflated_at(id, &d, &table, flate2::Compression::default())?;
+        self.deflated(id, &d, &table)?;
         self.raw(format!("startxref\n{start}\n%%EOF\n").as_bytes())?;
         self.w.flush()
     }

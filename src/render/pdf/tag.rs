@@ -242,7 +242,7 @@ impl Tagger {
             self.ready.push((e.obj, element(&e)));
         }
         self.flush(out)?;
-        let mut body = format!("<</Type/StructElem/S/Document/P {} 0 R/K[", self.root).into_bytes();
+        let mut body = format!("<</S/Document/P {} 0 R/K[", self.root).into_bytes();
         for (i, obj) in self.document_kids.iter().enumerate() {
             if i > 0 {
                 body.push(b' ');
@@ -275,15 +275,11 @@ impl Tagger {
 
 /// A structure element's dictionary: its type, parent, children in reading order (an MCID
 /// on its own page, a marked-content reference on another), the page it starts on, the
-/// scope of a header cell, the alternate text of a figure.
+/// scope of a header cell, the alternate text of a figure. The optional `/Type
+/// /StructElem` is left out: a long checklist has tens of thousands of elements.
 fn element(e: &Open) -> Vec<u8> {
     let mut b = Vec::with_capacity(64 + e.kids.len() * 12);
-    let _ = write!(
-        b,
-        "<</Type/StructElem/S/{}/P {} 0 R",
-        name(&e.role),
-        e.parent
-    );
+    let _ = write!(b, "<</S/{}/P {} 0 R", name(&e.role), e.parent);
     let pg = e.kids.iter().find_map(|k| match k {
         Kid::Mcid { page, .. } => Some(*page),
         Kid::Elem(_) => None,
@@ -435,21 +431,18 @@ mod tests {
         // The paragraph (object 3) starts on page 100 and goes on on page 101.
         assert_eq!(
             obj(3),
-            "<</Type /StructElem/S /P/P 2 0 R/Pg 100 0 R/K [0 1 <</Type /MCR/Pg 101 0 R/MCID 0>>]>>"
+            "<</S /P/P 2 0 R/Pg 100 0 R/K [0 1 <</Type /MCR/Pg 101 0 R/MCID 0>>]>>"
         );
         // Page 100's MCIDs are both the paragraph's (its array is object 4); page 101's
         // the paragraph's and the figure's (object 5; the array, object 6).
         assert_eq!(obj(4), "[3 0 R 3 0 R]");
         assert_eq!(obj(6), "[3 0 R 5 0 R]");
         assert!(
-            obj(5).starts_with("<</Type /StructElem/S /Figure/P 2 0 R/Pg 101 0 R/K 1/Alt <FEFF"),
+            obj(5).starts_with("<</S /Figure/P 2 0 R/Pg 101 0 R/K 1/Alt <FEFF"),
             "{}",
             obj(5)
         );
-        assert_eq!(
-            obj(2),
-            "<</Type /StructElem/S /Document/P 1 0 R/K [3 0 R 5 0 R]>>"
-        );
+        assert_eq!(obj(2), "<</S /Document/P 1 0 R/K [3 0 R 5 0 R]>>");
         assert!(obj(1).ends_with("/ParentTreeNextKey 2>>"), "{}", obj(1));
     }
 }
