@@ -185,6 +185,8 @@ fn each_unit_of_a_batch_equals_that_unit_built_alone() {
     }
     let gap = std::fs::read_to_string(tmp.path().join("out/gamma/gap-report.md")).unwrap();
     assert!(gap.starts_with("# 伽马镇 差距分析报告"), "{gap}");
+    // The league table is a tagged PDF like a unit's documents.
+    crate::tagged::assert_well_formed(&tmp.path().join("out/summary.pdf"));
 }
 
 #[test]

@@ -339,6 +339,7 @@ fn two_snapshots_of_the_sample_list_exactly_the_known_changes() {
     let pdf = crate::pdf::text(&out.join("progress.pdf"), None);
     assert!(pdf.contains("清溪镇 进展报告"), "{pdf}");
     assert!(pdf.contains("新增：建立安全生产举报奖励制度"), "{pdf}");
+    crate::tagged::assert_well_formed(&out.join("progress.pdf"));
     let (again, _) = diff_ok(
         tmp.path(),
         &[

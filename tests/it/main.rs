@@ -19,5 +19,6 @@ mod pdf;
 mod properties;
 mod rules;
 mod split;
+mod tagged;
 mod typeset;
 mod xls_writer;

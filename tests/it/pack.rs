@@ -77,6 +77,8 @@ fn pack_unzips_and_sha256sum_agrees_with_the_manifest() {
     ] {
         assert!(un.join(name).is_file(), "{name} in the pack");
     }
+    // The index is laid out by dossier, so tagged; the binders carry the office's PDFs.
+    crate::tagged::assert_well_formed(&un.join("00-目录.pdf"));
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(un.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["schema"], "dossier.pack/1");

@@ -136,7 +136,7 @@ proptest! {
 mod layout {
     use dossier::render::pdf::blocks::parse;
     use dossier::render::pdf::font::Font;
-    use dossier::render::pdf::layout::{Draw, PageSetup, layout};
+    use dossier::render::pdf::layout::{Draw, PageSetup, Tag, layout};
     use dossier::render::pdf::text::Metrics;
     use proptest::prelude::*;
     use std::collections::HashMap;
@@ -217,6 +217,50 @@ mod layout {
                     }
                 }
             }
+        }
+
+        /// The structure marks the tagged PDF is built from: each element opened once,
+        /// under an element still open, closed after; text belongs to an open element or
+        /// is an artifact; nothing stays open; every page says what it starts in.
+        #[test]
+        fn structure_marks_nest_and_every_text_belongs_to_an_open_element(md in markdown()) {
+            let font = FONT.get_or_init(|| Font::built_in().unwrap());
+            let setup = PageSetup::from_mm(210.0, 297.0, false);
+            let laid = layout(&parse(&md, &[]), &[], setup, font, &HashMap::new());
+            let mut open: Vec<u32> = vec![0];
+            let mut seen = std::collections::HashSet::new();
+            let (mut elements, mut texts) = (0, 0);
+            for (p, page) in laid.pages.iter().enumerate() {
+                prop_assert!(matches!(page.first(), Some(Draw::Tag(_))), "page {} starts untagged", p + 1);
+                let mut tag = None;
+                for d in page {
+                    match d {
+                        Draw::Open { id, parent, .. } => {
+                            prop_assert!(seen.insert(*id), "element {} opened twice", id);
+                            prop_assert!(open.contains(parent), "{} opened under {}, not open", id, parent);
+                            open.push(*id);
+                            elements += 1;
+                        }
+                        Draw::Close(id) => {
+                            prop_assert!(open.contains(id), "{} closed while not open", id);
+                            open.retain(|o| o != id);
+                        }
+                        Draw::Tag(t) => tag = Some(*t),
+                        Draw::Text { text, .. } => {
+                            texts += 1;
+                            match tag {
+                                Some(Tag::Elem(e)) => prop_assert!(open.contains(&e), "{:?} in closed element {}", text, e),
+                                Some(_) => {}
+                                None => prop_assert!(false, "{:?} drawn before any tag", text),
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            prop_assert_eq!(open, vec![0]);
+            // Text (a page break alone draws none) makes elements.
+            prop_assert!(elements > 0 || texts == 0);
         }
     }
 }

@@ -77,6 +77,48 @@ pub enum Draw {
         h: f32,
         paint: Paint,
     },
+    /// A structure element starts (tagged PDF): `id` is the layout's serial number of the
+    /// element, `parent` its parent's (0: the document). Draws nothing; the writer builds
+    /// the structure tree from these as the pages stream past.
+    Open { id: u32, parent: u32, role: Role },
+    /// Structure element `id` has all its content: the writer can write it out.
+    Close(u32),
+    /// What the draws after this belong to, until the next `Tag` or the end of the page.
+    Tag(Tag),
+}
+
+/// A structure element's type: what a screen reader or a reflowing viewer is told a
+/// piece of the page is (PDF 1.7 §14.8.4 standard structure types).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    /// A heading of level 1 to 6 (`H1`…`H6`).
+    H(u8),
+    P,
+    L,
+    LI,
+    Lbl,
+    LBody,
+    BlockQuote,
+    Table,
+    TR,
+    /// A header cell: the table's header row, scope column.
+    TH,
+    TD,
+    /// A chart, with the alternate text that stands for it.
+    Figure(String),
+}
+
+/// The element (or the kind of artifact) the draws that follow belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    /// Content of the structure element with this serial number.
+    Elem(u32),
+    /// Page furniture: the running header and footer, a table's header repeated on a
+    /// following page (`/Artifact <</Type /Pagination>>`).
+    Pagination,
+    /// Decoration that is no content: rules, leaders (`/Artifact`). Lines and rectangles
+    /// are decoration wherever they are drawn, except in a figure.
+    Artifact,
 }
 
 /// A heading's place, for bookmarks.
@@ -130,6 +172,17 @@ fn heading_size(level: u8) -> f32 {
     }
 }
 
+/// A table row being drawn, and the structure elements of its cells.
+#[derive(Clone, Copy)]
+enum Row<'e> {
+    /// The header row where the table starts: its `TH` cells.
+    Header(&'e [u32]),
+    /// The header row repeated at the top of a following page: an artifact.
+    Repeated,
+    /// A body row (or the part of one a page holds): its `TD` cells.
+    Body(&'e [u32]),
+}
+
 struct Cursor<'a> {
     setup: PageSetup,
     m: &'a dyn Metrics,
@@ -143,6 +196,10 @@ struct Cursor<'a> {
     toc: &'a HashMap<String, usize>,
     /// Draw a warning bar beside each line (block quotes), page break or not.
     bar: bool,
+    /// What the draws belong to now; restated at the top of each page.
+    tag: Tag,
+    /// The serial number of the last structure element opened (0 is the document).
+    last_id: u32,
 }
 
 impl Cursor<'_> {
@@ -157,6 +214,39 @@ impl Cursor<'_> {
         }
         self.paged.pages += 1;
         self.y = self.setup.margin_top;
+        let tag = self.tag;
+        self.current.push(Draw::Tag(tag));
+    }
+
+    /// Opens a structure element under `parent` and returns its serial number.
+    fn open(&mut self, parent: u32, role: Role) -> u32 {
+        self.last_id += 1;
+        let id = self.last_id;
+        self.current.push(Draw::Open { id, parent, role });
+        id
+    }
+
+    /// Closes element `id`; what is drawn next is an artifact until tagged otherwise.
+    fn close(&mut self, id: u32) {
+        self.current.push(Draw::Close(id));
+        if self.tag == Tag::Elem(id) {
+            self.set_tag(Tag::Artifact);
+        }
+    }
+
+    /// Makes the draws that follow belong to `tag`.
+    fn set_tag(&mut self, tag: Tag) {
+        if self.tag != tag {
+            self.tag = tag;
+            self.current.push(Draw::Tag(tag));
+        }
+    }
+
+    /// Opens an element under `parent` and tags what follows as its content.
+    fn open_tagged(&mut self, parent: u32, role: Role) -> u32 {
+        let id = self.open(parent, role);
+        self.set_tag(Tag::Elem(id));
+        id
     }
 
     fn room(&self) -> f32 {
@@ -227,6 +317,7 @@ impl Cursor<'_> {
         if let Some(id) = id {
             self.paged.anchors.insert(id.clone(), self.page_no());
         }
+        let element = self.open_tagged(0, Role::H(level.clamp(1, 6)));
         if level == 1 {
             // A title is centred line by line: a short first line must not push a long
             // second one off the page.
@@ -237,6 +328,7 @@ impl Cursor<'_> {
         } else {
             self.lines(&lines, self.setup.margin_x, size, None);
         }
+        self.close(element);
         if level == 2 {
             let (x1, x2, y) = (
                 self.setup.margin_x,
@@ -258,7 +350,9 @@ impl Cursor<'_> {
         let indent = BODY * 2.0;
         let x = self.setup.margin_x + indent;
         let width = self.setup.content_width() - indent;
+        let list = self.open(0, Role::L);
         for (i, item) in items.iter().enumerate() {
+            let li = self.open(list, Role::LI);
             let marker = match start {
                 Some(n) => format!("{}.", n + i as u64),
                 None => "•".to_string(),
@@ -276,6 +370,7 @@ impl Cursor<'_> {
             let lines = break_lines(item, BODY, text_width, self.m);
             self.ensure(BODY * LEADING);
             let baseline = self.y + BODY * 1.1;
+            let lbl = self.open_tagged(li, Role::Lbl);
             self.page().push(Draw::Text {
                 x: x - indent,
                 y: baseline,
@@ -283,16 +378,28 @@ impl Cursor<'_> {
                 bold: false,
                 text: marker,
             });
+            self.close(lbl);
+            let body = self.open_tagged(li, Role::LBody);
+            let first_page = self.page_no();
+            self.lines(&lines, x, BODY, None);
             if let Some(page) = page {
+                // After the entry's text, so it reads "title, page" (the leader between
+                // is an artifact); at the end of its last line, on the page that holds it.
+                let lh = BODY * LEADING;
+                let y = if self.page_no() == first_page {
+                    baseline + (lines.len().saturating_sub(1)) as f32 * lh
+                } else {
+                    self.y - lh + BODY * 1.1
+                };
                 let pw: f32 = page.chars().map(|c| self.m.advance(c, false)).sum::<f32>() * BODY;
                 let right = self.setup.width - self.setup.margin_x;
                 let last_w = lines.last().map_or(0.0, |l| l.width);
-                let y = baseline + (lines.len().saturating_sub(1)) as f32 * BODY * LEADING;
                 let dot_w = self.m.advance('.', false) * BODY;
                 let dots_from = x + last_w + BODY * 0.5;
                 let dots_to = right - pw - BODY * 0.5;
                 if dots_to > dots_from && dot_w > 0.0 {
                     let n = ((dots_to - dots_from) / dot_w) as usize;
+                    self.set_tag(Tag::Artifact);
                     self.page().push(Draw::Text {
                         x: dots_to - n as f32 * dot_w,
                         y,
@@ -300,6 +407,7 @@ impl Cursor<'_> {
                         bold: false,
                         text: ".".repeat(n),
                     });
+                    self.set_tag(Tag::Elem(body));
                 }
                 self.page().push(Draw::Text {
                     x: right - pw,
@@ -309,8 +417,10 @@ impl Cursor<'_> {
                     text: page,
                 });
             }
-            self.lines(&lines, x, BODY, None);
+            self.close(body);
+            self.close(li);
         }
+        self.close(list);
         self.y += BODY * 0.5;
     }
 
@@ -318,9 +428,13 @@ impl Cursor<'_> {
         let x = self.setup.margin_x + 10.0;
         let width = self.setup.content_width() - 14.0;
         self.bar = true;
+        let quote = self.open(0, Role::BlockQuote);
         for p in paragraphs {
+            let element = self.open_tagged(quote, Role::P);
             self.paragraph(p, x, width, BODY);
+            self.close(element);
         }
+        self.close(quote);
         self.bar = false;
         self.y += BODY * 0.5;
     }
@@ -331,6 +445,7 @@ impl Cursor<'_> {
         let bar_w = (self.setup.content_width() - label_w - 50.0).min(300.0);
         let height = self.chart_start_height(chart);
         self.ensure(height);
+        let figure = self.open_tagged(0, Role::Figure(alt_text(chart)));
         let x0 = self.setup.margin_x;
         let title_y = self.y + 12.0;
         self.page().push(Draw::Text {
@@ -383,6 +498,7 @@ impl Cursor<'_> {
             });
             self.y += row;
         }
+        self.close(figure);
         self.y += 8.0;
     }
 
@@ -505,8 +621,14 @@ impl Cursor<'_> {
             first_h
         };
         self.ensure(head_h + first_h);
-        self.draw_row(&head_lines, &widths, align, x0, head_h, true);
+        // One Table element for the whole table, whatever pages it runs over; the header
+        // repeated on later pages is an artifact.
+        let table = self.open(0, Role::Table);
+        let (tr, ths) = self.open_row(table, cols, Role::TH);
+        self.draw_row(&head_lines, &widths, align, x0, head_h, Row::Header(&ths));
+        self.close_row(tr, &ths);
         for r in rows {
+            let (tr, tds) = self.open_row(table, cols, Role::TD);
             let lines = layout_row(r, self.m);
             let n = lines.iter().map(Vec::len).max().unwrap_or(1);
             let h = n as f32 * lh + 2.0 * PAD;
@@ -516,10 +638,11 @@ impl Cursor<'_> {
             let min_part = MIN_SPLIT_LINES * lh + 2.0 * PAD;
             if h > self.room() && (h <= full / 2.0 || self.room() < min_part) {
                 self.new_page();
-                self.draw_row(&head_lines, &widths, align, x0, head_h, true);
+                self.draw_row(&head_lines, &widths, align, x0, head_h, Row::Repeated);
             }
             if h <= self.room() {
-                self.draw_row(&lines, &widths, align, x0, h, false);
+                self.draw_row(&lines, &widths, align, x0, h, Row::Body(&tds));
+                self.close_row(tr, &tds);
                 continue;
             }
             // A row taller than a page: split it between lines, repeating the header.
@@ -532,15 +655,32 @@ impl Cursor<'_> {
                     .map(|c| c.iter().skip(from).take(to - from).cloned().collect())
                     .collect();
                 let ph = (to - from) as f32 * lh + 2.0 * PAD;
-                self.draw_row(&part, &widths, align, x0, ph, false);
+                self.draw_row(&part, &widths, align, x0, ph, Row::Body(&tds));
                 from = to;
                 if from < n {
                     self.new_page();
-                    self.draw_row(&head_lines, &widths, align, x0, head_h, true);
+                    self.draw_row(&head_lines, &widths, align, x0, head_h, Row::Repeated);
                 }
             }
+            // The row's cells go on over the pages: each is one element.
+            self.close_row(tr, &tds);
         }
+        self.close(table);
         self.y += BODY * 0.8;
+    }
+
+    /// Opens a row of `table` and its `cols` cells (`TH` or `TD`).
+    fn open_row(&mut self, table: u32, cols: usize, cell: Role) -> (u32, Vec<u32>) {
+        let tr = self.open(table, Role::TR);
+        let cells = (0..cols).map(|_| self.open(tr, cell.clone())).collect();
+        (tr, cells)
+    }
+
+    fn close_row(&mut self, tr: u32, cells: &[u32]) {
+        for c in cells {
+            self.close(*c);
+        }
+        self.close(tr);
     }
 
     fn draw_row(
@@ -550,8 +690,16 @@ impl Cursor<'_> {
         align: &[Align],
         x0: f32,
         h: f32,
-        header: bool,
+        row: Row<'_>,
     ) {
+        let (header, elements) = match row {
+            Row::Header(ids) => (true, Some(ids)),
+            Row::Repeated => {
+                self.set_tag(Tag::Pagination);
+                (true, None)
+            }
+            Row::Body(ids) => (false, Some(ids)),
+        };
         let top = self.y;
         let total: f32 = widths.iter().sum();
         if header {
@@ -567,6 +715,9 @@ impl Cursor<'_> {
         for (c, lines) in cells.iter().enumerate() {
             let w = widths[c];
             let right = matches!(align.get(c), Some(Align::Right)) && !header;
+            if let Some(id) = elements.and_then(|ids| ids.get(c)) {
+                self.set_tag(Tag::Elem(*id));
+            }
             for (i, line) in lines.iter().enumerate() {
                 let baseline = top + PAD + i as f32 * TABLE * LEADING + TABLE * 1.1;
                 let dx = if right {
@@ -650,6 +801,22 @@ pub fn column_widths(min: &[f32], max: &[f32], avail: f32, protect: f32) -> Vec<
         .collect()
 }
 
+/// What a screen reader says for a chart: its title and every bar's label and value, as
+/// the chart shows them (bars' lengths say nothing the values do not).
+fn alt_text(chart: &Chart) -> String {
+    let (colon, sep) = if chart.title.is_ascii() {
+        (": ", "; ")
+    } else {
+        ("：", "；")
+    };
+    let bars: Vec<String> = chart
+        .bars
+        .iter()
+        .map(|b| format!("{} {}", b.label, b.text))
+        .collect();
+    format!("{}{colon}{}", chart.title, bars.join(sep))
+}
+
 fn bolded(spans: &[Span]) -> Vec<Span> {
     spans
         .iter()
@@ -704,6 +871,8 @@ pub fn layout_into(
         y: setup.margin_top,
         toc,
         bar: false,
+        tag: Tag::Artifact,
+        last_id: 0,
     };
     c.new_page();
     // Blocks read but not yet laid out: the lookahead of headings and page breaks.
@@ -741,7 +910,9 @@ pub fn layout_into(
             }
             Block::Paragraph(spans) => {
                 let (x, w) = (setup.margin_x, setup.content_width());
+                let element = c.open_tagged(0, Role::P);
                 c.paragraph(spans, x, w, BODY);
+                c.close(element);
                 c.y += BODY * 0.6;
             }
             Block::List { start, items } => c.list(*start, items),

@@ -8,6 +8,7 @@ pub mod blocks;
 pub mod font;
 pub mod layout;
 pub mod out;
+pub mod tag;
 pub mod text;
 pub mod write;
 
@@ -280,6 +281,8 @@ pub fn render_to(
         &mut |mut draws| {
             page += 1;
             if result.is_ok() {
+                // The running header and footer are page furniture, not content.
+                draws.push(Draw::Tag(layout::Tag::Pagination));
                 draws.extend(decor.draws(page));
                 result = writer.page(&draws);
             }

@@ -8,6 +8,7 @@
 use super::font::{Font, FontError, Outlines, Subset};
 use super::layout::{Draw, Laid, Mark, PageSetup, Paint};
 use super::out::{self, PdfOut, reference, text_string};
+use super::tag::Tagger;
 use super::text::{GAP_EM, QUARTER_EM};
 use lopdf::{Dictionary, Object, StringFormat};
 use std::collections::BTreeSet;
@@ -150,6 +151,9 @@ pub struct PdfWriter<'a> {
     pages: Vec<u32>,
     /// The content stream being built, reused from page to page.
     buf: Vec<u8>,
+    /// The structure tree being built (a tagged PDF); `None` for the binder's generated
+    /// pages, whose own structure would be thrown away.
+    tags: Option<Tagger>,
 }
 
 /// The resource names of the regular and the bold face.
@@ -157,13 +161,23 @@ const FONT: &str = "F1";
 const FONT_BOLD: &str = "F2";
 
 impl<'a> PdfWriter<'a> {
-    /// Starts a PDF in `w`: the header, then the font subset (its program is dropped once
-    /// written) and the shared page resources.
+    /// Starts a tagged PDF in `w`: the header, then the font subset (its program is
+    /// dropped once written) and the shared page resources.
     pub fn start(
         w: &'a mut dyn Write,
         setup: PageSetup,
         font: &'a Font,
+        subsets: Subsets,
+    ) -> io::Result<PdfWriter<'a>> {
+        Self::begin(w, setup, font, subsets, true)
+    }
+
+    fn begin(
+        w: &'a mut dyn Write,
+        setup: PageSetup,
+        font: &'a Font,
         mut subsets: Subsets,
+        tagged: bool,
     ) -> io::Result<PdfWriter<'a>> {
         let mut out = PdfOut::new(w);
         out.raw(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
@@ -179,6 +193,7 @@ impl<'a> PdfWriter<'a> {
         let mut res = Dictionary::new();
         res.set("Font", Object::Dictionary(fonts));
         out.object(resources, &Object::Dictionary(res))?;
+        let tags = tagged.then(|| Tagger::new(&mut out));
         Ok(PdfWriter {
             out,
             setup,
@@ -189,18 +204,32 @@ impl<'a> PdfWriter<'a> {
             resources,
             pages: Vec::new(),
             buf: Vec::with_capacity(64 * 1024),
+            tags,
         })
     }
 
-    /// Writes one page: its content stream (compressed) and its page object.
+    /// Writes one page: its content stream (compressed) and its page object, and in a
+    /// tagged PDF the structure elements the page completes.
     pub fn page(&mut self, draws: &[Draw]) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        content(&mut buf, draws, self.setup.height, self.font, &self.subsets);
+        let page = self.out.reserve();
+        let tags = match self.tags.as_mut() {
+            Some(t) => {
+                t.begin_page(page);
+                Some((t, &mut self.out))
+            }
+            None => None,
+        };
+        let (h, font) = (self.setup.height, self.font);
+        content(&mut buf, draws, h, font, &self.subsets, tags);
         let contents = self.out.reserve();
         self.out.deflated(contents, &Dictionary::new(), &buf)?;
         self.buf = buf;
-        let page = self.out.reserve();
+        let key = match self.tags.as_mut() {
+            Some(t) => Some(t.end_page(&mut self.out)?),
+            None => None,
+        };
         let mut d = Dictionary::new();
         d.set("Type", Object::Name(b"Page".to_vec()));
         d.set("Parent", reference(self.pages_root));
@@ -215,6 +244,9 @@ impl<'a> PdfWriter<'a> {
         );
         d.set("Resources", reference(self.resources));
         d.set("Contents", reference(contents));
+        if let Some(key) = key {
+            d.set("StructParents", Object::Integer(key as i64));
+        }
         self.out.object(page, &Object::Dictionary(d))?;
         self.pages.push(page);
         Ok(())
@@ -295,6 +327,20 @@ impl<'a> PdfWriter<'a> {
             created: meta.created,
         };
         super::archive::write(&mut self.out, &mut cat, &described)?;
+        if let Some(tags) = self.tags.take() {
+            // A tagged PDF (PDF 1.7 §14.8): the structure tree, and viewers title the
+            // window with the document's title rather than the file name (PDF/UA).
+            let root = tags.finish(&mut self.out)?;
+            cat.set("StructTreeRoot", reference(root));
+            cat.set(
+                "MarkInfo",
+                Object::Dictionary(lopdf::dictionary! { "Marked" => true }),
+            );
+            cat.set(
+                "ViewerPreferences",
+                Object::Dictionary(lopdf::dictionary! { "DisplayDocTitle" => true }),
+            );
+        }
         if !meta.lang.is_empty() {
             cat.set("Lang", text_string(meta.lang));
         }
@@ -473,10 +519,25 @@ fn rgb(paint: Paint) -> [f32; 3] {
 }
 
 /// One page's content stream, in PDF coordinates (origin bottom-left, `h` the page
-/// height); text as the subsets' two-byte codes.
-fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subsets: &Subsets) {
+/// height); text as the subsets' two-byte codes. With `tags`, every draw is marked
+/// content of its structure element or an artifact, and the marks build the tree.
+fn content(
+    buf: &mut Vec<u8>,
+    draws: &[Draw],
+    h: f32,
+    font: &Font,
+    subsets: &Subsets,
+    mut tags: Option<(&mut Tagger, &mut PdfOut<'_>)>,
+) {
     for d in draws {
+        if let Some((t, out)) = tags.as_mut()
+            && t.draw(d, out, buf)
+        {
+            continue;
+        }
         match d {
+            // Structure marks, taken by the tagger above or ignored when untagged.
+            Draw::Open { .. } | Draw::Close(_) | Draw::Tag(_) => {}
             Draw::Rect {
                 x,
                 y,
@@ -522,6 +583,9 @@ fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subsets: &Sub
                 buf.extend_from_slice(b"ET\n");
             }
         }
+    }
+    if let Some((t, _)) = tags {
+        t.end_marked(buf);
     }
 }
 
@@ -654,7 +718,8 @@ fn show(
 }
 
 /// Writes laid-out pages held in memory (the pack's binder, whose generated pages are
-/// few): the same writer the documents stream through.
+/// few): the same writer the documents stream through, untagged, as the binder takes
+/// only the pages' content from this PDF and its bound PDFs carry no structure of ours.
 pub fn write(
     laid: &Laid,
     setup: PageSetup,
@@ -668,7 +733,7 @@ pub fn write(
     let subsets = used.subsets(font)?;
     let mut bytes = Vec::new();
     let fail = |e: io::Error| FontError::Write(e.to_string());
-    let mut w = PdfWriter::start(&mut bytes, setup, font, subsets).map_err(fail)?;
+    let mut w = PdfWriter::begin(&mut bytes, setup, font, subsets, false).map_err(fail)?;
     for page in &laid.pages {
         w.page(page).map_err(fail)?;
     }
