@@ -79,14 +79,14 @@ pub struct SheetRead {
 
 static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\s*(?:[一二三四五六七八九十百零]+\s*[、.．]|[(（]\s*[一二三四五六七八九十百零\d]+\s*[)）]|\d+\s*[、.．]|第[一二三四五六七八九十百零\d]+[部分章节条项][、:：.．]?)\s*",
+        r"^\s*(?:[一二三四五六七八九十百零]+\s*[、.．]|[(（]\s*[一二三四五六七八九十百零0-9０-９]+\s*[)）]|[0-9０-９]+\s*[、.．]|第[一二三四五六七八九十百零0-9０-９]+[部分章节条项][、:：.．]?)\s*",
     )
     .expect("valid regex")
 });
 
 /// A number typed as text ("3", "3.2", "3.2.1", full-width "３"): an id, not a section title.
 static BARE_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\d+(?:\.\d+)*$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^[0-9]+(?:\.[0-9]+)*$").expect("valid regex"));
 
 /// Drops a leading ordinal from a section title: "一、强化责任落实" → "强化责任落实".
 pub fn strip_ordinal(text: &str) -> String {
