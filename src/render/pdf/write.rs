@@ -5,8 +5,8 @@
 //! a ToUnicode map, so text extracts. Nothing varies from run to run (resource names,
 //! dates, the document /ID is a hash of the bytes): the same inputs give the same file.
 
-use super::font::{Font, FontError, Outlines, Subset};
-use super::layout::{Draw, Laid, Mark, PageSetup, Paint};
+use super::font::{Faces, Font, FontError, Outlines, Subset};
+use super::layout::{Draw, Face, Laid, Mark, PageSetup, Paint};
 use super::out::{self, PdfOut, reference, text_string};
 use super::text::{GAP_EM, QUARTER_EM};
 use lopdf::{Dictionary, Object, StringFormat};
@@ -85,40 +85,77 @@ impl CharSet {
 }
 
 /// The characters a document draws in each face: bold text goes to the bold face where
-/// it has the character, the rest to the regular face.
+/// it has the character, the rest to the regular face. Kept per font of the document's
+/// [`Faces`] (one, but for the official style), in their order.
 #[derive(Default)]
 pub struct Used {
     pub regular: CharSet,
     pub bold: CharSet,
+    /// The characters of the other fonts, after the body's.
+    more: Vec<Used>,
 }
 
 impl Used {
-    /// Adds the characters every text of a page draws.
-    pub fn add_draws(&mut self, draws: &[Draw], font: &Font) {
+    /// Adds the characters every text of a page draws, each in the font of the face it
+    /// is set in (a page starts in the body face).
+    pub fn add_draws(&mut self, draws: &[Draw], faces: &Faces<'_>) {
+        let fonts = faces.fonts();
+        let mut at = 0;
         for d in draws {
-            if let Draw::Text { text, bold, .. } = d {
-                if *bold && font.bold_face().is_some() {
-                    for c in text.chars() {
-                        match font.face(c, true) {
-                            (_, false) => self.bold.add(c),
-                            (_, true) => self.regular.add(c),
+            match d {
+                Draw::Face { face, .. } => at = faces.index(*face),
+                Draw::Text { text, bold, .. } => {
+                    let font = fonts[at];
+                    let used = self.font(at);
+                    if *bold && font.bold_face().is_some() {
+                        for c in text.chars() {
+                            match font.face(c, true) {
+                                (_, false) => used.bold.add(c),
+                                (_, true) => used.regular.add(c),
+                            }
                         }
+                    } else {
+                        used.regular.add_str(text);
                     }
-                } else {
-                    self.regular.add_str(text);
                 }
+                _ => {}
             }
         }
     }
 
-    /// Adds characters drawn in the regular face.
+    /// The characters of the `at`-th font.
+    fn font(&mut self, at: usize) -> &mut Used {
+        if at == 0 {
+            return self;
+        }
+        if self.more.len() < at {
+            self.more.resize_with(at, Used::default);
+        }
+        &mut self.more[at - 1]
+    }
+
+    /// Adds characters drawn in the body's regular face.
     pub fn add_str(&mut self, text: &str) {
         self.regular.add_str(text);
     }
 
     /// The subsets to embed: the regular face's, and the bold face's when bold text
-    /// uses it.
-    pub fn subsets(&self, font: &Font) -> Result<Subsets, FontError> {
+    /// uses it, for the body's font and each other font some text uses.
+    pub fn subsets(&self, faces: &Faces<'_>) -> Result<Subsets, FontError> {
+        let fonts = faces.fonts();
+        let mut subsets = self.subsets_of(fonts[0])?;
+        for (n, font) in fonts.iter().enumerate().skip(1) {
+            subsets.more.push(match self.more.get(n - 1) {
+                Some(used) if !used.regular.is_empty() || !used.bold.is_empty() => {
+                    Some(used.subsets_of(font)?)
+                }
+                _ => None,
+            });
+        }
+        Ok(subsets)
+    }
+
+    fn subsets_of(&self, font: &Font) -> Result<Subsets, FontError> {
         let bold = match font.bold_face() {
             Some(b) if !self.bold.is_empty() => Some(b.subset(&self.bold.to_set())?),
             _ => None,
@@ -126,6 +163,7 @@ impl Used {
         Ok(Subsets {
             regular: font.subset(&self.regular.to_set())?,
             bold,
+            more: Vec::new(),
         })
     }
 }
@@ -134,6 +172,25 @@ impl Used {
 pub struct Subsets {
     pub regular: Subset,
     pub bold: Option<Subset>,
+    /// The subsets of the other fonts of the document's [`Faces`], after the body's:
+    /// `None` for a font no text is drawn in.
+    pub more: Vec<Option<Subsets>>,
+}
+
+impl Subsets {
+    /// The subsets of the `at`-th font of the document's faces.
+    fn font(&self, at: usize) -> Option<&Subsets> {
+        match at {
+            0 => Some(self),
+            n => self.more.get(n - 1)?.as_ref(),
+        }
+    }
+}
+
+/// The resource names of the `at`-th font's regular and bold faces: F1 and F2 for the
+/// body's, F3 and F4 for the next …
+fn font_names(at: usize) -> (String, String) {
+    (format!("F{}", 2 * at + 1), format!("F{}", 2 * at + 2))
 }
 
 /// Writes one PDF page by page: the font and resources first, each page as it comes, the
@@ -141,7 +198,7 @@ pub struct Subsets {
 pub struct PdfWriter<'a> {
     out: PdfOut<'a>,
     setup: PageSetup,
-    font: &'a Font,
+    faces: Faces<'a>,
     subsets: Subsets,
     catalog: u32,
     pages_root: u32,
@@ -152,17 +209,13 @@ pub struct PdfWriter<'a> {
     buf: Vec<u8>,
 }
 
-/// The resource names of the regular and the bold face.
-const FONT: &str = "F1";
-const FONT_BOLD: &str = "F2";
-
 impl<'a> PdfWriter<'a> {
     /// Starts a PDF in `w`: the header, then the font subset (its program is dropped once
     /// written) and the shared page resources.
     pub fn start(
         w: &'a mut dyn Write,
         setup: PageSetup,
-        font: &'a Font,
+        faces: Faces<'a>,
         mut subsets: Subsets,
     ) -> io::Result<PdfWriter<'a>> {
         let mut out = PdfOut::new(w);
@@ -172,9 +225,18 @@ impl<'a> PdfWriter<'a> {
         let font_id = write_font(&mut out, &mut subsets.regular)?;
         let resources = out.reserve();
         let mut fonts = Dictionary::new();
-        fonts.set(FONT, reference(font_id));
+        let (regular, bold_name) = font_names(0);
+        fonts.set(regular, reference(font_id));
         if let Some(bold) = subsets.bold.as_mut() {
-            fonts.set(FONT_BOLD, reference(write_font(&mut out, bold)?));
+            fonts.set(bold_name, reference(write_font(&mut out, bold)?));
+        }
+        for (n, more) in subsets.more.iter_mut().enumerate() {
+            let Some(more) = more else { continue };
+            let (regular, bold_name) = font_names(n + 1);
+            fonts.set(regular, reference(write_font(&mut out, &mut more.regular)?));
+            if let Some(bold) = more.bold.as_mut() {
+                fonts.set(bold_name, reference(write_font(&mut out, bold)?));
+            }
         }
         let mut res = Dictionary::new();
         res.set("Font", Object::Dictionary(fonts));
@@ -182,7 +244,7 @@ impl<'a> PdfWriter<'a> {
         Ok(PdfWriter {
             out,
             setup,
-            font,
+            faces,
             subsets,
             catalog,
             pages_root,
@@ -196,7 +258,13 @@ impl<'a> PdfWriter<'a> {
     pub fn page(&mut self, draws: &[Draw]) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        content(&mut buf, draws, self.setup.height, self.font, &self.subsets);
+        content(
+            &mut buf,
+            draws,
+            self.setup.height,
+            &self.faces,
+            &self.subsets,
+        );
         let contents = self.out.reserve();
         self.out.deflated(contents, &Dictionary::new(), &buf)?;
         self.buf = buf;
@@ -473,10 +541,23 @@ fn rgb(paint: Paint) -> [f32; 3] {
 }
 
 /// One page's content stream, in PDF coordinates (origin bottom-left, `h` the page
-/// height); text as the subsets' two-byte codes.
-fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subsets: &Subsets) {
+/// height); text as the subsets' two-byte codes, in the font of the face it is set in.
+fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, faces: &Faces<'_>, subsets: &Subsets) {
+    // The face the text is in (a page starts in the body face) and its tracking; the
+    // character spacing last set (text state outlives BT … ET).
+    let mut face = Face::Body;
+    let mut tracking = 0.0;
+    let mut spacing = 0.0;
+    let index = [Face::Body, Face::Title, Face::Heading, Face::Subheading].map(|f| faces.index(f));
     for d in draws {
         match d {
+            Draw::Face {
+                face: f,
+                tracking: t,
+            } => {
+                face = *f;
+                tracking = *t;
+            }
             Draw::Rect {
                 x,
                 y,
@@ -510,15 +591,25 @@ fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, font: &Font, subsets: &Sub
                 bold,
                 text,
             } => {
+                let at = index[face as usize];
+                let font = faces.font(face);
+                let Some(subsets) = subsets.font(at) else {
+                    continue;
+                };
                 buf.extend_from_slice(b"BT\n");
                 op(buf, &[1.0, 0.0, 0.0, 1.0, *x, h - y], "Tm");
+                if tracking * size != spacing {
+                    spacing = tracking * size;
+                    op(buf, &[spacing], "Tc");
+                }
                 let real = |c: char| *bold && subsets.bold.is_some() && !font.face(c, true).1;
                 let style = Style {
                     size: *size,
                     bold: *bold,
                     stroke: font.bold_stroke(*size),
                 };
-                show(buf, text, &style, &real, subsets);
+                let names = font_names(at);
+                show(buf, text, &style, &real, subsets, &names);
                 buf.extend_from_slice(b"ET\n");
             }
         }
@@ -565,6 +656,7 @@ fn show(
     style: &Style,
     real: &dyn Fn(char) -> bool,
     subsets: &Subsets,
+    names: &(String, String),
 ) {
     let marked = marked(text);
     let hex = |buf: &mut Vec<u8>, subset: &Subset, run: &str| {
@@ -609,8 +701,8 @@ fn show(
             buf.extend_from_slice(b">>>BDC\n");
         }
         let (name, subset) = match (&subsets.bold, in_bold) {
-            (Some(b), true) => (FONT_BOLD, b),
-            _ => (FONT, &subsets.regular),
+            (Some(b), true) => (&names.1, b),
+            _ => (&names.0, &subsets.regular),
         };
         if face != Some(in_bold) {
             let synthetic = |real_bold: bool| style.bold && !real_bold;
@@ -663,12 +755,13 @@ pub fn write(
 ) -> Result<Vec<u8>, FontError> {
     let mut used = Used::default();
     for page in &laid.pages {
-        used.add_draws(page, font);
+        used.add_draws(page, &Faces::single(font));
     }
-    let subsets = used.subsets(font)?;
+    let faces = Faces::single(font);
+    let subsets = used.subsets(&faces)?;
     let mut bytes = Vec::new();
     let fail = |e: io::Error| FontError::Write(e.to_string());
-    let mut w = PdfWriter::start(&mut bytes, setup, font, subsets).map_err(fail)?;
+    let mut w = PdfWriter::start(&mut bytes, setup, faces, subsets).map_err(fail)?;
     for page in &laid.pages {
         w.page(page).map_err(fail)?;
     }
@@ -709,6 +802,7 @@ mod tests {
         let subsets = Subsets {
             regular: subset(&[('按', 1), ('第', 2), ('3', 3), ('项', 4)]),
             bold: Some(subset(&[('按', 5), ('第', 6), ('项', 7)])),
+            more: Vec::new(),
         };
         let regular = Style {
             size: 10.0,
@@ -718,7 +812,15 @@ mod tests {
         let shown = |text: &str, style: &Style| {
             let mut buf = Vec::new();
             // The bold face lacks 3: synthetic bold there.
-            show(&mut buf, text, style, &|c| style.bold && c != '3', &subsets);
+            let names = font_names(0);
+            show(
+                &mut buf,
+                text,
+                style,
+                &|c| style.bold && c != '3',
+                &subsets,
+                &names,
+            );
             String::from_utf8(buf).unwrap()
         };
         assert_eq!(
