@@ -1318,6 +1318,95 @@ mod tests {
         }
     }
 
+    fn official(md: &str) -> (Vec<Vec<Draw>>, Paged) {
+        let o = Official {
+            body: &Mono,
+            title: &Mono,
+            heading: &Mono,
+            subheading: &Mono,
+            title_bold: true,
+        };
+        let mut pages = Vec::new();
+        let mut blocks = parse(md, &[]).into_iter();
+        let paged = layout_official(&mut blocks, &[], &o, &HashMap::new(), &mut |p| {
+            pages.push(p)
+        });
+        (pages, paged)
+    }
+
+    /// Each text's baseline and its characters, with the face it is set in.
+    fn texts_in_faces(page: &[Draw]) -> Vec<(Face, f32, f32, String)> {
+        let mut face = Face::Body;
+        let mut out = Vec::new();
+        for d in page {
+            match d {
+                Draw::Face { face: f, .. } => face = *f,
+                Draw::Text { y, size, text, .. } => out.push((face, *y, *size, text.clone())),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn official_text_stands_on_a_grid_of_22_lines_of_28_characters() {
+        let md = format!("# 标题\n\n{}\n", "国".repeat(28 * 50));
+        let (pages, _) = official(&md);
+        let setup = PageSetup::official();
+        let mm = 72.0 / 25.4;
+        assert!((setup.margin_x - 28.0 * mm).abs() < 0.01);
+        assert!((setup.margin_top - 37.0 * mm).abs() < 0.01);
+        assert!((setup.content_width() - 156.0 * mm).abs() < 0.01);
+        assert!((setup.bottom() - setup.margin_top - 225.0 * mm).abs() < 0.01);
+        let first = texts_in_faces(&pages[0]);
+        // The title on line 1 in its face, a blank line, then 20 lines of text.
+        assert_eq!(first[0].0, Face::Title);
+        assert_eq!(first[0].2, grid::TITLE);
+        assert_eq!(first.len(), 21);
+        let second = texts_in_faces(&pages[1]);
+        assert_eq!(second.len(), 22, "22 lines to a page");
+        for (k, (face, y, size, text)) in second.iter().enumerate() {
+            assert_eq!(*face, Face::Body);
+            assert_eq!(*size, grid::BODY);
+            let top = setup.margin_top + k as f32 * grid::PITCH;
+            assert!((y - grid::EM_TOP * size - top).abs() < 0.01, "line {k}");
+            assert_eq!(text.chars().count(), 28, "28 characters to a line");
+        }
+        // The paragraph's first line is indented two characters.
+        assert_eq!(first[1].3.chars().count(), 26);
+    }
+
+    #[test]
+    fn official_headings_are_numbered_by_level_in_their_faces() {
+        let md = "# 标题\n\n## 甲\n\n### 乙\n\n#### 丙\n\n##### 丁\n\n##### 戊\n\n\
+                  ### 己\n\n## 庚\n\n### 辛\n\n## 三、自有编号\n\n## 附录：表\n";
+        let (pages, paged) = official(md);
+        let titles: Vec<&str> = paged.marks.iter().map(|m| m.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "标题",
+                "一、甲",
+                "（一）乙",
+                "1.丙",
+                "（1）丁",
+                "（2）戊",
+                "（二）己",
+                "二、庚",
+                "（一）辛",
+                "三、自有编号",
+                "附录：表"
+            ]
+        );
+        let faces: Vec<(Face, String)> = texts_in_faces(&pages[0])
+            .into_iter()
+            .map(|(f, _, _, t)| (f, t))
+            .collect();
+        assert_eq!(faces[1], (Face::Heading, "一、甲".to_string()));
+        assert_eq!(faces[2], (Face::Subheading, "（一）乙".to_string()));
+        assert_eq!(faces[3], (Face::Body, "1.丙".to_string()));
+    }
+
     #[test]
     fn page_breaks_and_bookmarks() {
         let md = "# 标题\n\n## 一 {#a}\n\n<!-- pagebreak -->\n\n## 二 {#b}\n\n<!-- pagebreak -->\n";

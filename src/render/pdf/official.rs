@@ -9,25 +9,12 @@ use super::text::Metrics;
 /// has a hundred sections, but a number must still be unambiguous).
 pub fn chinese(n: u32) -> String {
     const DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let (tens, ones) = ((n / 10) as usize, (n % 10) as usize);
+    let ones = if ones == 0 { "" } else { DIGITS[ones] };
     match n {
         0..=9 => DIGITS[n as usize].to_string(),
-        10..=19 => format!(
-            "十{}",
-            if n == 10 {
-                ""
-            } else {
-                DIGITS[(n % 10) as usize]
-            }
-        ),
-        20..=99 => format!(
-            "{}十{}",
-            DIGITS[(n / 10) as usize],
-            if n % 10 == 0 {
-                ""
-            } else {
-                DIGITS[(n % 10) as usize]
-            }
-        ),
+        10..=19 => format!("十{ones}"),
+        20..=99 => format!("{}十{ones}", DIGITS[tens]),
         _ => n.to_string(),
     }
 }

@@ -979,6 +979,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_indented_first_line_holds_less_and_starts_after_its_indent() {
+        let lines = break_indented(&span("一二三四五六七八九十甲乙"), 10.0, 50.0, 20.0, &Mono);
+        assert_eq!(texts(&lines), ["一二三", "四五六七八", "九十甲乙"]);
+        assert_eq!(lines[0].pieces[0].x, 20.0);
+        assert_eq!(lines[0].width, 50.0);
+        assert_eq!(lines[1].pieces[0].x, 0.0);
+        // The last line's widow rule keeps the indent of a two-line paragraph.
+        let lines = break_indented(&span("一二三四"), 10.0, 50.0, 20.0, &Mono);
+        assert_eq!(texts(&lines), ["一二", "三四"]);
+        assert_eq!(lines[0].pieces[0].x, 20.0);
+        // A word wider than the line starts after the indent too.
+        let lines = break_indented(&span("abcdefghijklmn"), 10.0, 50.0, 20.0, &Mono);
+        assert_eq!(lines[0].pieces[0].x, 20.0);
+        assert!(lines.iter().all(|l| l.width <= 50.0 + EPS), "{lines:?}");
+    }
+
+    #[test]
     fn a_piece_of_its_own_may_stand_alone_in_a_cell() {
         let lines = break_cell(&span("已完成、否"), 10.0, 40.0, &Mono);
         assert_eq!(texts(&lines), ["已完成、", "否"]);
