@@ -147,13 +147,21 @@ impl<'a> Decor<'a> {
         official: bool,
         missing: &mut BTreeSet<char>,
     ) -> Decor<'a> {
+        let shown = |text: &str, missing: &mut BTreeSet<char>| {
+            if official {
+                String::new()
+            } else {
+                visible(text, font, missing)
+            }
+        };
         Decor {
             setup,
             font,
             official,
-            header_left: visible(opts.header_left, font, missing),
-            header_right: visible(opts.header_right, font, missing),
-            page_of: visible(opts.page_of, font, missing),
+            // An official document draws neither: its characters are not looked for.
+            header_left: shown(opts.header_left, missing),
+            header_right: shown(opts.header_right, missing),
+            page_of: shown(opts.page_of, missing),
             total: paged.pages,
             sections: paged
                 .marks
