@@ -200,6 +200,8 @@ pub struct PdfWriter<'a> {
     setup: PageSetup,
     faces: Faces<'a>,
     subsets: Subsets,
+    /// The resource names of each font's faces, by [`Faces::fonts`] order.
+    names: Vec<(String, String)>,
     catalog: u32,
     pages_root: u32,
     resources: u32,
@@ -241,11 +243,13 @@ impl<'a> PdfWriter<'a> {
         let mut res = Dictionary::new();
         res.set("Font", Object::Dictionary(fonts));
         out.object(resources, &Object::Dictionary(res))?;
+        let names = (0..faces.fonts().len()).map(font_names).collect();
         Ok(PdfWriter {
             out,
             setup,
             faces,
             subsets,
+            names,
             catalog,
             pages_root,
             resources,
@@ -258,13 +262,12 @@ impl<'a> PdfWriter<'a> {
     pub fn page(&mut self, draws: &[Draw]) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        content(
-            &mut buf,
-            draws,
-            self.setup.height,
-            &self.faces,
-            &self.subsets,
-        );
+        let fonts = Fonts {
+            faces: &self.faces,
+            subsets: &self.subsets,
+            names: &self.names,
+        };
+        content(&mut buf, draws, self.setup.height, &fonts);
         let contents = self.out.reserve();
         self.out.deflated(contents, &Dictionary::new(), &buf)?;
         self.buf = buf;
@@ -540,9 +543,22 @@ fn rgb(paint: Paint) -> [f32; 3] {
     }
 }
 
+/// What a content stream draws text with: the faces' fonts, their subsets and resource
+/// names.
+struct Fonts<'f> {
+    faces: &'f Faces<'f>,
+    subsets: &'f Subsets,
+    names: &'f [(String, String)],
+}
+
 /// One page's content stream, in PDF coordinates (origin bottom-left, `h` the page
 /// height); text as the subsets' two-byte codes, in the font of the face it is set in.
-fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, faces: &Faces<'_>, subsets: &Subsets) {
+fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, fonts: &Fonts<'_>) {
+    let Fonts {
+        faces,
+        subsets,
+        names,
+    } = fonts;
     // The face the text is in (a page starts in the body face) and its tracking; the
     // character spacing last set (text state outlives BT … ET).
     let mut face = Face::Body;
@@ -608,8 +624,7 @@ fn content(buf: &mut Vec<u8>, draws: &[Draw], h: f32, faces: &Faces<'_>, subsets
                     bold: *bold,
                     stroke: font.bold_stroke(*size),
                 };
-                let names = font_names(at);
-                show(buf, text, &style, &real, subsets, &names);
+                show(buf, text, &style, &real, subsets, &names[at]);
                 buf.extend_from_slice(b"ET\n");
             }
         }
