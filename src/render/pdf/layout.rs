@@ -60,7 +60,8 @@ impl PageSetup {
     }
 
     fn content_width(&self) -> f32 {
-        self.width - self.margin_x - self.margin_right
+        // As `width - 2 × margin` to the last bit when the margins are equal.
+        self.width - (self.margin_x + self.margin_right)
     }
 
     /// The right edge of the body area.
