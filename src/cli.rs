@@ -470,7 +470,8 @@ pub struct DocArgs {
     pub landscape: bool,
 
     /// PDF font instead of the built-in Noto Sans CJK SC: a TTF or OTF, or a face of a TTC
-    /// as PATH#INDEX (e.g. an office's FangSong).
+    /// as PATH#INDEX (e.g. an office's FangSong). With --style official, also the gap
+    /// report's body font (仿宋) instead of the built-in Noto Serif CJK SC.
     #[arg(long, value_name = "PATH[#INDEX]")]
     pub font: Option<String>,
 
@@ -478,6 +479,111 @@ pub struct DocArgs {
     /// bold; with --font, synthetic bold unless this gives one].
     #[arg(long, value_name = "PATH[#INDEX]")]
     pub font_bold: Option<String>,
+
+    /// How the gap report's PDF is typeset: dossier's own style, or official: GB/T
+    /// 9704-2012 (党政机关公文格式), A4 with the standard's margins, 3号 body text on a grid
+    /// of 22 lines of 28 characters, the title in 2号, headings numbered 一、（一）1.（1）,
+    /// page numbers — 1 — at the outer corner; --paper and --landscape do not apply to it.
+    /// The other documents keep dossier's style.
+    #[arg(long, value_enum, default_value_t = StyleArg::Default)]
+    pub style: StyleArg,
+
+    /// The official style's title font, e.g. an office's 方正小标宋 [default: the built-in
+    /// Noto Serif CJK SC, thickened].
+    #[arg(long, value_name = "PATH[#INDEX]", requires = "style")]
+    pub font_title: Option<String>,
+
+    /// The official style's font for level-1 headings (一、), e.g. an office's 黑体
+    /// [default: the built-in Noto Sans CJK SC].
+    #[arg(long, value_name = "PATH[#INDEX]", requires = "style")]
+    pub font_heading: Option<String>,
+
+    /// The official style's font for level-2 headings (（一）), e.g. an office's 楷体
+    /// [default: the body font].
+    #[arg(long, value_name = "PATH[#INDEX]", requires = "style")]
+    pub font_subheading: Option<String>,
+}
+
+/// How the gap report's PDF is typeset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StyleArg {
+    /// dossier's own: compact, a running header, page N of M.
+    Default,
+    /// GB/T 9704-2012, the layout of an official document (公文).
+    Official,
+}
+
+/// The fonts the official style loads besides the documents' font: the built-in serif
+/// and sans where no office font stands in, and the office's own title, heading and
+/// subheading fonts. Nothing is loaded without `--style official`.
+struct OfficialFonts {
+    serif: Option<render::pdf::font::Font>,
+    sans: Option<render::pdf::font::Font>,
+    title: Option<render::pdf::font::Font>,
+    heading: Option<render::pdf::font::Font>,
+    subheading: Option<render::pdf::font::Font>,
+}
+
+impl OfficialFonts {
+    /// The fonts `docs` asks for, or `None` when the gap report keeps dossier's style.
+    fn load(docs: &DocArgs) -> Result<Option<OfficialFonts>, CliError> {
+        use render::pdf::font::Font;
+        if docs.style != StyleArg::Official {
+            return Ok(None);
+        }
+        let office = |spec: &Option<String>| spec.as_deref().map(font_file).transpose();
+        let serif = if docs.font.is_none() || docs.font_title.is_none() {
+            Some(Font::built_in_serif()?)
+        } else {
+            None
+        };
+        let sans = if docs.font.is_some() && docs.font_heading.is_none() {
+            Some(Font::built_in_regular()?)
+        } else {
+            None
+        };
+        Ok(Some(OfficialFonts {
+            serif,
+            sans,
+            title: office(&docs.font_title)?,
+            heading: office(&docs.font_heading)?,
+            subheading: office(&docs.font_subheading)?,
+        }))
+    }
+
+    /// The faces, `font` being the documents' font (`--font`, else the built-in sans).
+    fn faces<'a>(
+        &'a self,
+        docs: &DocArgs,
+        font: &'a render::pdf::font::Font,
+    ) -> render::pdf::font::Faces<'a> {
+        let serif = self.serif.as_ref();
+        let body = match docs.font {
+            Some(_) => font,
+            None => serif.unwrap_or(font),
+        };
+        let heading = match docs.font {
+            Some(_) => self.sans.as_ref().unwrap_or(font),
+            None => font,
+        };
+        render::pdf::font::Faces {
+            body,
+            title: self.title.as_ref().or(serif).unwrap_or(body),
+            heading: self.heading.as_ref().unwrap_or(heading),
+            subheading: self.subheading.as_ref().unwrap_or(body),
+            title_bold: self.title.is_none(),
+        }
+    }
+}
+
+/// Refuses `--style official` where no gap report is written.
+fn no_official(docs: &DocArgs, command: &str) -> Result<(), CliError> {
+    if docs.style == StyleArg::Official {
+        return Err(CliError::Usage(format!(
+            "--style official sets the gap report's PDF; {command} writes none"
+        )));
+    }
+    Ok(())
 }
 
 /// Loads the PDF font: `--font PATH[#INDEX]`, else the built-in one, and its bold face:
@@ -1104,6 +1210,10 @@ fn build(
     } else {
         None
     };
+    let official = match &font {
+        Some(_) => OfficialFonts::load(docs)?,
+        None => None,
+    };
     let fallback;
     let font_ref = match &font {
         Some(f) => f,
@@ -1119,6 +1229,7 @@ fn build(
         paper: docs.paper.into(),
         landscape: docs.landscape,
         font: font_ref,
+        official: official.as_ref().map(|o| o.faces(docs, font_ref)),
         limits: config.limits,
     };
     let folder = crate::output::BuildFolder::begin(&dir)?;
@@ -1161,6 +1272,7 @@ fn diff(
     docs: &DocArgs,
 ) -> Result<i32, CliError> {
     use crate::diff::{self, LoadOptions};
+    no_official(docs, "diff")?;
     let templates = templates_of(docs)?;
     pipeline::labels(&templates, docs.lang.into())?;
     let config = load_config(args.config.as_deref())?;
@@ -1208,6 +1320,7 @@ fn diff(
         paper: docs.paper.into(),
         landscape: docs.landscape,
         font: &font,
+        official: None,
         limits: config.limits,
     };
     let rendered = diff::document::render(&compared, &formats, &opts)?;
@@ -1244,6 +1357,7 @@ fn pack(
         None => Target::Zip(&zip_path),
     };
     let font = load_font(docs.font.as_deref(), docs.font_bold.as_deref())?;
+    let official = OfficialFonts::load(docs)?;
     let config = load_config(input.config.as_deref())?;
     let unit = read_with(input, &config)?;
     if unit.evidence.is_none() {
@@ -1264,6 +1378,7 @@ fn pack(
         paper: docs.paper.into(),
         landscape: docs.landscape,
         font: &font,
+        official: official.as_ref().map(|o| o.faces(docs, &font)),
         limits: config.limits,
     };
     let packed = crate::pack::pack(&unit, &opts, target)?;
@@ -1489,6 +1604,7 @@ fn build_project(
     };
     let formats = formats_of(formats);
     let font = load_font(docs.font.as_deref(), docs.font_bold.as_deref())?;
+    let official = OfficialFonts::load(docs)?;
     let root = output.unwrap_or_else(|| PathBuf::from("out"));
     let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -1523,6 +1639,7 @@ fn build_project(
             paper: docs.paper.into(),
             landscape: docs.landscape,
             font: &font,
+            official: official.as_ref().map(|o| o.faces(docs, &font)),
             limits: config.limits,
         },
         jobs,
@@ -1590,6 +1707,7 @@ fn summary(
     let config = load_config(config)?;
     let templates = templates_of(docs)?;
     pipeline::labels(&templates, docs.lang.into())?;
+    no_official(docs, "summary")?;
     let formats = formats_of(formats);
     let font = load_font(docs.font.as_deref(), docs.font_bold.as_deref())?;
     let batch::summary::Collected {
@@ -1610,6 +1728,7 @@ fn summary(
         paper: docs.paper.into(),
         landscape: docs.landscape,
         font: &font,
+        official: None,
         limits: config.limits,
     };
     let files = batch::write_summary(&league, &root, &formats, &opts)?;

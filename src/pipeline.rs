@@ -160,6 +160,9 @@ pub struct DocOptions<'a> {
     pub paper: render::pdf::Paper,
     pub landscape: bool,
     pub font: &'a Font,
+    /// The fonts of the official style (`--style official`), when the gap report is set
+    /// in it; the other documents keep `font`.
+    pub official: Option<render::pdf::font::Faces<'a>>,
     /// The limits in force: rendering stops at `output_bytes` per document and
     /// `template_seconds` per template, so a template cannot exhaust memory or time.
     pub limits: crate::limits::Limits,
@@ -416,13 +419,24 @@ pub fn render_unit(
                     let name = format!("{}.pdf", doc.kind.stem());
                     let mut missing = BTreeSet::new();
                     put(sink, &name, limits, &mut |w| {
-                        missing = render::pdf::render_to(
-                            &doc.markdown,
-                            &prepared.charts,
-                            docs.font,
-                            &opts,
-                            w,
-                        )?;
+                        missing = match &docs.official {
+                            Some(faces) if doc.kind == render::DocKind::GapReport => {
+                                render::pdf::render_official_to(
+                                    &doc.markdown,
+                                    &prepared.charts,
+                                    faces,
+                                    &opts,
+                                    w,
+                                )?
+                            }
+                            _ => render::pdf::render_to(
+                                &doc.markdown,
+                                &prepared.charts,
+                                docs.font,
+                                &opts,
+                                w,
+                            )?,
+                        };
                         Ok(())
                     })?;
                     Ok((name, missing))

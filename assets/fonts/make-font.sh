@@ -11,6 +11,8 @@
 # Environment knobs (defaults give the shipped file):
 #   CHARSET = gb2312+big5l1 (default) | gb2312 | gb2312+big5 | uro
 #   WEIGHTS = "Regular" (default) | "Regular Bold"
+#   FAMILY  = Sans (default) | Serif: Noto Sans CJK SC, or Noto Serif CJK SC for the
+#             official-document style (--style official), cut the same way
 #   OUTDIR  = directory to write into (default: this script's directory)
 set -euo pipefail
 
@@ -18,11 +20,13 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUTDIR="${OUTDIR:-$HERE}"
 CHARSET="${CHARSET:-gb2312+big5l1}"
 WEIGHTS="${WEIGHTS:-Regular}"
+FAMILY="${FAMILY:-Sans}"
+case "$FAMILY" in Sans|Serif) ;; *) echo "unknown FAMILY $FAMILY (Sans or Serif)" >&2; exit 1 ;; esac
 SRC_DIR=/usr/share/fonts/opentype/noto
-FACE_SC=2   # face index of "Noto Sans CJK SC" inside NotoSansCJK-*.ttc (0 JP, 1 KR, 2 SC, 3 TC, 4 HK)
+FACE_SC=2   # face index of the SC face inside NotoSansCJK-*.ttc and NotoSerifCJK-*.ttc (0 JP, 1 KR, 2 SC, 3 TC, 4 HK)
 
 for w in $WEIGHTS; do
-  [ -f "$SRC_DIR/NotoSansCJK-$w.ttc" ] || { echo "missing $SRC_DIR/NotoSansCJK-$w.ttc: apt-get install -y fonts-noto-cjk" >&2; exit 1; }
+  [ -f "$SRC_DIR/Noto${FAMILY}CJK-$w.ttc" ] || { echo "missing $SRC_DIR/Noto${FAMILY}CJK-$w.ttc: apt-get install -y fonts-noto-cjk" >&2; exit 1; }
 done
 python3 -c 'import fontTools' 2>/dev/null || { echo "fontTools missing: pip install fonttools" >&2; exit 1; }
 
@@ -89,10 +93,10 @@ PY
 
 # ---- subset ----------------------------------------------------------------
 for w in $WEIGHTS; do
-  out="$OUTDIR/NotoSansCJKsc-$w-dossier.otf"
+  out="$OUTDIR/Noto${FAMILY}CJKsc-$w-dossier.otf"
   # Horizontal, unshaped text only: the layout/vertical tables are dropped.
   # CFF outlines, subroutines and hints are kept as in the source.
-  pyftsubset "$SRC_DIR/NotoSansCJK-$w.ttc" \
+  pyftsubset "$SRC_DIR/Noto${FAMILY}CJK-$w.ttc" \
     --font-number=$FACE_SC \
     --unicodes-file="$TMP/unicodes.txt" \
     --layout-features='' \
@@ -102,7 +106,7 @@ for w in $WEIGHTS; do
     --no-recalc-timestamp \
     --output-file="$out"
   python3 - "$out" <<'PY'
-"""Add ☐ ☑ ☒ (U+2610-2612), which Noto Sans CJK lacks, to a CID-keyed CFF subset:
+"""Add ☐ ☑ ☒ (U+2610-2612), which Noto Sans and Serif CJK lack, to a CID-keyed CFF subset:
 ☐ = the font's own □ (U+25A1); ☑ = □ + the font's ✓ (U+2713) scaled into the box;
 ☒ = □ + two diagonal bars. Saved without touching head.modified (deterministic)."""
 import sys

@@ -245,6 +245,7 @@ fn build_unit(
         paper: batch.docs.paper,
         landscape: batch.docs.landscape,
         font: batch.docs.font,
+        official: batch.docs.official,
         limits: batch.docs.limits,
     };
     // The digest is taken from the report's JSON text, exactly what report.json holds,

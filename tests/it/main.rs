@@ -13,6 +13,7 @@ mod gate;
 mod limits;
 mod manual;
 mod merge;
+mod official;
 mod outputs;
 mod pack;
 mod pdf;

@@ -38,7 +38,7 @@ impl Elem {
         }
     }
 
-    fn all(&self) -> Vec<&Elem> {
+    pub fn all(&self) -> Vec<&Elem> {
         let mut v = Vec::new();
         self.walk(&mut v);
         v

@@ -2,6 +2,7 @@
 //! assets/fonts/README.md) or an office's own (`--font PATH[#INDEX]`), with advance
 //! widths for layout and a per-document subset so each PDF embeds only the glyphs it uses.
 
+use super::layout::Face;
 use super::text::{GAP_EM, Metrics, QUARTER_EM};
 use allsorts::binary::read::ReadScope;
 use allsorts::font_data::FontData;
@@ -18,6 +19,12 @@ pub static BUILT_IN: &[u8] =
 /// instead of strokes drawn around the regular one.
 pub static BUILT_IN_BOLD: &[u8] =
     include_bytes!("../../../assets/fonts/NotoSansCJKsc-Bold-dossier.otf");
+
+/// Noto Serif CJK SC Regular, cut like the sans: the official style's body (in place of
+/// 仿宋), title (thickened, in place of 小标宋) and level-2 headings (in place of 楷体), for
+/// an office without its own fonts. Loaded only when a document is set in that style.
+pub static BUILT_IN_SERIF: &[u8] =
+    include_bytes!("../../../assets/fonts/NotoSerifCJKsc-Regular-dossier.otf");
 
 /// A font that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +59,11 @@ impl Font {
     pub fn built_in() -> Result<Font, FontError> {
         let bold = Font::from_bytes(BUILT_IN_BOLD.to_vec(), 0, "NotoSansCJKsc-Bold")?;
         Ok(Font::from_bytes(BUILT_IN.to_vec(), 0, "NotoSansCJKsc-Regular")?.with_bold(bold))
+    }
+
+    /// The built-in serif: the official style's body face unless `--font` gives one.
+    pub fn built_in_serif() -> Result<Font, FontError> {
+        Font::from_bytes(BUILT_IN_SERIF.to_vec(), 0, "NotoSerifCJKsc-Regular")
     }
 
     /// The built-in regular face alone: for runs that write no PDF but pass a font
@@ -210,6 +222,64 @@ impl Font {
                 50 + (f32::from(weight) / 65.0).powi(2).round() as i64
             },
         })
+    }
+}
+
+/// The fonts a document's faces are set in. The default style has one font (and its
+/// bold) for everything; the official style may give the title, the level-1 and the
+/// level-2 headings fonts of their own (an office's 方正小标宋, 黑体, 楷体).
+#[derive(Clone, Copy)]
+pub struct Faces<'a> {
+    pub body: &'a Font,
+    pub title: &'a Font,
+    pub heading: &'a Font,
+    pub subheading: &'a Font,
+    /// Whether the title is drawn bold: the built-in serif has no bold face and is
+    /// thickened; an office's 小标宋 is heavy already.
+    pub title_bold: bool,
+}
+
+impl<'a> Faces<'a> {
+    /// One font for every face.
+    pub fn single(font: &'a Font) -> Faces<'a> {
+        Faces {
+            body: font,
+            title: font,
+            heading: font,
+            subheading: font,
+            title_bold: false,
+        }
+    }
+
+    /// The font a face is set in.
+    pub fn font(&self, face: Face) -> &'a Font {
+        match face {
+            Face::Body => self.body,
+            Face::Title => self.title,
+            Face::Heading => self.heading,
+            Face::Subheading => self.subheading,
+        }
+    }
+
+    /// The distinct fonts, the body's first: a font that sets several faces is embedded
+    /// once.
+    pub fn fonts(&self) -> Vec<&'a Font> {
+        let mut fonts: Vec<&Font> = Vec::with_capacity(4);
+        for f in [self.body, self.title, self.heading, self.subheading] {
+            if !fonts.iter().any(|g| std::ptr::eq(*g, f)) {
+                fonts.push(f);
+            }
+        }
+        fonts
+    }
+
+    /// Which of [`Faces::fonts`] a face is set in.
+    pub fn index(&self, face: Face) -> usize {
+        let font = self.font(face);
+        self.fonts()
+            .iter()
+            .position(|f| std::ptr::eq(*f, font))
+            .unwrap_or(0)
     }
 }
 

@@ -3,7 +3,10 @@
 //! without a PDF.
 
 use super::blocks::{Align, Block, Span};
-use super::text::{Line, Metrics, break_cell, break_lines, extents, label};
+use super::official;
+use super::text::{
+    GAP_EM, Line, Metrics, QUARTER_EM, break_cell, break_indented, break_lines, extents, label,
+};
 use crate::render::charts::Chart;
 use std::collections::{HashMap, VecDeque};
 
@@ -12,7 +15,11 @@ use std::collections::{HashMap, VecDeque};
 pub struct PageSetup {
     pub width: f32,
     pub height: f32,
+    /// The left margin (the right one too, unless `margin_right` says otherwise).
     pub margin_x: f32,
+    /// The right margin: the official style's body area is not centred (28 mm left,
+    /// 26 mm right).
+    pub margin_right: f32,
     pub margin_top: f32,
     pub margin_bottom: f32,
 }
@@ -30,16 +37,40 @@ impl PageSetup {
             width: w * pt,
             height: h * pt,
             margin_x: 16.0 * pt,
+            margin_right: 16.0 * pt,
             margin_top: 20.0 * pt,
             margin_bottom: 18.0 * pt,
         }
     }
 
-    fn content_width(&self) -> f32 {
-        self.width - 2.0 * self.margin_x
+    /// A4 portrait with the body area of GB/T 9704-2012 (4.2.1): 37 mm from the top,
+    /// 28 mm from the left, 156 × 225 mm; the standard knows no other paper.
+    pub fn official() -> PageSetup {
+        let pt = 72.0 / 25.4;
+        let (w, h) = (210.0, 297.0);
+        let (top, left, body_w, body_h) = (37.0, 28.0, 156.0, 225.0);
+        PageSetup {
+            width: w * pt,
+            height: h * pt,
+            margin_x: left * pt,
+            margin_right: (w - left - body_w) * pt,
+            margin_top: top * pt,
+            margin_bottom: (h - top - body_h) * pt,
+        }
     }
 
-    fn bottom(&self) -> f32 {
+    fn content_width(&self) -> f32 {
+        // As `width - 2 × margin` to the last bit when the margins are equal.
+        self.width - (self.margin_x + self.margin_right)
+    }
+
+    /// The right edge of the body area.
+    pub fn right(&self) -> f32 {
+        self.width - self.margin_right
+    }
+
+    /// The bottom edge of the body area.
+    pub fn bottom(&self) -> f32 {
         self.height - self.margin_bottom
     }
 }
@@ -85,6 +116,10 @@ pub enum Draw {
     Close(u32),
     /// What the draws after this belong to, until the next `Tag` or the end of the page.
     Tag(Tag),
+    /// From here to the end of the page or the next `Face`, text is set in `face`, each
+    /// glyph advanced `tracking` ems more (less, when negative) than the font says. Only
+    /// the official style draws it: a page starts in the body face with no tracking.
+    Face { face: Face, tracking: f32 },
 }
 
 /// A structure element's type: what a screen reader or a reflowing viewer is told a
@@ -119,6 +154,90 @@ pub enum Tag {
     /// Decoration that is no content: rules, leaders (`/Artifact`). Lines and rectangles
     /// are decoration wherever they are drawn, except in a figure.
     Artifact,
+}
+
+/// The faces of the official style (GB/T 9704-2012 7.3.1, 7.3.3): each may be its own
+/// font, as an office sets its documents in 方正小标宋, 黑体, 楷体 and 仿宋.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Face {
+    /// 仿宋: the body, tables, level-3 and level-4 headings, page numbers.
+    #[default]
+    Body,
+    /// 小标宋: the title.
+    Title,
+    /// 黑体: level-1 headings (一、).
+    Heading,
+    /// 楷体: level-2 headings (（一）).
+    Subheading,
+}
+
+/// What the official style lays out with: each face's glyph advances, and whether the
+/// title face is drawn bold (the built-in serif has no bold: it is thickened; an office's
+/// 小标宋 is heavy already).
+pub struct Official<'a> {
+    pub body: &'a dyn Metrics,
+    pub title: &'a dyn Metrics,
+    pub heading: &'a dyn Metrics,
+    pub subheading: &'a dyn Metrics,
+    pub title_bold: bool,
+}
+
+impl Official<'_> {
+    fn metrics(&self, face: Face) -> &dyn Metrics {
+        match face {
+            Face::Body => self.body,
+            Face::Title => self.title,
+            Face::Heading => self.heading,
+            Face::Subheading => self.subheading,
+        }
+    }
+}
+
+/// The official style's measures, in points: GB/T 9704-2012 4.2 and 7.
+pub mod grid {
+    const MM: f32 = 72.0 / 25.4;
+    /// 3号: the body and every heading but the title.
+    pub const BODY: f32 = 16.0;
+    /// 2号: the title.
+    pub const TITLE: f32 = 22.0;
+    /// 4号: the page numbers.
+    pub const PAGE_NUMBER: f32 = 14.0;
+    /// 小五: table and chart text. The standard sets no size for tables (4.2.2: 特定情况
+    /// 可以作适当调整); in 156 mm the gap report's eight- and nine-column tables keep
+    /// their dates, ids and department names whole only at this size (3号 leaves a
+    /// character or two per line, 小四 and 五号 break the dates).
+    pub const TABLE: f32 = 9.0;
+    /// 22 lines fill the 225 mm body area: one line every 10.23 mm.
+    pub const PITCH: f32 = 225.0 * MM / 22.0;
+    /// 28 characters fill the 156 mm line: 3号 characters set 0.21 pt tighter (as a
+    /// word processor's character grid does), 5.57 mm apart.
+    pub const CHAR_PITCH: f32 = 156.0 * MM / 28.0;
+    /// That tightening, in ems of 3号.
+    pub const TRACKING: f32 = (CHAR_PITCH - BODY) / BODY;
+    /// Where the baseline sits below the top of a character's em box: CJK fonts draw
+    /// their ideographs in a box from 0.88 em above the baseline to 0.12 em below. A
+    /// line's box starts at the top of its grid line, so the first line's characters
+    /// touch the top of the body area.
+    pub const EM_TOP: f32 = 0.88;
+    /// The page number's box starts 7 mm below the body area (7.5).
+    pub const PAGE_NUMBER_DROP: f32 = 7.0 * MM;
+}
+
+/// Advances with tracking added to every glyph: the official style's character grid.
+struct Tracked<'a> {
+    m: &'a dyn Metrics,
+    em: f32,
+}
+
+impl Metrics for Tracked<'_> {
+    fn advance(&self, c: char, bold: bool) -> f32 {
+        if c == QUARTER_EM {
+            // Positioning, not a glyph: no tracking.
+            GAP_EM
+        } else {
+            self.m.advance(c, bold) + self.em
+        }
+    }
 }
 
 /// A heading's place, for bookmarks.
@@ -200,9 +319,17 @@ struct Cursor<'a> {
     tag: Tag,
     /// The serial number of the last structure element opened (0 is the document).
     last_id: u32,
+    /// The official style, when the document is set in it.
+    official: Option<&'a Official<'a>>,
+    /// The face and tracking the page's text is in, once a [`Draw::Face`] set them.
+    face: Option<(Face, f32)>,
+    /// The official style's heading numbers: 一、（一）1.（1）.
+    numbers: [u32; 4],
+    /// Table and chart text size.
+    table_size: f32,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
     fn page(&mut self) -> &mut Vec<Draw> {
         &mut self.current
     }
@@ -216,6 +343,7 @@ impl Cursor<'_> {
         self.y = self.setup.margin_top;
         let tag = self.tag;
         self.current.push(Draw::Tag(tag));
+        self.face = None;
     }
 
     /// Opens a structure element under `parent` and returns its serial number.
@@ -247,6 +375,14 @@ impl Cursor<'_> {
         let id = self.open(parent, role);
         self.set_tag(Tag::Elem(id));
         id
+    }
+
+    /// Sets the face of the text drawn next (official style only; a no-op otherwise).
+    fn set_face(&mut self, face: Face, tracking: f32) {
+        if self.official.is_some() && self.face != Some((face, tracking)) {
+            self.current.push(Draw::Face { face, tracking });
+            self.face = Some((face, tracking));
+        }
     }
 
     fn room(&self) -> f32 {
@@ -298,7 +434,246 @@ impl Cursor<'_> {
         self.lines(&lines, x, size, None);
     }
 
+    /// Room for `height` points of the official grid (a whole number of lines), with a
+    /// little slack so a line that ends exactly at the body area's bottom still fits.
+    fn ensure_grid(&mut self, height: f32) {
+        let page = self.setup.bottom() - self.setup.margin_top;
+        self.ensure(height.min(page) - 0.5);
+    }
+
+    /// Moves down to the next line of the official grid, after what is not on it (a
+    /// table, a chart, a rule).
+    fn snap(&mut self) {
+        if self.official.is_some() {
+            let top = self.setup.margin_top;
+            let lines = ((self.y - top) / grid::PITCH - 0.01).ceil().max(0.0);
+            self.y = top + lines * grid::PITCH;
+        }
+    }
+
+    /// Lines of text on the official grid: one line of the 22 each, the characters' box
+    /// at the top of it; centred when `centre` (a title).
+    fn grid_lines(&mut self, lines: &[Line], x: f32, size: f32, face: Face, centre: bool) {
+        let tracking = if face == Face::Title {
+            0.0
+        } else {
+            grid::TRACKING
+        };
+        let bold = face == Face::Title && self.official.is_some_and(|o| o.title_bold);
+        let width = self.setup.content_width();
+        for line in lines {
+            self.ensure_grid(grid::PITCH);
+            self.set_face(face, tracking);
+            if self.bar {
+                let (x, y) = (self.setup.margin_x, self.y);
+                self.page().push(Draw::Rect {
+                    x,
+                    y,
+                    w: 3.0,
+                    h: grid::PITCH,
+                    paint: Paint::Warning,
+                });
+            }
+            let baseline = self.y + grid::EM_TOP * size;
+            let dx = if centre {
+                ((width - line.width) / 2.0).max(0.0)
+            } else {
+                0.0
+            };
+            for p in &line.pieces {
+                self.page().push(Draw::Text {
+                    x: x + dx + p.x,
+                    y: baseline,
+                    size,
+                    bold: p.bold || bold,
+                    text: p.text.clone(),
+                });
+            }
+            self.y += grid::PITCH;
+        }
+    }
+
+    /// The advances of a face on the character grid: 28 characters of 3号 to a line.
+    fn on_grid(&self, face: Face) -> Tracked<'a> {
+        let official = self.official.expect("the official style");
+        Tracked {
+            m: official.metrics(face),
+            em: grid::TRACKING,
+        }
+    }
+
+    /// A paragraph of an official document: 3号, the first line indented two characters.
+    fn official_paragraph(&mut self, spans: &[Span]) {
+        let m = self.on_grid(Face::Body);
+        let width = self.setup.content_width();
+        let lines = break_indented(spans, grid::BODY, width, 2.0 * grid::CHAR_PITCH, &m);
+        let x = self.setup.margin_x;
+        let element = self.open_tagged(0, Role::P);
+        self.grid_lines(&lines, x, grid::BODY, Face::Body, false);
+        self.close(element);
+    }
+
+    /// The title (a level-1 heading): 2号 in the title face, centred, its lines balanced
+    /// (7.3.1: 回行时排列对称), a blank line after it. It starts the heading numbers anew.
+    fn official_title(&mut self, spans: &[Span], id: &Option<String>, next: f32) {
+        let official = self.official.expect("the official style");
+        let m = official.title;
+        let width = self.setup.content_width();
+        let mut lines = break_lines(spans, grid::TITLE, width, m);
+        if lines.len() > 1 {
+            // The narrowest measure that keeps the line count: lines of even length.
+            let n = lines.len();
+            let (mut lo, mut hi) = (width / n as f32, width);
+            for _ in 0..16 {
+                let mid = (lo + hi) / 2.0;
+                if break_lines(spans, grid::TITLE, mid, m).len() > n {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            lines = break_lines(spans, grid::TITLE, hi, m);
+        }
+        let height = (lines.len() + 1) as f32 * grid::PITCH;
+        self.ensure_grid(height + next.max(2.0 * grid::PITCH));
+        self.numbers = [0; 4];
+        self.mark(1, spans, id);
+        let x = self.setup.margin_x;
+        let element = self.open_tagged(0, Role::H(1));
+        self.grid_lines(&lines, x, grid::TITLE, Face::Title, true);
+        self.close(element);
+        self.y += grid::PITCH;
+    }
+
+    /// A heading below the title: numbered 一、（一）1.（1） by level unless it carries a
+    /// number (or is an appendix) already; level 1 in the heading face (黑体), level 2 in
+    /// the subheading face (楷体), the rest in the body face; 3号, indented like a
+    /// paragraph, on the grid.
+    fn official_heading(&mut self, level: u8, spans: &[Span], id: &Option<String>, next: f32) {
+        if level == 1 {
+            return self.official_title(spans, id, next);
+        }
+        let spans = self.numbered(level, spans);
+        let face = match level {
+            2 => Face::Heading,
+            3 => Face::Subheading,
+            _ => Face::Body,
+        };
+        let m = self.on_grid(face);
+        let width = self.setup.content_width();
+        let lines = break_indented(&spans, grid::BODY, width, 2.0 * grid::CHAR_PITCH, &m);
+        self.ensure_grid(lines.len() as f32 * grid::PITCH + next.max(2.0 * grid::PITCH));
+        self.mark(level, &spans, id);
+        let x = self.setup.margin_x;
+        let element = self.open_tagged(0, Role::H(level.clamp(1, 6)));
+        self.grid_lines(&lines, x, grid::BODY, face, false);
+        self.close(element);
+    }
+
+    /// A heading's spans with its number in front, counting it.
+    fn numbered(&mut self, level: u8, spans: &[Span]) -> Vec<Span> {
+        let Some(i) = (2..=5).contains(&level).then(|| usize::from(level) - 2) else {
+            return spans.to_vec();
+        };
+        self.numbers[i] += 1;
+        self.numbers[i + 1..].iter_mut().for_each(|n| *n = 0);
+        let text: String = spans.iter().map(|s| s.text.as_str()).collect();
+        if official::has_number(text.trim_start()) {
+            return spans.to_vec();
+        }
+        let number = Span {
+            text: official::number(level, self.numbers[i]),
+            bold: false,
+            anchor: None,
+        };
+        std::iter::once(number)
+            .chain(spans.iter().cloned())
+            .collect()
+    }
+
+    /// Records a heading's bookmark and anchor on the current page.
+    fn mark(&mut self, level: u8, spans: &[Span], id: &Option<String>) {
+        let title: String = spans.iter().map(|s| s.text.as_str()).collect();
+        self.paged.marks.push(Mark {
+            level,
+            title: title.trim().to_string(),
+            page: self.page_no(),
+        });
+        if let Some(id) = id {
+            self.paged.anchors.insert(id.clone(), self.page_no());
+        }
+    }
+
+    /// A list in an official document: each item a paragraph with its marker, a
+    /// contents entry with its page number at the right.
+    fn official_list(&mut self, start: Option<u64>, items: &[Vec<Span>]) {
+        let m = self.on_grid(Face::Body);
+        let width = self.setup.content_width();
+        let indent = 2.0 * grid::CHAR_PITCH;
+        let list = self.open(0, Role::L);
+        for (i, item) in items.iter().enumerate() {
+            // The marker is set in the item's text: the whole item is its body.
+            let li = self.open(list, Role::LI);
+            let body = self.open_tagged(li, Role::LBody);
+            let marker = match start {
+                Some(n) => format!("{}.", n + i as u64),
+                None => "•".to_string(),
+            };
+            let page = item
+                .iter()
+                .find_map(|s| s.anchor.as_ref())
+                .map(|a| self.toc.get(a).map_or("—".to_string(), |p| p.to_string()));
+            let spans: Vec<Span> = std::iter::once(Span {
+                text: format!("{marker} "),
+                bold: false,
+                anchor: None,
+            })
+            .chain(item.iter().cloned())
+            .collect();
+            let text_width = width - if page.is_some() { indent * 2.0 } else { 0.0 };
+            let lines = break_indented(&spans, grid::BODY, text_width, indent, &m);
+            let x = self.setup.margin_x;
+            self.grid_lines(&lines, x, grid::BODY, Face::Body, false);
+            if let Some(page) = page {
+                let pw: f32 = page.chars().map(|c| m.advance(c, false)).sum::<f32>() * grid::BODY;
+                let y = self.y - grid::PITCH + grid::EM_TOP * grid::BODY;
+                let right = self.setup.right();
+                self.page().push(Draw::Text {
+                    x: right - pw,
+                    y,
+                    size: grid::BODY,
+                    bold: false,
+                    text: page,
+                });
+            }
+            self.close(body);
+            self.close(li);
+        }
+        self.close(list);
+    }
+
+    /// A block quote in an official document: indented two characters, with its bar.
+    fn official_quote(&mut self, paragraphs: &[Vec<Span>]) {
+        let m = self.on_grid(Face::Body);
+        let indent = 2.0 * grid::CHAR_PITCH;
+        let width = self.setup.content_width() - indent;
+        self.bar = true;
+        let quote = self.open(0, Role::BlockQuote);
+        for p in paragraphs {
+            let lines = break_lines(p, grid::BODY, width, &m);
+            let x = self.setup.margin_x + indent;
+            let element = self.open_tagged(quote, Role::P);
+            self.grid_lines(&lines, x, grid::BODY, Face::Body, false);
+            self.close(element);
+        }
+        self.close(quote);
+        self.bar = false;
+    }
+
     fn heading(&mut self, level: u8, spans: &[Span], id: &Option<String>, next: f32) {
+        if self.official.is_some() {
+            return self.official_heading(level, spans, id, next);
+        }
         let size = heading_size(level);
         let width = self.setup.content_width();
         let lines = break_lines(&bolded(spans), size, width, self.m);
@@ -330,11 +705,7 @@ impl Cursor<'_> {
         }
         self.close(element);
         if level == 2 {
-            let (x1, x2, y) = (
-                self.setup.margin_x,
-                self.setup.width - self.setup.margin_x,
-                self.y,
-            );
+            let (x1, x2, y) = (self.setup.margin_x, self.setup.right(), self.y);
             self.page().push(Draw::Line {
                 x1,
                 y1: y,
@@ -347,6 +718,9 @@ impl Cursor<'_> {
     }
 
     fn list(&mut self, start: Option<u64>, items: &[Vec<Span>]) {
+        if self.official.is_some() {
+            return self.official_list(start, items);
+        }
         let indent = BODY * 2.0;
         let x = self.setup.margin_x + indent;
         let width = self.setup.content_width() - indent;
@@ -392,7 +766,7 @@ impl Cursor<'_> {
                     self.y - lh + BODY * 1.1
                 };
                 let pw: f32 = page.chars().map(|c| self.m.advance(c, false)).sum::<f32>() * BODY;
-                let right = self.setup.width - self.setup.margin_x;
+                let right = self.setup.right();
                 let last_w = lines.last().map_or(0.0, |l| l.width);
                 let dot_w = self.m.advance('.', false) * BODY;
                 let dots_from = x + last_w + BODY * 0.5;
@@ -425,6 +799,9 @@ impl Cursor<'_> {
     }
 
     fn quote(&mut self, paragraphs: &[Vec<Span>]) {
+        if self.official.is_some() {
+            return self.official_quote(paragraphs);
+        }
         let x = self.setup.margin_x + 10.0;
         let width = self.setup.content_width() - 14.0;
         self.bar = true;
@@ -440,39 +817,44 @@ impl Cursor<'_> {
     }
 
     fn chart(&mut self, chart: &Chart) {
-        let row = CHART_ROW;
-        let label_w = 120.0;
-        let bar_w = (self.setup.content_width() - label_w - 50.0).min(300.0);
+        // Drawn larger with larger table text (the official style), in proportion.
+        let k = self.table_size / TABLE;
+        let row = CHART_ROW * k;
+        let label_w = 120.0 * k;
+        let bar_w = (self.setup.content_width() - label_w - 50.0 * k).min(300.0);
         let height = self.chart_start_height(chart);
         self.ensure(height);
         let figure = self.open_tagged(0, Role::Figure(alt_text(chart)));
+        self.set_face(Face::Body, 0.0);
         let x0 = self.setup.margin_x;
-        let title_y = self.y + 12.0;
+        let title_y = self.y + 12.0 * k;
         self.page().push(Draw::Text {
             x: x0,
             y: title_y,
-            size: 10.5,
+            size: 10.5 * k,
             bold: true,
             text: chart.title.clone(),
         });
-        self.y += 20.0;
+        self.y += 20.0 * k;
         for bar in &chart.bars {
             self.ensure(row);
+            self.set_face(Face::Body, 0.0);
             let y = self.y;
             let label = label(&crate::render::shorten(&bar.label, 12), self.m);
-            let lw: f32 = label.chars().map(|c| self.m.advance(c, false)).sum::<f32>() * TABLE;
+            let size = self.table_size;
+            let lw: f32 = label.chars().map(|c| self.m.advance(c, false)).sum::<f32>() * size;
             self.page().push(Draw::Text {
-                x: x0 + label_w - 6.0 - lw,
-                y: y + 11.0,
-                size: TABLE,
+                x: x0 + label_w - 6.0 * k - lw,
+                y: y + 11.0 * k,
+                size,
                 bold: false,
                 text: label,
             });
             self.page().push(Draw::Rect {
                 x: x0 + label_w,
-                y: y + 2.0,
+                y: y + 2.0 * k,
                 w: bar_w,
-                h: 11.0,
+                h: 11.0 * k,
                 paint: Paint::Gray(0.93),
             });
             if let Some(v) = bar.value {
@@ -483,23 +865,24 @@ impl Cursor<'_> {
                 };
                 self.page().push(Draw::Rect {
                     x: x0 + label_w,
-                    y: y + 2.0,
+                    y: y + 2.0 * k,
                     w,
-                    h: 11.0,
+                    h: 11.0 * k,
                     paint: Paint::Accent,
                 });
             }
             self.page().push(Draw::Text {
-                x: x0 + label_w + bar_w + 6.0,
-                y: y + 11.0,
-                size: TABLE,
+                x: x0 + label_w + bar_w + 6.0 * k,
+                y: y + 11.0 * k,
+                size,
                 bold: false,
                 text: bar.text.clone(),
             });
             self.y += row;
         }
         self.close(figure);
-        self.y += 8.0;
+        self.y += 8.0 * k;
+        self.snap();
     }
 
     /// Column count, bold header cells and column widths of a table.
@@ -522,7 +905,7 @@ impl Cursor<'_> {
         for r in std::iter::once(&head).chain(rows.iter()) {
             for c in 0..cols {
                 let (lo, hi) = match r.get(c) {
-                    Some(spans) => extents(spans, TABLE, self.m),
+                    Some(spans) => extents(spans, self.table_size, self.m),
                     None => (0.0, 0.0),
                 };
                 min[c] = min[c].max(lo + 2.0 * PAD);
@@ -530,7 +913,8 @@ impl Cursor<'_> {
             }
         }
         let avail = self.setup.content_width();
-        let widths = column_widths(&min, &max, avail, PROTECTED_EM * TABLE + 2.0 * PAD);
+        let protect = PROTECTED_EM * self.table_size + 2.0 * PAD;
+        let widths = column_widths(&min, &max, avail, protect);
         (cols, head, widths)
     }
 
@@ -540,20 +924,23 @@ impl Cursor<'_> {
             .iter()
             .enumerate()
             .map(|(c, w)| match row.get(c) {
-                Some(spans) => break_cell(spans, TABLE, (w - 2.0 * PAD).max(1.0), self.m).len(),
+                Some(spans) => {
+                    break_cell(spans, self.table_size, (w - 2.0 * PAD).max(1.0), self.m).len()
+                }
                 None => 1,
             })
             .max()
             .unwrap_or(1);
-        n as f32 * TABLE * LEADING + 2.0 * PAD
+        n as f32 * self.table_size * LEADING + 2.0 * PAD
     }
 
     /// Room a chart needs to start: all of it, or its title and a few bars when it is
     /// taller than a page (it then continues on the next).
     fn chart_start_height(&self, chart: &Chart) -> f32 {
-        let height = 22.0 + CHART_ROW * chart.bars.len() as f32;
+        let k = self.table_size / TABLE;
+        let height = (22.0 + CHART_ROW * chart.bars.len() as f32) * k;
         if height > self.setup.bottom() - self.setup.margin_top {
-            22.0 + CHART_ROW * 3.0
+            (22.0 + CHART_ROW * 3.0) * k
         } else {
             height
         }
@@ -563,6 +950,15 @@ impl Cursor<'_> {
     fn start_height(&self, block: Option<&Block>, charts: &[(&str, Chart)]) -> f32 {
         match block {
             None | Some(Block::Rule) | Some(Block::PageBreak) => 0.0,
+            Some(Block::Heading { level, spans, .. }) if self.official.is_some() => {
+                let (size, extra) = if *level == 1 {
+                    (grid::TITLE, 1.0)
+                } else {
+                    (grid::BODY, 0.0)
+                };
+                let n = break_lines(spans, size, self.setup.content_width(), self.m).len();
+                (n as f32 + extra) * grid::PITCH
+            }
             Some(Block::Heading { level, spans, .. }) => {
                 let size = heading_size(*level);
                 let n = break_lines(spans, size, self.setup.content_width(), self.m).len();
@@ -574,7 +970,7 @@ impl Cursor<'_> {
                 let full = self.setup.bottom() - self.setup.margin_top - head_h;
                 let first = rows.first().map_or(0.0, |r| self.row_height(r, &widths));
                 let first = if first > full / 2.0 {
-                    MIN_SPLIT_LINES * TABLE * LEADING + 2.0 * PAD
+                    MIN_SPLIT_LINES * self.table_size * LEADING + 2.0 * PAD
                 } else {
                     first
                 };
@@ -584,6 +980,7 @@ impl Cursor<'_> {
                 .iter()
                 .find(|(n, _)| n == name)
                 .map_or(0.0, |(_, c)| self.chart_start_height(c)),
+            Some(_) if self.official.is_some() => 2.0 * grid::PITCH,
             Some(_) => 3.0 * BODY * LEADING,
         }
     }
@@ -595,12 +992,13 @@ impl Cursor<'_> {
         }
         let cell = |r: &Vec<Vec<Span>>, c: usize| r.get(c).cloned().unwrap_or_default();
         let x0 = self.setup.margin_x;
+        let size = self.table_size;
         let layout_row = |r: &Vec<Vec<Span>>, m: &dyn Metrics| -> Vec<Vec<Line>> {
             (0..cols)
-                .map(|c| break_cell(&cell(r, c), TABLE, (widths[c] - 2.0 * PAD).max(1.0), m))
+                .map(|c| break_cell(&cell(r, c), size, (widths[c] - 2.0 * PAD).max(1.0), m))
                 .collect()
         };
-        let lh = TABLE * LEADING;
+        let lh = size * LEADING;
         let head_lines = layout_row(&head, self.m);
         let head_h = head_lines.iter().map(Vec::len).max().unwrap_or(1) as f32 * lh + 2.0 * PAD;
         // Keep the header with the first row.
@@ -667,6 +1065,7 @@ impl Cursor<'_> {
         }
         self.close(table);
         self.y += BODY * 0.8;
+        self.snap();
     }
 
     /// Opens a row of `table` and its `cols` cells (`TH` or `TD`).
@@ -700,9 +1099,11 @@ impl Cursor<'_> {
             }
             Row::Body(ids) => (false, Some(ids)),
         };
+        self.set_face(Face::Body, 0.0);
         let top = self.y;
         let total: f32 = widths.iter().sum();
-        if header {
+        // An official document's tables are ruled, not shaded.
+        if header && self.official.is_none() {
             self.page().push(Draw::Rect {
                 x: x0,
                 y: top,
@@ -719,7 +1120,8 @@ impl Cursor<'_> {
                 self.set_tag(Tag::Elem(*id));
             }
             for (i, line) in lines.iter().enumerate() {
-                let baseline = top + PAD + i as f32 * TABLE * LEADING + TABLE * 1.1;
+                let size = self.table_size;
+                let baseline = top + PAD + i as f32 * size * LEADING + size * 1.1;
                 let dx = if right {
                     (w - 2.0 * PAD - line.width).max(0.0)
                 } else {
@@ -729,7 +1131,7 @@ impl Cursor<'_> {
                     self.page().push(Draw::Text {
                         x: x + PAD + dx + p.x,
                         y: baseline,
-                        size: TABLE,
+                        size,
                         bold: p.bold,
                         text: p.text.clone(),
                     });
@@ -862,6 +1264,41 @@ pub fn layout_into(
     toc: &HashMap<String, usize>,
     sink: &mut dyn FnMut(Vec<Draw>),
 ) -> Paged {
+    run(blocks, charts, setup, m, None, toc, sink)
+}
+
+/// [`layout_into`] in the official style of GB/T 9704-2012: A4 with its body area, every
+/// line of text on its grid of 22 lines of 28 characters, the title in 2号, headings
+/// numbered 一、（一）1.（1） in their faces, tables in 小四. The page numbers are the
+/// caller's (they are drawn with the page's other decorations).
+pub fn layout_official(
+    blocks: &mut dyn Iterator<Item = Block>,
+    charts: &[(&str, Chart)],
+    official: &Official<'_>,
+    toc: &HashMap<String, usize>,
+    sink: &mut dyn FnMut(Vec<Draw>),
+) -> Paged {
+    let setup = PageSetup::official();
+    run(
+        blocks,
+        charts,
+        setup,
+        official.body,
+        Some(official),
+        toc,
+        sink,
+    )
+}
+
+fn run<'a>(
+    blocks: &mut dyn Iterator<Item = Block>,
+    charts: &[(&str, Chart)],
+    setup: PageSetup,
+    m: &'a dyn Metrics,
+    official: Option<&'a Official<'a>>,
+    toc: &'a HashMap<String, usize>,
+    sink: &'a mut dyn FnMut(Vec<Draw>),
+) -> Paged {
     let mut c = Cursor {
         setup,
         m,
@@ -873,6 +1310,14 @@ pub fn layout_into(
         bar: false,
         tag: Tag::Artifact,
         last_id: 0,
+        official,
+        face: None,
+        numbers: [0; 4],
+        table_size: if official.is_some() {
+            grid::TABLE
+        } else {
+            TABLE
+        },
     };
     c.new_page();
     // Blocks read but not yet laid out: the lookahead of headings and page breaks.
@@ -908,6 +1353,7 @@ pub fn layout_into(
                 }
                 c.heading(*level, spans, id, next)
             }
+            Block::Paragraph(spans) if c.official.is_some() => c.official_paragraph(spans),
             Block::Paragraph(spans) => {
                 let (x, w) = (setup.margin_x, setup.content_width());
                 let element = c.open_tagged(0, Role::P);
@@ -919,7 +1365,7 @@ pub fn layout_into(
             Block::Quote(ps) => c.quote(ps),
             Block::Rule => {
                 let y = c.y + 4.0;
-                let (x1, x2) = (setup.margin_x, setup.width - setup.margin_x);
+                let (x1, x2) = (setup.margin_x, setup.right());
                 c.page().push(Draw::Line {
                     x1,
                     y1: y,
@@ -928,6 +1374,7 @@ pub fn layout_into(
                     width: 0.5,
                 });
                 c.y += 10.0;
+                c.snap();
             }
             Block::PageBreak => {
                 // No empty page at the very end, nor twice in a row.
@@ -1058,6 +1505,95 @@ mod tests {
                 "{piece} broken: {drawn:?}"
             );
         }
+    }
+
+    fn official(md: &str) -> (Vec<Vec<Draw>>, Paged) {
+        let o = Official {
+            body: &Mono,
+            title: &Mono,
+            heading: &Mono,
+            subheading: &Mono,
+            title_bold: true,
+        };
+        let mut pages = Vec::new();
+        let mut blocks = parse(md, &[]).into_iter();
+        let paged = layout_official(&mut blocks, &[], &o, &HashMap::new(), &mut |p| {
+            pages.push(p)
+        });
+        (pages, paged)
+    }
+
+    /// Each text's baseline and its characters, with the face it is set in.
+    fn texts_in_faces(page: &[Draw]) -> Vec<(Face, f32, f32, String)> {
+        let mut face = Face::Body;
+        let mut out = Vec::new();
+        for d in page {
+            match d {
+                Draw::Face { face: f, .. } => face = *f,
+                Draw::Text { y, size, text, .. } => out.push((face, *y, *size, text.clone())),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn official_text_stands_on_a_grid_of_22_lines_of_28_characters() {
+        let md = format!("# 标题\n\n{}\n", "国".repeat(28 * 50));
+        let (pages, _) = official(&md);
+        let setup = PageSetup::official();
+        let mm = 72.0 / 25.4;
+        assert!((setup.margin_x - 28.0 * mm).abs() < 0.01);
+        assert!((setup.margin_top - 37.0 * mm).abs() < 0.01);
+        assert!((setup.content_width() - 156.0 * mm).abs() < 0.01);
+        assert!((setup.bottom() - setup.margin_top - 225.0 * mm).abs() < 0.01);
+        let first = texts_in_faces(&pages[0]);
+        // The title on line 1 in its face, a blank line, then 20 lines of text.
+        assert_eq!(first[0].0, Face::Title);
+        assert_eq!(first[0].2, grid::TITLE);
+        assert_eq!(first.len(), 21);
+        let second = texts_in_faces(&pages[1]);
+        assert_eq!(second.len(), 22, "22 lines to a page");
+        for (k, (face, y, size, text)) in second.iter().enumerate() {
+            assert_eq!(*face, Face::Body);
+            assert_eq!(*size, grid::BODY);
+            let top = setup.margin_top + k as f32 * grid::PITCH;
+            assert!((y - grid::EM_TOP * size - top).abs() < 0.01, "line {k}");
+            assert_eq!(text.chars().count(), 28, "28 characters to a line");
+        }
+        // The paragraph's first line is indented two characters.
+        assert_eq!(first[1].3.chars().count(), 26);
+    }
+
+    #[test]
+    fn official_headings_are_numbered_by_level_in_their_faces() {
+        let md = "# 标题\n\n## 甲\n\n### 乙\n\n#### 丙\n\n##### 丁\n\n##### 戊\n\n\
+                  ### 己\n\n## 庚\n\n### 辛\n\n## 三、自有编号\n\n## 附录：表\n";
+        let (pages, paged) = official(md);
+        let titles: Vec<&str> = paged.marks.iter().map(|m| m.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "标题",
+                "一、甲",
+                "（一）乙",
+                "1.丙",
+                "（1）丁",
+                "（2）戊",
+                "（二）己",
+                "二、庚",
+                "（一）辛",
+                "三、自有编号",
+                "附录：表"
+            ]
+        );
+        let faces: Vec<(Face, String)> = texts_in_faces(&pages[0])
+            .into_iter()
+            .map(|(f, _, _, t)| (f, t))
+            .collect();
+        assert_eq!(faces[1], (Face::Heading, "一、甲".to_string()));
+        assert_eq!(faces[2], (Face::Subheading, "（一）乙".to_string()));
+        assert_eq!(faces[3], (Face::Body, "1.丙".to_string()));
     }
 
     #[test]

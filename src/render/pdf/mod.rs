@@ -7,6 +7,7 @@ pub mod archive;
 pub mod blocks;
 pub mod font;
 pub mod layout;
+pub mod official;
 pub mod out;
 pub mod tag;
 pub mod text;
@@ -14,8 +15,8 @@ pub mod write;
 
 use crate::render::charts::Chart;
 use blocks::{Block, Blocks, Span};
-use font::{Font, FontError};
-use layout::{Draw, PageSetup, Paged};
+use font::{Faces, Font, FontError};
+use layout::{Draw, Official, PageSetup, Paged};
 use std::collections::{BTreeSet, HashMap};
 use text::Metrics;
 use write::Used;
@@ -85,6 +86,26 @@ fn visible(text: &str, font: &Font, missing: &mut BTreeSet<char>) -> String {
         .collect()
 }
 
+/// Replaces characters the font of their face cannot draw in a block, collecting them:
+/// in the official style a heading is drawn in the font of its level.
+fn substitute_in(
+    block: &mut Block,
+    faces: &Faces<'_>,
+    official: bool,
+    missing: &mut BTreeSet<char>,
+) {
+    let font = match block {
+        Block::Heading { level, .. } if official => match level {
+            1 => faces.title,
+            2 => faces.heading,
+            3 => faces.subheading,
+            _ => faces.body,
+        },
+        _ => faces.body,
+    };
+    substitute(block, font, missing);
+}
+
 /// Replaces characters the font cannot draw in a block, collecting them.
 fn substitute(block: &mut Block, font: &Font, missing: &mut BTreeSet<char>) {
     let mut fix = |spans: &mut Vec<Span>| {
@@ -104,10 +125,12 @@ fn substitute(block: &mut Block, font: &Font, missing: &mut BTreeSet<char>) {
 }
 
 /// The running header and the page footer, drawn on each page as it is written: all
-/// they need (the page count, the sections' pages) is known after the first pass.
+/// they need (the page count, the sections' pages) is known after the first pass. An
+/// official document has neither: only its page numbers.
 struct Decor<'a> {
     setup: PageSetup,
     font: &'a Font,
+    official: bool,
     header_left: String,
     header_right: String,
     page_of: String,
@@ -122,14 +145,24 @@ impl<'a> Decor<'a> {
         font: &'a Font,
         opts: &PdfOptions<'_>,
         paged: &'a Paged,
+        official: bool,
         missing: &mut BTreeSet<char>,
     ) -> Decor<'a> {
+        let shown = |text: &str, missing: &mut BTreeSet<char>| {
+            if official {
+                String::new()
+            } else {
+                visible(text, font, missing)
+            }
+        };
         Decor {
             setup,
             font,
-            header_left: visible(opts.header_left, font, missing),
-            header_right: visible(opts.header_right, font, missing),
-            page_of: visible(opts.page_of, font, missing),
+            official,
+            // An official document draws neither: its characters are not looked for.
+            header_left: shown(opts.header_left, missing),
+            header_right: shown(opts.header_right, missing),
+            page_of: shown(opts.page_of, missing),
             total: paged.pages,
             sections: paged
                 .marks
@@ -152,13 +185,16 @@ impl<'a> Decor<'a> {
     }
 
     /// The header and footer of page `page` (1-based).
-    fn draws(&self, page: usize) -> [Draw; 4] {
+    fn draws(&self, page: usize) -> Vec<Draw> {
         let m: &dyn Metrics = self.font;
+        if self.official {
+            return official::page_number(page, &self.setup, m).to_vec();
+        }
         let size = 8.0;
         let width = |t: &str| t.chars().map(|c| m.advance(c, false)).sum::<f32>() * size;
         let setup = self.setup;
         let top = setup.margin_top * 0.55;
-        let right = setup.width - setup.margin_x;
+        let right = setup.right();
         let left = match self.section(page) {
             Some(section) => format!(
                 "{} · {}",
@@ -173,7 +209,7 @@ impl<'a> Decor<'a> {
             .page_of
             .replace("{n}", &page.to_string())
             .replace("{m}", &self.total.to_string());
-        [
+        vec![
             Draw::Text {
                 x: setup.margin_x,
                 y: top,
@@ -232,62 +268,97 @@ pub fn render_to(
     opts: &PdfOptions<'_>,
     out: &mut dyn std::io::Write,
 ) -> Result<BTreeSet<char>, FontError> {
+    typeset(markdown, charts, &Faces::single(font), false, opts, out)
+}
+
+/// [`render_to`] in the official style of GB/T 9704-2012 (党政机关公文格式), for a report
+/// an office files as it files its documents: A4 with the standard's body area, 3号 body
+/// text on its grid of 22 lines of 28 characters, the title in 2号, headings numbered
+/// 一、（一）1.（1） in the faces of their level, page numbers `— 1 —` at the outer
+/// corner. `opts.paper` and `opts.landscape` do not apply; there is no running header.
+pub fn render_official_to(
+    markdown: &str,
+    charts: &[(&str, Chart)],
+    faces: &Faces<'_>,
+    opts: &PdfOptions<'_>,
+    out: &mut dyn std::io::Write,
+) -> Result<BTreeSet<char>, FontError> {
+    typeset(markdown, charts, faces, true, opts, out)
+}
+
+fn typeset(
+    markdown: &str,
+    charts: &[(&str, Chart)],
+    faces: &Faces<'_>,
+    official: bool,
+    opts: &PdfOptions<'_>,
+    out: &mut dyn std::io::Write,
+) -> Result<BTreeSet<char>, FontError> {
+    let font = faces.body;
     let names: Vec<&str> = charts.iter().map(|(n, _)| *n).collect();
     // The Markdown is read in each pass, a block at a time: never all blocks at once.
     let mut missing = BTreeSet::new();
-    let (w, h) = opts.paper.mm();
-    let setup = PageSetup::from_mm(w, h, opts.landscape);
+    let setup = if official {
+        PageSetup::official()
+    } else {
+        let (w, h) = opts.paper.mm();
+        PageSetup::from_mm(w, h, opts.landscape)
+    };
+    let metrics = Official {
+        body: faces.body,
+        title: faces.title,
+        heading: faces.heading,
+        subheading: faces.subheading,
+        title_bold: faces.title_bold,
+    };
+    let lay = |blocks: &mut dyn Iterator<Item = Block>,
+               toc: &HashMap<String, usize>,
+               sink: &mut dyn FnMut(Vec<Draw>)| {
+        if official {
+            layout::layout_official(blocks, charts, &metrics, toc, sink)
+        } else {
+            layout::layout_into(blocks, charts, setup, font, toc, sink)
+        }
+    };
 
     let mut used = Used::default();
     let mut blocks = Blocks::new(markdown, &names).map(|mut b| {
-        substitute(&mut b, font, &mut missing);
+        substitute_in(&mut b, faces, official, &mut missing);
         b
     });
-    let paged = layout::layout_into(
-        &mut blocks,
-        charts,
-        setup,
-        font,
-        &HashMap::new(),
-        &mut |page| used.add_draws(&page, font),
-    );
+    let paged = lay(&mut blocks, &HashMap::new(), &mut |page| {
+        used.add_draws(&page, faces)
+    });
     drop(blocks);
-    let decor = Decor::new(setup, font, opts, &paged, &mut missing);
+    let decor = Decor::new(setup, font, opts, &paged, official, &mut missing);
     for page in 1..=paged.pages {
-        used.add_draws(&decor.draws(page), font);
+        used.add_draws(&decor.draws(page), faces);
     }
     // The first pass printed no page numbers in the contents; the second prints these.
     for page in paged.anchors.values() {
         used.add_str(&page.to_string());
     }
-    let subsets = used.subsets(font)?;
+    let subsets = used.subsets(faces)?;
     drop(used);
 
     let fail = |e: std::io::Error| FontError::Write(e.to_string());
-    let mut writer = write::PdfWriter::start(out, setup, font, subsets).map_err(fail)?;
+    let mut writer = write::PdfWriter::start(out, setup, *faces, subsets).map_err(fail)?;
     let mut result = Ok(());
     let mut page = 0;
     let mut blocks = Blocks::new(markdown, &names).map(|mut b| {
         // The same characters as in the first pass, already collected.
-        substitute(&mut b, font, &mut BTreeSet::new());
+        substitute_in(&mut b, faces, official, &mut BTreeSet::new());
         b
     });
-    layout::layout_into(
-        &mut blocks,
-        charts,
-        setup,
-        font,
-        &paged.anchors,
-        &mut |mut draws| {
-            page += 1;
-            if result.is_ok() {
-                // The running header and footer are page furniture, not content.
-                draws.push(Draw::Tag(layout::Tag::Pagination));
-                draws.extend(decor.draws(page));
-                result = writer.page(&draws);
-            }
-        },
-    );
+    lay(&mut blocks, &paged.anchors, &mut |mut draws| {
+        page += 1;
+        if result.is_ok() {
+            // The running header and footer are page furniture, not content.
+            draws.push(Draw::Tag(layout::Tag::Pagination));
+            draws.extend(decor.draws(page));
+            result = writer.page(&draws);
+        }
+    });
     result.map_err(fail)?;
     let meta = write::Meta {
         title: opts.title,

@@ -127,6 +127,9 @@ impl Tagger {
                 self.tag = *tag;
                 return true;
             }
+            // A change of face draws nothing: the content stream sets the font at the
+            // next text.
+            Draw::Face { .. } => return false,
             Draw::Text { .. } => match self.tag {
                 Tag::Elem(s) if self.find(s).is_some() => Marked::Content(s),
                 Tag::Pagination => Marked::Pagination,

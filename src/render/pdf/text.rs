@@ -398,6 +398,8 @@ struct Placed<'s> {
 struct Row<'s> {
     items: Vec<Placed<'s>>,
     width: f32,
+    /// Where its first item starts: a paragraph's first-line indent, else 0.
+    start: f32,
 }
 
 /// Characters on a row, spaces aside.
@@ -518,9 +520,11 @@ impl<'s> Wrap<'_, 's> {
         if !self.row().items.is_empty() {
             self.rows.push(Row::default());
         }
+        // An indented first line starts the token after its indent.
+        let mut start = self.row().start;
         let advance = |c: char| self.m.advance(c, bold) * self.size;
         let mut from = 0;
-        let mut w = 0.0;
+        let mut w = start;
         let mut prev = 0;
         for (at, c) in text.char_indices() {
             let a = advance(c);
@@ -539,11 +543,13 @@ impl<'s> Wrap<'_, 's> {
                         text: part,
                         tok: i,
                         cont: from > 0,
-                        x: 0.0,
+                        x: start,
                         width: pw,
                     }],
-                    width: pw,
+                    width: start + pw,
+                    start,
                 };
+                start = 0.0;
                 w = text[cut..at].chars().map(advance).sum();
                 from = cut;
             }
@@ -556,16 +562,17 @@ impl<'s> Wrap<'_, 's> {
                 text: part,
                 tok: i,
                 cont: from > 0,
-                x: 0.0,
-                width: w,
+                x: start,
+                width: w - start,
             }],
             width: w,
+            start,
         };
     }
 
     /// Sets the x of a row's items again after some moved, and its width.
     fn reflow(&self, row: &mut Row<'_>) {
-        let mut x = 0.0;
+        let mut x = row.start;
         for (n, p) in row.items.iter_mut().enumerate() {
             if n > 0 && !p.cont {
                 x += self.lead(&self.toks[p.tok]);
@@ -630,6 +637,7 @@ impl<'s> Wrap<'_, 's> {
         let mut row = Row {
             items: moved,
             width: 0.0,
+            start: self.rows[n - 1].start,
         };
         row.items.extend(self.rows[n - 1].items.iter().cloned());
         self.reflow(&mut row);
@@ -639,6 +647,7 @@ impl<'s> Wrap<'_, 's> {
         let mut above = Row {
             items: keep,
             width: 0.0,
+            start: self.rows[n - 2].start,
         };
         self.reflow(&mut above);
         self.rows[n - 2] = above;
@@ -683,8 +692,20 @@ impl<'s> Wrap<'_, 's> {
     }
 }
 
-fn wrap(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics, cell: bool) -> Vec<Line> {
+fn wrap(
+    spans: &[Span],
+    size: f32,
+    max_width: f32,
+    indent: f32,
+    m: &dyn Metrics,
+    cell: bool,
+) -> Vec<Line> {
     let toks = tokens(spans, m);
+    let first = Row {
+        width: indent,
+        start: indent,
+        ..Row::default()
+    };
     let mut w = Wrap {
         toks: &toks,
         size,
@@ -692,7 +713,7 @@ fn wrap(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics, cell: bool) 
         space: m.advance(' ', false) * size,
         cell,
         m,
-        rows: vec![Row::default()],
+        rows: vec![first],
     };
     let mut a = 0;
     while a < toks.len() {
@@ -714,13 +735,26 @@ fn wrap(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics, cell: bool) 
 /// Breaks styled text (a paragraph, a heading, a list item) into lines no wider than
 /// `max_width` points at `size` points.
 pub fn break_lines(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) -> Vec<Line> {
-    wrap(spans, size, max_width, m, false)
+    wrap(spans, size, max_width, 0.0, m, false)
+}
+
+/// [`break_lines`] with the first line indented by `indent` points (the two-character
+/// indent of a paragraph in an official document): the first line's pieces start there
+/// and hold that much less.
+pub fn break_indented(
+    spans: &[Span],
+    size: f32,
+    max_width: f32,
+    indent: f32,
+    m: &dyn Metrics,
+) -> Vec<Line> {
+    wrap(spans, size, max_width, indent, m, false)
 }
 
 /// Breaks a table cell's text into lines like [`break_lines`], keeping every piece (see
 /// [`extents`]) on one line when the width holds it.
 pub fn break_cell(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) -> Vec<Line> {
-    wrap(spans, size, max_width, m, true)
+    wrap(spans, size, max_width, 0.0, m, true)
 }
 
 /// A one-line label (a chart's bar, a running header) with its quarter-em gaps, so it is
@@ -945,6 +979,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_indented_first_line_holds_less_and_starts_after_its_indent() {
+        let lines = break_indented(&span("一二三四五六七八九十甲乙"), 10.0, 50.0, 20.0, &Mono);
+        assert_eq!(texts(&lines), ["一二三", "四五六七八", "九十甲乙"]);
+        assert_eq!(lines[0].pieces[0].x, 20.0);
+        assert_eq!(lines[0].width, 50.0);
+        assert_eq!(lines[1].pieces[0].x, 0.0);
+        // The last line's widow rule keeps the indent of a two-line paragraph.
+        let lines = break_indented(&span("一二三四"), 10.0, 50.0, 20.0, &Mono);
+        assert_eq!(texts(&lines), ["一二", "三四"]);
+        assert_eq!(lines[0].pieces[0].x, 20.0);
+        // A word wider than the line starts after the indent too.
+        let lines = break_indented(&span("abcdefghijklmn"), 10.0, 50.0, 20.0, &Mono);
+        assert_eq!(lines[0].pieces[0].x, 20.0);
+        assert!(lines.iter().all(|l| l.width <= 50.0 + EPS), "{lines:?}");
+    }
+
+    #[test]
     fn a_piece_of_its_own_may_stand_alone_in_a_cell() {
         let lines = break_cell(&span("已完成、否"), 10.0, 40.0, &Mono);
         assert_eq!(texts(&lines), ["已完成、", "否"]);
@@ -1002,7 +1053,7 @@ pub(crate) mod tests {
             };
             for width in [4.0, 10.0, 25.0, 60.0, 200.0] {
                 for cell in [false, true] {
-                    let lines = wrap(&span(&text), 10.0, width, &Mono, cell);
+                    let lines = wrap(&span(&text), 10.0, width, 0.0, &Mono, cell);
                     let set: String = lines
                         .iter()
                         .flat_map(|l| &l.pieces)

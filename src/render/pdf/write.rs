@@ -5,8 +5,8 @@
 //! a ToUnicode map, so text extracts. Nothing varies from run to run (resource names,
 //! dates, the document /ID is a hash of the bytes): the same inputs give the same file.
 
-use super::font::{Font, FontError, Outlines, Subset};
-use super::layout::{Draw, Laid, Mark, PageSetup, Paint};
+use super::font::{Faces, Font, FontError, Outlines, Subset};
+use super::layout::{Draw, Face, Laid, Mark, PageSetup, Paint};
 use super::out::{self, PdfOut, reference, text_string};
 use super::tag::Tagger;
 use super::text::{GAP_EM, QUARTER_EM};
@@ -86,40 +86,77 @@ impl CharSet {
 }
 
 /// The characters a document draws in each face: bold text goes to the bold face where
-/// it has the character, the rest to the regular face.
+/// it has the character, the rest to the regular face. Kept per font of the document's
+/// [`Faces`] (one, but for the official style), in their order.
 #[derive(Default)]
 pub struct Used {
     pub regular: CharSet,
     pub bold: CharSet,
+    /// The characters of the other fonts, after the body's.
+    more: Vec<Used>,
 }
 
 impl Used {
-    /// Adds the characters every text of a page draws.
-    pub fn add_draws(&mut self, draws: &[Draw], font: &Font) {
+    /// Adds the characters every text of a page draws, each in the font of the face it
+    /// is set in (a page starts in the body face).
+    pub fn add_draws(&mut self, draws: &[Draw], faces: &Faces<'_>) {
+        let fonts = faces.fonts();
+        let mut at = 0;
         for d in draws {
-            if let Draw::Text { text, bold, .. } = d {
-                if *bold && font.bold_face().is_some() {
-                    for c in text.chars() {
-                        match font.face(c, true) {
-                            (_, false) => self.bold.add(c),
-                            (_, true) => self.regular.add(c),
+            match d {
+                Draw::Face { face, .. } => at = faces.index(*face),
+                Draw::Text { text, bold, .. } => {
+                    let font = fonts[at];
+                    let used = self.font(at);
+                    if *bold && font.bold_face().is_some() {
+                        for c in text.chars() {
+                            match font.face(c, true) {
+                                (_, false) => used.bold.add(c),
+                                (_, true) => used.regular.add(c),
+                            }
                         }
+                    } else {
+                        used.regular.add_str(text);
                     }
-                } else {
-                    self.regular.add_str(text);
                 }
+                _ => {}
             }
         }
     }
 
-    /// Adds characters drawn in the regular face.
+    /// The characters of the `at`-th font.
+    fn font(&mut self, at: usize) -> &mut Used {
+        if at == 0 {
+            return self;
+        }
+        if self.more.len() < at {
+            self.more.resize_with(at, Used::default);
+        }
+        &mut self.more[at - 1]
+    }
+
+    /// Adds characters drawn in the body's regular face.
     pub fn add_str(&mut self, text: &str) {
         self.regular.add_str(text);
     }
 
     /// The subsets to embed: the regular face's, and the bold face's when bold text
-    /// uses it.
-    pub fn subsets(&self, font: &Font) -> Result<Subsets, FontError> {
+    /// uses it, for the body's font and each other font some text uses.
+    pub fn subsets(&self, faces: &Faces<'_>) -> Result<Subsets, FontError> {
+        let fonts = faces.fonts();
+        let mut subsets = self.subsets_of(fonts[0])?;
+        for (n, font) in fonts.iter().enumerate().skip(1) {
+            subsets.more.push(match self.more.get(n - 1) {
+                Some(used) if !used.regular.is_empty() || !used.bold.is_empty() => {
+                    Some(used.subsets_of(font)?)
+                }
+                _ => None,
+            });
+        }
+        Ok(subsets)
+    }
+
+    fn subsets_of(&self, font: &Font) -> Result<Subsets, FontError> {
         let bold = match font.bold_face() {
             Some(b) if !self.bold.is_empty() => Some(b.subset(&self.bold.to_set())?),
             _ => None,
@@ -127,6 +164,7 @@ impl Used {
         Ok(Subsets {
             regular: font.subset(&self.regular.to_set())?,
             bold,
+            more: Vec::new(),
         })
     }
 }
@@ -135,6 +173,25 @@ impl Used {
 pub struct Subsets {
     pub regular: Subset,
     pub bold: Option<Subset>,
+    /// The subsets of the other fonts of the document's [`Faces`], after the body's:
+    /// `None` for a font no text is drawn in.
+    pub more: Vec<Option<Subsets>>,
+}
+
+impl Subsets {
+    /// The subsets of the `at`-th font of the document's faces.
+    fn font(&self, at: usize) -> Option<&Subsets> {
+        match at {
+            0 => Some(self),
+            n => self.more.get(n - 1)?.as_ref(),
+        }
+    }
+}
+
+/// The resource names of the `at`-th font's regular and bold faces: F1 and F2 for the
+/// body's, F3 and F4 for the next …
+fn font_names(at: usize) -> (String, String) {
+    (format!("F{}", 2 * at + 1), format!("F{}", 2 * at + 2))
 }
 
 /// Writes one PDF page by page: the font and resources first, each page as it comes, the
@@ -142,8 +199,10 @@ pub struct Subsets {
 pub struct PdfWriter<'a> {
     out: PdfOut<'a>,
     setup: PageSetup,
-    font: &'a Font,
+    faces: Faces<'a>,
     subsets: Subsets,
+    /// The resource names of each font's faces, by [`Faces::fonts`] order.
+    names: Vec<(String, String)>,
     catalog: u32,
     pages_root: u32,
     resources: u32,
@@ -156,26 +215,22 @@ pub struct PdfWriter<'a> {
     tags: Option<Tagger>,
 }
 
-/// The resource names of the regular and the bold face.
-const FONT: &str = "F1";
-const FONT_BOLD: &str = "F2";
-
 impl<'a> PdfWriter<'a> {
     /// Starts a tagged PDF in `w`: the header, then the font subset (its program is
     /// dropped once written) and the shared page resources.
     pub fn start(
         w: &'a mut dyn Write,
         setup: PageSetup,
-        font: &'a Font,
+        faces: Faces<'a>,
         subsets: Subsets,
     ) -> io::Result<PdfWriter<'a>> {
-        Self::begin(w, setup, font, subsets, true)
+        Self::begin(w, setup, faces, subsets, true)
     }
 
     fn begin(
         w: &'a mut dyn Write,
         setup: PageSetup,
-        font: &'a Font,
+        faces: Faces<'a>,
         mut subsets: Subsets,
         tagged: bool,
     ) -> io::Result<PdfWriter<'a>> {
@@ -186,19 +241,30 @@ impl<'a> PdfWriter<'a> {
         let font_id = write_font(&mut out, &mut subsets.regular)?;
         let resources = out.reserve();
         let mut fonts = Dictionary::new();
-        fonts.set(FONT, reference(font_id));
+        let (regular, bold_name) = font_names(0);
+        fonts.set(regular, reference(font_id));
         if let Some(bold) = subsets.bold.as_mut() {
-            fonts.set(FONT_BOLD, reference(write_font(&mut out, bold)?));
+            fonts.set(bold_name, reference(write_font(&mut out, bold)?));
+        }
+        for (n, more) in subsets.more.iter_mut().enumerate() {
+            let Some(more) = more else { continue };
+            let (regular, bold_name) = font_names(n + 1);
+            fonts.set(regular, reference(write_font(&mut out, &mut more.regular)?));
+            if let Some(bold) = more.bold.as_mut() {
+                fonts.set(bold_name, reference(write_font(&mut out, bold)?));
+            }
         }
         let mut res = Dictionary::new();
         res.set("Font", Object::Dictionary(fonts));
         out.object(resources, &Object::Dictionary(res))?;
         let tags = tagged.then(|| Tagger::new(&mut out));
+        let names = (0..faces.fonts().len()).map(font_names).collect();
         Ok(PdfWriter {
             out,
             setup,
-            font,
+            faces,
             subsets,
+            names,
             catalog,
             pages_root,
             resources,
@@ -221,8 +287,12 @@ impl<'a> PdfWriter<'a> {
             }
             None => None,
         };
-        let (h, font) = (self.setup.height, self.font);
-        content(&mut buf, draws, h, font, &self.subsets, tags);
+        let fonts = Fonts {
+            faces: &self.faces,
+            subsets: &self.subsets,
+            names: &self.names,
+        };
+        content(&mut buf, draws, self.setup.height, &fonts, tags);
         let contents = self.out.reserve();
         self.out.deflated(contents, &Dictionary::new(), &buf)?;
         self.buf = buf;
@@ -518,17 +588,36 @@ fn rgb(paint: Paint) -> [f32; 3] {
     }
 }
 
+/// What a content stream draws text with: the faces' fonts, their subsets and resource
+/// names.
+struct Fonts<'f> {
+    faces: &'f Faces<'f>,
+    subsets: &'f Subsets,
+    names: &'f [(String, String)],
+}
+
 /// One page's content stream, in PDF coordinates (origin bottom-left, `h` the page
-/// height); text as the subsets' two-byte codes. With `tags`, every draw is marked
-/// content of its structure element or an artifact, and the marks build the tree.
+/// height); text as the subsets' two-byte codes, in the font of the face it is set in.
+/// With `tags`, every draw is marked content of its structure element or an artifact,
+/// and the marks build the tree.
 fn content(
     buf: &mut Vec<u8>,
     draws: &[Draw],
     h: f32,
-    font: &Font,
-    subsets: &Subsets,
+    fonts: &Fonts<'_>,
     mut tags: Option<(&mut Tagger, &mut PdfOut<'_>)>,
 ) {
+    let Fonts {
+        faces,
+        subsets,
+        names,
+    } = fonts;
+    // The face the text is in (a page starts in the body face) and its tracking; the
+    // character spacing last set (text state outlives BT … ET).
+    let mut face = Face::Body;
+    let mut tracking = 0.0;
+    let mut spacing = 0.0;
+    let index = [Face::Body, Face::Title, Face::Heading, Face::Subheading].map(|f| faces.index(f));
     for d in draws {
         if let Some((t, out)) = tags.as_mut()
             && t.draw(d, out, buf)
@@ -538,6 +627,13 @@ fn content(
         match d {
             // Structure marks, taken by the tagger above or ignored when untagged.
             Draw::Open { .. } | Draw::Close(_) | Draw::Tag(_) => {}
+            Draw::Face {
+                face: f,
+                tracking: t,
+            } => {
+                face = *f;
+                tracking = *t;
+            }
             Draw::Rect {
                 x,
                 y,
@@ -571,15 +667,24 @@ fn content(
                 bold,
                 text,
             } => {
+                let at = index[face as usize];
+                let font = faces.font(face);
+                let Some(subsets) = subsets.font(at) else {
+                    continue;
+                };
                 buf.extend_from_slice(b"BT\n");
                 op(buf, &[1.0, 0.0, 0.0, 1.0, *x, h - y], "Tm");
+                if tracking * size != spacing {
+                    spacing = tracking * size;
+                    op(buf, &[spacing], "Tc");
+                }
                 let real = |c: char| *bold && subsets.bold.is_some() && !font.face(c, true).1;
                 let style = Style {
                     size: *size,
                     bold: *bold,
                     stroke: font.bold_stroke(*size),
                 };
-                show(buf, text, &style, &real, subsets);
+                show(buf, text, &style, &real, subsets, &names[at]);
                 buf.extend_from_slice(b"ET\n");
             }
         }
@@ -629,6 +734,7 @@ fn show(
     style: &Style,
     real: &dyn Fn(char) -> bool,
     subsets: &Subsets,
+    names: &(String, String),
 ) {
     let marked = marked(text);
     let hex = |buf: &mut Vec<u8>, subset: &Subset, run: &str| {
@@ -673,8 +779,8 @@ fn show(
             buf.extend_from_slice(b">>>BDC\n");
         }
         let (name, subset) = match (&subsets.bold, in_bold) {
-            (Some(b), true) => (FONT_BOLD, b),
-            _ => (FONT, &subsets.regular),
+            (Some(b), true) => (&names.1, b),
+            _ => (&names.0, &subsets.regular),
         };
         if face != Some(in_bold) {
             let synthetic = |real_bold: bool| style.bold && !real_bold;
@@ -728,12 +834,13 @@ pub fn write(
 ) -> Result<Vec<u8>, FontError> {
     let mut used = Used::default();
     for page in &laid.pages {
-        used.add_draws(page, font);
+        used.add_draws(page, &Faces::single(font));
     }
-    let subsets = used.subsets(font)?;
+    let faces = Faces::single(font);
+    let subsets = used.subsets(&faces)?;
     let mut bytes = Vec::new();
     let fail = |e: io::Error| FontError::Write(e.to_string());
-    let mut w = PdfWriter::begin(&mut bytes, setup, font, subsets, false).map_err(fail)?;
+    let mut w = PdfWriter::begin(&mut bytes, setup, faces, subsets, false).map_err(fail)?;
     for page in &laid.pages {
         w.page(page).map_err(fail)?;
     }
@@ -774,6 +881,7 @@ mod tests {
         let subsets = Subsets {
             regular: subset(&[('按', 1), ('第', 2), ('3', 3), ('项', 4)]),
             bold: Some(subset(&[('按', 5), ('第', 6), ('项', 7)])),
+            more: Vec::new(),
         };
         let regular = Style {
             size: 10.0,
@@ -783,7 +891,15 @@ mod tests {
         let shown = |text: &str, style: &Style| {
             let mut buf = Vec::new();
             // The bold face lacks 3: synthetic bold there.
-            show(&mut buf, text, style, &|c| style.bold && c != '3', &subsets);
+            let names = font_names(0);
+            show(
+                &mut buf,
+                text,
+                style,
+                &|c| style.bold && c != '3',
+                &subsets,
+                &names,
+            );
             String::from_utf8(buf).unwrap()
         };
         assert_eq!(
