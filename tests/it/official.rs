@@ -69,14 +69,7 @@ fn metrics(pdf: &Path, name: &str) -> (f32, f32) {
 
 /// The lines of every page, and the page size in millimetres.
 fn lines(pdf: &Path, ascent: f32, descent: f32) -> (Vec<Vec<Line>>, (f32, f32)) {
-    let out = std::process::Command::new("pdftotext")
-        .arg("-bbox-layout")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) installed");
-    assert!(out.status.success());
-    let xml = String::from_utf8(out.stdout).unwrap();
+    let xml = crate::pdf::bbox_layout(pdf);
     let page_re = Regex::new(r#"<page width="([\d.]+)" height="([\d.]+)">"#).unwrap();
     let box_re = r#"xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)""#;
     let line_re = Regex::new(&format!("<line {box_re}>")).unwrap();

@@ -36,6 +36,19 @@ fn extract(pdf: &Path, page: Option<usize>, raw: bool) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Every word of a PDF with its box (`pdftotext -bbox-layout`, XHTML), for the tests that
+/// measure where text lands.
+pub fn bbox_layout(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg("-bbox-layout")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) installed");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
 pub fn tool(name: &str, pdf: &Path) -> String {
     let out = Command::new(name)
         .arg(pdf)

@@ -9,7 +9,6 @@ use dossier::render::pdf::font::Font;
 use dossier::render::pdf::text::Metrics;
 use regex::Regex;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Table text size and line pitch, in points (layout.rs: TABLE, TABLE × LEADING).
 const TABLE: f32 = 8.5;
@@ -27,14 +26,7 @@ struct Word {
 
 /// The words of each page, without the running header and footer.
 fn body_words(pdf: &Path) -> Vec<Vec<Word>> {
-    let out = Command::new("pdftotext")
-        .arg("-bbox-layout")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) installed");
-    assert!(out.status.success());
-    let xml = String::from_utf8(out.stdout).unwrap();
+    let xml = crate::pdf::bbox_layout(pdf);
     let page_re = Regex::new(r#"<page width="([\d.]+)" height="([\d.]+)">"#).unwrap();
     let word_re = Regex::new(
         r#"<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>"#,

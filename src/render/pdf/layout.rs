@@ -591,6 +591,25 @@ impl<'a> Cursor<'a> {
             .collect()
     }
 
+    /// List item `i`'s marker (`3.` or `•`) and, for a table-of-contents entry (an item
+    /// linking to a heading), the page number to print after it (`—` before pagination).
+    fn marker_and_page(
+        &self,
+        start: Option<u64>,
+        i: usize,
+        item: &[Span],
+    ) -> (String, Option<String>) {
+        let marker = match start {
+            Some(n) => format!("{}.", n + i as u64),
+            None => "•".to_string(),
+        };
+        let page = item
+            .iter()
+            .find_map(|s| s.anchor.as_ref())
+            .map(|a| self.toc.get(a).map_or("—".to_string(), |p| p.to_string()));
+        (marker, page)
+    }
+
     /// Records a heading's bookmark and anchor on the current page.
     fn mark(&mut self, level: u8, spans: &[Span], id: &Option<String>) {
         let title: String = spans.iter().map(|s| s.text.as_str()).collect();
@@ -615,14 +634,7 @@ impl<'a> Cursor<'a> {
             // The marker is set in the item's text: the whole item is its body.
             let li = self.open(list, Role::LI);
             let body = self.open_tagged(li, Role::LBody);
-            let marker = match start {
-                Some(n) => format!("{}.", n + i as u64),
-                None => "•".to_string(),
-            };
-            let page = item
-                .iter()
-                .find_map(|s| s.anchor.as_ref())
-                .map(|a| self.toc.get(a).map_or("—".to_string(), |p| p.to_string()));
+            let (marker, page) = self.marker_and_page(start, i, item);
             let spans: Vec<Span> = std::iter::once(Span {
                 text: format!("{marker} "),
                 bold: false,
@@ -727,15 +739,7 @@ impl<'a> Cursor<'a> {
         let list = self.open(0, Role::L);
         for (i, item) in items.iter().enumerate() {
             let li = self.open(list, Role::LI);
-            let marker = match start {
-                Some(n) => format!("{}.", n + i as u64),
-                None => "•".to_string(),
-            };
-            // A table-of-contents entry: a link to a heading gets its page number.
-            let page = item
-                .iter()
-                .find_map(|s| s.anchor.as_ref())
-                .map(|a| self.toc.get(a).map_or("—".to_string(), |p| p.to_string()));
+            let (marker, page) = self.marker_and_page(start, i, item);
             let text_width = if page.is_some() {
                 width - BODY * 3.0
             } else {
