@@ -399,3 +399,20 @@ fn the_official_gap_report_is_tagged_like_the_default_one() {
     );
     assert_eq!(official_kinds, kinds(&plain));
 }
+
+/// The official style's 156 mm body cannot hold every piece of the nine-column table at
+/// full width: what it squeezes is Han text, never a date (`2027-01-` / `03`).
+#[test]
+fn official_tables_keep_every_date_whole_when_they_must_squeeze() {
+    let (_t, out, stderr) = build(
+        &[&sample("qingxi-town.xlsx")],
+        &["--format", "pdf,md", "--style", "official"],
+    );
+    assert!(!stderr.contains("dossier: warning"), "{stderr}");
+    let date = Regex::new(r"\d{4}-\d{2}-\d{2}").unwrap();
+    let md = std::fs::read_to_string(out.join("gap-report.md")).unwrap();
+    let pdf = text(&out.join("gap-report.pdf"), None);
+    let in_md = date.find_iter(&md).count();
+    assert!(in_md > 20, "{in_md} dates in the Markdown");
+    assert_eq!(date.find_iter(&pdf).count(), in_md);
+}

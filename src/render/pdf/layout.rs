@@ -5,7 +5,8 @@
 use super::blocks::{Align, Block, Span};
 use super::official;
 use super::text::{
-    GAP_EM, Line, Metrics, QUARTER_EM, break_cell, break_indented, break_lines, extents, label,
+    Extents, GAP_EM, Line, Metrics, QUARTER_EM, break_cell, break_indented, break_lines,
+    cell_extents, label,
 };
 use crate::render::charts::Chart;
 use std::collections::{HashMap, VecDeque};
@@ -904,21 +905,25 @@ impl<'a> Cursor<'a> {
         // Column widths from content, as CSS automatic table layout: each column needs
         // its widest piece (a list item, a date, an id, a short label) and wants its
         // widest line.
+        let mut hard = vec![0.0f32; cols];
         let mut min = vec![0.0f32; cols];
         let mut max = vec![0.0f32; cols];
         for r in std::iter::once(&head).chain(rows.iter()) {
             for c in 0..cols {
-                let (lo, hi) = match r.get(c) {
-                    Some(spans) => extents(spans, self.table_size, self.m),
-                    None => (0.0, 0.0),
+                let e = match r.get(c) {
+                    Some(spans) => cell_extents(spans, self.table_size, self.m),
+                    None => Extents::default(),
                 };
-                min[c] = min[c].max(lo + 2.0 * PAD);
-                max[c] = max[c].max(hi + 2.0 * PAD);
+                // A Han label squeezed still keeps two characters to a line.
+                let floor = e.min.min(2.0 * self.table_size);
+                hard[c] = hard[c].max(e.hard.max(floor) + 2.0 * PAD);
+                min[c] = min[c].max(e.min + 2.0 * PAD);
+                max[c] = max[c].max(e.max + 2.0 * PAD);
             }
         }
         let avail = self.setup.content_width();
         let protect = PROTECTED_EM * self.table_size + 2.0 * PAD;
-        let widths = column_widths(&min, &max, avail, protect);
+        let widths = column_widths(&Needs { hard, min, max }, avail, protect);
         (cols, head, widths)
     }
 
@@ -1173,38 +1178,56 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// What each column of a table needs and wants, in points (see [`Extents`]).
+pub struct Needs {
+    /// Its widest hard piece (a date, an id): kept whole as long as the hard pieces fit.
+    pub hard: Vec<f32>,
+    /// Its widest piece never broken inside while the pieces fit.
+    pub min: Vec<f32>,
+    /// Its text on one line.
+    pub max: Vec<f32>,
+}
+
 /// Column widths from content, as CSS automatic table layout. Each column wants `max` (its
 /// text on one line) and needs `min` (its widest piece never broken inside). If everything
 /// fits, columns get what they want; else each gets its need plus a share of the rest in
-/// proportion to how much more it wants, so no piece is broken while the needs fit. If even the needs do not fit, columns keep their need up to
-/// `protect` points and only the columns needing more are squeezed (a 300-character name
-/// wraps; a number or a status does not).
-pub fn column_widths(min: &[f32], max: &[f32], avail: f32, protect: f32) -> Vec<f32> {
+/// proportion to how much more it wants, so no piece is broken while the needs fit. If
+/// even the needs do not fit, columns keep their need up to `protect` points and only the
+/// columns needing more are squeezed (a 300-character name wraps; a number or a status
+/// does not). If that does not fit either, the hard pieces (dates, ids, numbers) stay
+/// whole and the columns squeezed are those whose pieces break between Han characters.
+pub fn column_widths(needs: &Needs, avail: f32, protect: f32) -> Vec<f32> {
+    let Needs { hard, min, max } = needs;
     let n = min.len();
     let (sum_min, sum_max): (f32, f32) = (min.iter().sum(), max.iter().sum());
     if sum_max <= avail {
         return max.to_vec();
     }
+    // Each column between `low` and `high`: `low`, and what is left over shared in
+    // proportion to how much more than `low` each would take.
+    let share = |low: &[f32], high: &[f32]| -> Vec<f32> {
+        let extra = avail - low.iter().sum::<f32>();
+        let want = (0..n)
+            .map(|c| high[c] - low[c])
+            .sum::<f32>()
+            .max(f32::EPSILON);
+        (0..n)
+            .map(|c| low[c] + extra * (high[c] - low[c]) / want)
+            .collect()
+    };
     if sum_min <= avail {
-        let extra = avail - sum_min;
-        let want = (sum_max - sum_min).max(f32::EPSILON);
-        return (0..n)
-            .map(|c| min[c] + extra * (max[c] - min[c]) / want)
-            .collect();
+        return share(min, max);
     }
     let kept: Vec<f32> = min.iter().map(|m| m.min(protect)).collect();
-    let sum_kept: f32 = kept.iter().sum();
-    if sum_kept >= avail {
-        return kept.iter().map(|k| k * avail / sum_kept).collect();
+    if kept.iter().sum::<f32>() < avail {
+        return share(&kept, min);
     }
-    let extra = avail - sum_kept;
-    let over: f32 = (0..n)
-        .map(|c| min[c] - kept[c])
-        .sum::<f32>()
-        .max(f32::EPSILON);
-    (0..n)
-        .map(|c| kept[c] + extra * (min[c] - kept[c]) / over)
-        .collect()
+    let base: Vec<f32> = (0..n).map(|c| hard[c].min(kept[c])).collect();
+    let sum_base: f32 = base.iter().sum();
+    if sum_base >= avail {
+        return base.iter().map(|b| b * avail / sum_base).collect();
+    }
+    share(&base, &kept)
 }
 
 /// What a screen reader says for a chart: its title and every bar's label and value, as
@@ -1472,16 +1495,44 @@ mod tests {
     #[test]
     fn short_columns_keep_their_width_when_a_long_one_must_wrap() {
         // Three short columns (a number, a status, a score) beside a huge unbreakable name.
+        let needs = |hard: &[f32], min: &[f32], max: &[f32]| Needs {
+            hard: hard.to_vec(),
+            min: min.to_vec(),
+            max: max.to_vec(),
+        };
         let min = [20.0, 40.0, 30.0, 3000.0];
-        let max = [20.0, 40.0, 30.0, 3000.0];
-        let w = column_widths(&min, &max, 500.0, 60.0);
+        let w = column_widths(&needs(&min, &min, &min), 500.0, 60.0);
         assert_eq!(&w[..3], &[20.0, 40.0, 30.0]);
         assert!((w.iter().sum::<f32>() - 500.0).abs() < 0.01);
         // Everything fits: natural widths.
         assert_eq!(
-            column_widths(&[10.0, 10.0], &[50.0, 60.0], 500.0, 60.0),
+            column_widths(
+                &needs(&[5.0, 5.0], &[10.0, 10.0], &[50.0, 60.0]),
+                500.0,
+                60.0
+            ),
             [50.0, 60.0]
         );
+    }
+
+    #[test]
+    fn an_over_full_table_squeezes_han_labels_before_it_breaks_a_date() {
+        // A date (hard 56) beside two Han labels (pieces 70, breakable to 10 each):
+        // their pieces cannot all fit in 150.
+        let needs = Needs {
+            hard: vec![56.0, 10.0, 10.0],
+            min: vec![56.0, 70.0, 70.0],
+            max: vec![56.0, 200.0, 200.0],
+        };
+        let w = column_widths(&needs, 150.0, 80.0);
+        assert_eq!(w[0], 56.0, "{w:?}");
+        assert!(
+            (w[1] - 47.0).abs() < 0.01 && (w[2] - 47.0).abs() < 0.01,
+            "{w:?}"
+        );
+        // Not even the hard pieces fit: all shrink in proportion.
+        let w = column_widths(&needs, 38.0, 80.0);
+        assert!((w[0] - 28.0).abs() < 0.01, "{w:?}");
     }
 
     #[test]

@@ -780,33 +780,80 @@ pub fn label(text: &str, m: &dyn Metrics) -> String {
 /// up to eight ems wide; a longer run of CJK text breaks anywhere) and the widest line
 /// unwrapped.
 pub fn extents(spans: &[Span], size: f32, m: &dyn Metrics) -> (f32, f32) {
+    let e = cell_extents(spans, size, m);
+    (e.min, e.max)
+}
+
+/// What a table column needs and wants, from its cells (see [`cell_extents`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Extents {
+    /// The widest piece of Latin letters or digits (a date, an id, a number, a word):
+    /// broken inside only when the table cannot hold it at all.
+    pub hard: f32,
+    /// The widest piece never broken while the table's pieces fit ([`extents`]).
+    pub min: f32,
+    /// The widest line unwrapped.
+    pub max: f32,
+}
+
+/// [`extents`] with the widest hard piece too: when even the pieces cannot all fit, a
+/// table gives up the breaks between Han characters of its labels (`缺少的佐证材料`
+/// over two lines reads well) before it breaks a date (`2027-01-` / `03` does not).
+pub fn cell_extents(spans: &[Span], size: f32, m: &dyn Metrics) -> Extents {
     let toks = tokens(spans, m);
     let space = m.advance(' ', false) * size;
-    let (mut min, mut max): (f32, f32) = (0.0, 0.0);
-    let (mut piece, mut line) = (0.0, 0.0);
+    let mut e = Extents::default();
+    let (mut piece, mut hard, mut line) = (0.0, 0.0, 0.0);
+    let mut prev: Option<&Token<'_>> = None;
     for (i, t) in toks.iter().enumerate() {
         let width = t.em * size;
         if i == 0 || t.brk == Brk::Hard {
             line = width;
             piece = width;
+            hard = width;
         } else {
             let lead = lead(t, space, size);
             line += lead + width;
-            piece = if t.brk == Brk::Open {
-                width
+            if t.brk == Brk::Open {
+                piece = width;
+                hard = width;
             } else {
-                piece + lead + width
-            };
+                piece += lead + width;
+                // Between two CJK characters a line may always break, even inside a
+                // piece: the hard piece starts again.
+                let cjk_seam = prev.and_then(|p| p.text.chars().last()).is_some_and(is_cjk)
+                    && t.text.chars().next().is_some_and(is_cjk);
+                hard = if cjk_seam { width } else { hard + lead + width };
+            }
         }
-        min = min.max(piece);
-        max = max.max(line);
+        prev = Some(t);
+        e.min = e.min.max(piece);
+        e.hard = e.hard.max(hard);
+        e.max = e.max.max(line);
     }
-    (min, max)
+    e
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_is_a_hard_piece_and_a_han_label_is_not() {
+        let span = |t: &str| {
+            vec![Span {
+                text: t.into(),
+                bold: false,
+                anchor: None,
+            }]
+        };
+        let date = cell_extents(&span("2027-01-03"), 10.0, &Mono);
+        assert_eq!((date.hard, date.min), (50.0, 50.0));
+        let label = cell_extents(&span("缺少的佐证材料"), 10.0, &Mono);
+        assert_eq!((label.hard, label.min), (10.0, 70.0));
+        let mixed = cell_extents(&span("剩余16天"), 10.0, &Mono);
+        assert!(mixed.hard < mixed.min, "{mixed:?}");
+    }
 
     /// CJK one em, everything else half an em.
     pub struct Mono;
