@@ -1147,7 +1147,7 @@ fn check(input: &InputArgs, format: CheckFormat, gate: &GateArgs) -> Result<i32,
 }
 
 /// Hands a run's model to the process exit instead of dropping it: the process ends right
-/// after, and freeing a large workbook's measures one by one costs a tenth of a `check`
+/// after, and freeing a large workbook's measures one by one costs a few percent of a `check`
 /// (the operating system takes the memory back at once).
 fn leave_to_exit<T>(model: T) {
     std::mem::forget(model);

@@ -696,15 +696,7 @@ impl<'a> Cursor<'a> {
         let page = self.setup.bottom() - self.setup.margin_top;
         self.ensure((height + next.max(3.0 * BODY * LEADING)).min(page));
         self.y += size * 0.6;
-        let title: String = spans.iter().map(|s| s.text.as_str()).collect();
-        self.paged.marks.push(Mark {
-            level,
-            title: title.trim().to_string(),
-            page: self.page_no(),
-        });
-        if let Some(id) = id {
-            self.paged.anchors.insert(id.clone(), self.page_no());
-        }
+        self.mark(level, spans, id);
         let element = self.open_tagged(0, Role::H(level.clamp(1, 6)));
         if level == 1 {
             // A title is centred line by line: a short first line must not push a long

@@ -840,13 +840,6 @@ pub(crate) mod tests {
 
     #[test]
     fn a_date_is_a_hard_piece_and_a_han_label_is_not() {
-        let span = |t: &str| {
-            vec![Span {
-                text: t.into(),
-                bold: false,
-                anchor: None,
-            }]
-        };
         let date = cell_extents(&span("2027-01-03"), 10.0, &Mono);
         assert_eq!((date.hard, date.min), (50.0, 50.0));
         let label = cell_extents(&span("缺少的佐证材料"), 10.0, &Mono);
