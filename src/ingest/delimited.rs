@@ -57,7 +57,7 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
 }
 
 /// Picks the delimiter that splits the first non-empty line into the most fields.
-fn sniff_delimiter(text: &str, tsv_extension: bool) -> u8 {
+pub(crate) fn sniff_delimiter(text: &str, tsv_extension: bool) -> u8 {
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let count = |d: char| first.matches(d).count();
     let (tabs, commas, semis) = (count('\t'), count(','), count(';'));
@@ -72,7 +72,7 @@ fn sniff_delimiter(text: &str, tsv_extension: bool) -> u8 {
 
 /// Refuses the first line longer than `limits.csv_line_bytes`, before the CSV reader
 /// buffers it.
-fn check_lines(text: &str, limits: &Limits) -> Result<(), InputError> {
+pub(crate) fn check_lines(text: &str, limits: &Limits) -> Result<(), InputError> {
     let max = limits.csv_line_bytes;
     for (i, line) in text.as_bytes().split(|b| *b == b'\n').enumerate() {
         if line.len() > max {

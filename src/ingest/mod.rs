@@ -9,11 +9,11 @@ pub mod delimited;
 pub mod fields;
 pub mod grid;
 pub mod normalize;
-mod ods;
+pub(crate) mod ods;
 pub mod sheet;
 pub mod status;
 pub mod workbook;
-mod xls_bounds;
+pub(crate) mod xls_bounds;
 pub(crate) mod xlsx_extras;
 
 use crate::limits::Limits;

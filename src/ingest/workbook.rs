@@ -72,7 +72,7 @@ pub fn open<'b>(
 }
 
 /// Runs calamine's side of reading with its panics caught (see [`open`]).
-fn guarded<T>(read: impl FnOnce() -> Result<T, InputError>) -> Result<T, InputError> {
+pub(crate) fn guarded<T>(read: impl FnOnce() -> Result<T, InputError>) -> Result<T, InputError> {
     quiet_panics();
     QUIET.with(|q| q.set(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
@@ -221,7 +221,20 @@ pub struct Worksheets<'b> {
     limits: Limits,
 }
 
-impl Worksheets<'_> {
+impl<'b> Worksheets<'b> {
+    /// The calamine workbook, opened and checked against the limits as for reading, and
+    /// what dossier read itself of an ods (merges, hidden rows): the merge's conversion
+    /// of a master to xlsx (`crate::merge::convert`) needs the cell types and formulas a
+    /// grid does not keep.
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        Sheets<Cursor<&'b [u8]>>,
+        std::collections::HashMap<String, super::ods::OdsSheet>,
+    ) {
+        (self.book, self.ods_sheets)
+    }
+
     /// The next worksheet as a grid, or `None` after the last.
     pub fn next_grid(&mut self) -> Result<Option<Grid>, InputError> {
         let Some(sheet) = self.sheets.get(self.next).cloned() else {

@@ -9,12 +9,12 @@ use super::InputError;
 use crate::limits::Limits;
 use std::io::Read;
 
-fn u16_at(data: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u16_at(data: &[u8], at: usize) -> Option<u32> {
     data.get(at..at + 2)
         .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
 }
 
-fn u32_at(data: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u32_at(data: &[u8], at: usize) -> Option<u32> {
     data.get(at..at + 4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
@@ -150,12 +150,12 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), InputError> {
 /// The BIFF records of a stream as calamine iterates them: type and body, each record's
 /// CONTINUE records taken with it (never read as records of their own); it stops where
 /// a record runs past the end, as calamine stops with an error.
-struct Records<'d> {
+pub(crate) struct Records<'d> {
     rest: &'d [u8],
 }
 
 impl<'d> Records<'d> {
-    fn new(data: &'d [u8]) -> Self {
+    pub(crate) fn new(data: &'d [u8]) -> Self {
         Records { rest: data }
     }
 }

@@ -450,6 +450,7 @@ pub fn apply(master: &[Measure], plan: &Plan) -> Vec<Measure> {
     out
 }
 
+pub mod convert;
 pub mod log;
 pub mod run;
 pub mod workbook;
