@@ -257,11 +257,14 @@ struct Print {
     gridlines: bool,
 }
 
+/// A sheet's cells: row, column (0-based), content.
+type Cells = Vec<(u32, u32, Cell)>;
+
 /// One sheet read from the master.
 struct Sheet {
     name: String,
     visible: SheetVisible,
-    cells: Vec<(u32, u32, Cell)>,
+    cells: Cells,
     merges: Vec<Region>,
     layout: Layout,
 }
@@ -738,13 +741,10 @@ fn from_calamine(
     let names: Vec<String> = meta.iter().map(|s| s.name.clone()).collect();
     lost.add(STYLES);
     lost.add(EXTRAS);
-    match &book {
-        Sheets::Xlsb(_) => {
-            lost.add(FORMULAS);
-            lost.add(MERGES);
-            lost.add(LAYOUT);
-        }
-        _ => {}
+    if let Sheets::Xlsb(_) = &book {
+        lost.add(FORMULAS);
+        lost.add(MERGES);
+        lost.add(LAYOUT);
     }
     if layouts.is_none() && !matches!(&book, Sheets::Xlsb(_)) {
         lost.add(LAYOUT);
@@ -806,7 +806,7 @@ fn read_sheet(
     ods_sheets: &HashMap<String, crate::ingest::ods::OdsSheet>,
     limits: &Limits,
     lost: &mut Lost,
-) -> Result<(Vec<(u32, u32, Cell)>, Vec<Region>), InputError> {
+) -> Result<(Cells, Vec<Region>), InputError> {
     let unreadable = |e: &dyn std::fmt::Display| {
         InputError::Broken(format!("sheet {name:?} cannot be read: {e}"))
     };
@@ -1654,11 +1654,7 @@ mod xls {
         for (i, (typ, body)) in Records::new(&data).enumerate() {
             match typ {
                 // BOF: only BIFF8 is read here.
-                0x0809 if i == 0 => {
-                    if u16_at(body, 0)? != 0x0600 {
-                        return None;
-                    }
-                }
+                0x0809 if i == 0 && u16_at(body, 0)? != 0x0600 => return None,
                 0x0085 => {
                     positions.push(u32_at(body, 0)? as usize);
                     if positions.len() > limits.sheets_per_workbook {
@@ -1949,9 +1945,9 @@ mod tests {
     /// fitted to one page wide.
     fn ods() -> Vec<u8> {
         let measures = [
-            format!(
+            (
                 r#"<table:table-row table:style-name="ro1"><table:table-cell table:number-columns-spanned="4" table:number-rows-spanned="1" office:value-type="string"><text:p>某镇安全生产措施清单（2026年）</text:p></table:table-cell><table:covered-table-cell table:number-columns-repeated="3"/></table:table-row>"#
-            ),
+            ).to_string(),
             format!(
                 "<table:table-header-rows><table:table-row>{}{}{}{}</table:table-row></table:table-header-rows>",
                 text("序号"),
@@ -1972,9 +1968,9 @@ mod tests {
                 text("  前后留空，全角ＡＢＣ、繁體字  "),
                 text("=不是公式")
             ),
-            format!(
+            (
                 r#"<table:table-row><table:table-cell table:formula="of:=[.A3]+[.A4]" office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell><table:table-cell office:value-type="boolean" office:boolean-value="true"><text:p>TRUE</text:p></table:table-cell><table:table-cell office:value-type="time" office:time-value="PT10H30M00S"><text:p>10:30</text:p></table:table-cell><table:table-cell office:value-type="date" office:date-value="2026-07-01T09:15:00"><text:p>x</text:p></table:table-cell></table:table-row>"#
-            ),
+            ).to_string(),
             r#"<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#.to_string(),
         ]
         .concat();
@@ -2038,8 +2034,11 @@ mod tests {
         .unwrap()
     }
 
-    /// Every cell the ordinary reader sees, by sheet: (name, hidden, cells).
-    fn cells_read(bytes: &[u8]) -> Vec<(Option<String>, bool, Vec<((u32, u32), String)>)> {
+    /// A sheet as the ordinary reader sees it: name, hidden, cells.
+    type Seen = (Option<String>, bool, Vec<((u32, u32), String)>);
+
+    /// Every cell the ordinary reader sees, by sheet.
+    fn cells_read(bytes: &[u8]) -> Vec<Seen> {
         let grids: Vec<Grid> = crate::ingest::workbook::read(
             bytes,
             crate::ingest::workbook::sniff(bytes),
@@ -2131,7 +2130,7 @@ mod tests {
         // What the ordinary reader sees is the same, cell for cell, but for the time
         // cell: the reader takes an ods time as its ISO text and an xlsx time as a
         // date-time, and the time cell is kept a time cell.
-        let time_cell = |sheets: &mut Vec<(Option<String>, bool, Vec<((u32, u32), String)>)>| {
+        let time_cell = |sheets: &mut Vec<Seen>| {
             sheets[0].2.retain(|(at, _)| *at != (4, 2));
         };
         let (mut before, mut after) = (cells_read(&master), cells_read(xlsx));

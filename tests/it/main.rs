@@ -4,6 +4,7 @@ mod bad_input;
 mod batch;
 mod common;
 mod contract;
+mod convert;
 mod diff;
 mod documents;
 mod evidence;
