@@ -17,16 +17,20 @@
 //!   OpenFormula), each with its last value, so the merge sees a formula there and
 //!   leaves the cell alone; a formula that cannot be carried over safely keeps its last
 //!   value only;
-//! - column widths, hidden columns, custom row heights, hidden rows, manual page
+//! - column widths, hidden columns, row heights, hidden rows, manual page
 //!   breaks, frozen panes, and the print setup (orientation, paper, scale or fit to
 //!   pages, margins, centring, rows repeated on each page, the print area, gridlines;
-//!   headers and footers of an `.xls`) of `.xls` and `.ods` masters. A CSV/TSV or `.xlsb`
-//!   master gets column widths from its content.
+//!   headers and footers of an `.xls`) of `.xls` and `.ods` masters. Row heights are
+//!   written for every row the master holds a height for (an `.xls` row, an `.ods`
+//!   custom height), since LibreOffice does not size the rows of an xlsx itself when it
+//!   opens one; rows an `.ods` sizes to their content when it opens get heights
+//!   estimated from their text. A CSV/TSV or `.xlsb` master gets column widths and row
+//!   heights estimated from its content.
 //!
 //! Lost, and named in [`Converted::lost`] for the note that goes with the merged
 //! workbook: cell styles (fonts, borders, fills, alignment and number formats other
-//! than dates: text cells are written wrapped and centred vertically, the top-left
-//! cells of merged regions centred), comments, pictures, charts and chart sheets,
+//! than dates: every cell is written centred vertically, text cells wrapped),
+//! comments, pictures, charts and chart sheets,
 //! conditional formats, data validation, defined names other than the print ones,
 //! formulas that could not be carried over, headers and footers of an `.ods`; of an
 //! `.xlsb`, merges, formulas, widths and print setup.
@@ -224,6 +228,10 @@ struct Layout {
     /// Rows of a custom height (points), by inclusive ranges.
     heights: Vec<(u32, u32, f64)>,
     default_height: Option<f64>,
+    /// Rows the master's application sizes to their content when it opens the file (an
+    /// ods's optimal heights): their heights are estimated from the text, since an
+    /// xlsx reader does not size rows itself.
+    fitted_rows: Vec<(u32, u32)>,
     hidden_rows: Vec<(u32, u32)>,
     /// Rows (0-based) a new page starts at, and columns.
     row_breaks: Vec<u32>,
@@ -237,6 +245,20 @@ struct Layout {
     known: bool,
     /// The master prints headers or footers this layout does not carry.
     headers_lost: bool,
+}
+
+impl Layout {
+    /// The characters (digit widths) column `col` holds, padding taken off.
+    fn chars(&self, col: u32) -> usize {
+        let px = self
+            .widths
+            .iter()
+            .find(|(a, b, _)| (*a..=*b).contains(&col))
+            .map(|w| w.2)
+            .or(self.default_width)
+            .unwrap_or(64);
+        (px.saturating_sub(5) / 7) as usize
+    }
 }
 
 /// A sheet's print setup.
@@ -281,9 +303,9 @@ struct Writer {
     sheets: usize,
 }
 
-/// The cell formats: by kind (text, number, date, date-time, time, duration), plain or
-/// as the top-left cell of a merged region (centred).
-struct Formats([[Format; 2]; 6]);
+/// The cell formats, by kind: text (wrapped), number, date, date-time, time, duration;
+/// all centred vertically.
+struct Formats([Format; 6]);
 
 impl Formats {
     fn new() -> Formats {
@@ -297,10 +319,10 @@ impl Formats {
             base.clone().set_num_format("hh:mm:ss"),
             base.set_num_format("[h]:mm:ss"),
         ];
-        Formats(kinds.map(|f| [f.clone(), f.set_align(FormatAlign::Center)]))
+        Formats(kinds)
     }
 
-    fn get(&self, cell: &Cell, merged: bool) -> &Format {
+    fn get(&self, cell: &Cell) -> &Format {
         let clock = |c: &Clock| match c {
             Clock::Date => 2,
             Clock::DateTime => 3,
@@ -318,7 +340,7 @@ impl Formats {
                 ..
             } => usize::from(result.parse::<f64>().is_ok()),
         };
-        &self.0[kind][usize::from(merged)]
+        &self.0[kind]
     }
 }
 
@@ -392,7 +414,7 @@ impl Writer {
                 lost.add(SOME_MERGES);
                 break;
             }
-            let format = &self.formats.0[0][1];
+            let format = &self.formats.0[0];
             match ws.merge_range(r0, c0 as u16, r1, c1 as u16, "", format) {
                 Ok(_) => {
                     anchors.insert((r0, c0), ());
@@ -404,16 +426,48 @@ impl Writer {
         }
         drop(merges);
         cells.sort_by_key(|(r, c, _)| (*r, *c));
-        let mut col_text: BTreeMap<u32, usize> = BTreeMap::new();
+        // Without the master's layout, widths and heights come from the content: about
+        // two characters' room per Han character, between the default width and a wide
+        // text column; long text wraps, and its row is as tall as its lines.
+        let mut widths: BTreeMap<u32, usize> = BTreeMap::new();
+        if !layout.known {
+            for (row, col, cell) in &cells {
+                if anchors.contains_key(&(*row, *col)) {
+                    continue;
+                }
+                let chars = match cell {
+                    Cell::Text(t) => display_width(t),
+                    Cell::Number(n) => n.to_string().len(),
+                    Cell::Date(..) => 16,
+                    _ => 0,
+                };
+                let w = widths.entry(*col).or_default();
+                *w = (*w).max(chars.clamp(8, 50));
+            }
+            for (col, chars) in &widths {
+                if *col <= COL_MAX {
+                    ws.set_column_width(*col as u16, (*chars as f64) + 1.0)?;
+                }
+            }
+        }
+        let mut lines_of_row: (u32, usize) = (0, 1);
         for (row, col, cell) in cells.drain(..) {
             if row > ROW_MAX || col > COL_MAX {
                 lost.add(FAR_CELLS);
                 continue;
             }
+            let fitted = !layout.known
+                || layout
+                    .fitted_rows
+                    .iter()
+                    .any(|(a, b)| (*a..=*b).contains(&row));
+            if row != lines_of_row.0 {
+                set_lines(&mut ws, lines_of_row);
+                lines_of_row = (row, 1);
+            }
             last_row = last_row.max(row);
             last_col = last_col.max(col);
-            let merged = anchors.contains_key(&(row, col));
-            let format = self.formats.get(&cell, merged);
+            let format = self.formats.get(&cell);
             let c = col as u16;
             match cell {
                 Cell::Text(mut t) => {
@@ -421,27 +475,28 @@ impl Writer {
                         t.truncate(at);
                         lost.add(LONG_TEXT);
                     }
-                    if !layout.known && !merged {
-                        let w = col_text.entry(col).or_default();
-                        *w = (*w).max(display_width(&t));
+                    if fitted && !anchors.contains_key(&(row, col)) {
+                        let width = if layout.known {
+                            layout.chars(col)
+                        } else {
+                            widths.get(&col).copied().unwrap_or(8)
+                        }
+                        .max(1);
+                        let lines: usize = t
+                            .split('\n')
+                            .map(|l| l.chars().count().div_ceil(width).max(1))
+                            .sum();
+                        lines_of_row.1 = lines_of_row.1.max(lines);
                     }
                     ws.write_string_with_format(row, c, t, format)?;
                 }
                 Cell::Number(n) => {
-                    if !layout.known && !merged {
-                        let w = col_text.entry(col).or_default();
-                        *w = (*w).max(n.to_string().len());
-                    }
                     ws.write_number_with_format(row, c, n, format)?;
                 }
                 Cell::Bool(b) => {
                     ws.write_boolean_with_format(row, c, b, format)?;
                 }
                 Cell::Date(serial, _) => {
-                    if !layout.known && !merged {
-                        let w = col_text.entry(col).or_default();
-                        *w = (*w).max(16);
-                    }
                     ws.write_number_with_format(row, c, serial, format)?;
                 }
                 Cell::Formula {
@@ -457,15 +512,9 @@ impl Writer {
             }
         }
         drop(anchors);
+        set_lines(&mut ws, lines_of_row);
         if layout.known {
             apply_layout(&mut ws, &layout, last_row, last_col, limits, lost);
-        } else {
-            // Widths from the content: about two characters' room per Han character,
-            // between the default width and a wide text column; long text wraps.
-            for (col, chars) in col_text {
-                let width = (chars.clamp(8, 50) as f64) + 1.0;
-                ws.set_column_width(col as u16, width)?;
-            }
         }
         self.book.push_worksheet(ws);
         self.sheets += 1;
@@ -491,6 +540,18 @@ impl Writer {
             }
         }
         Ok(self.book.save_to_buffer()?)
+    }
+}
+
+/// A row sized to its content as tall as its most lines of text (15 points a line, up
+/// to Excel's 409); a row of one line keeps its height. Lines are estimated at one
+/// column-width character per character, Han ones included, which is how LibreOffice
+/// sets an xlsx's text; Excel sets Han text wider, so it may show such a row a line
+/// short. An estimate, not a measurement: rows the master sized itself keep its
+/// heights.
+fn set_lines(ws: &mut Worksheet, (row, lines): (u32, usize)) {
+    if lines > 1 {
+        let _ = ws.set_row_height(row, (lines as f64 * 15.0).min(409.0));
     }
 }
 
@@ -1311,8 +1372,8 @@ fn zip_part(bytes: &[u8], name: &str, limits: &Limits) -> Option<String> {
 mod ods {
     use super::*;
 
-    /// A row style: height in points, whether the application sizes it itself, and
-    /// whether a page starts before it.
+    /// A row style: height in points, whether the application sizes it to its
+    /// content, and whether a page starts before it.
     #[derive(Clone, Copy)]
     struct RowStyle {
         points: Option<f64>,
@@ -1577,8 +1638,12 @@ mod ods {
                     if first <= u64::from(ROW_MAX) {
                         let style = attr(&e, "table:style-name").unwrap_or_default();
                         if let Some(s) = rows.get(&style) {
-                            if let (Some(points), false) = (s.points, s.optimal) {
-                                layout.heights.push((clip(first), clip(last), points));
+                            match (s.points, s.optimal) {
+                                (_, true) => layout.fitted_rows.push((clip(first), clip(last))),
+                                (Some(points), false) => {
+                                    layout.heights.push((clip(first), clip(last), points))
+                                }
+                                (None, false) => {}
                             }
                             if s.page_break && first > 0 {
                                 layout.row_breaks.push(clip(first));
@@ -1824,14 +1889,15 @@ mod xls {
                         layout.default_height = Some(f64::from(twips) / 20.0);
                     }
                 }
-                // ROW: a custom height (fUnsynced) or hidden (fDyZero).
+                // ROW: hidden (fDyZero), or its height, custom (fUnsynced) or the one
+                // Excel sized it to: an xlsx reader does not size rows itself.
                 0x0208 => {
                     if let (Some(r), Some(miy), Some(flags)) =
                         (u16_at(body, 0), u16_at(body, 6), u32_at(body, 12))
                     {
                         if flags & 0x20 != 0 {
                             layout.hidden_rows.push((r, r));
-                        } else if flags & 0x40 != 0 && miy & 0x8000 == 0 {
+                        } else if miy & 0x8000 == 0 && miy & 0x7FFF > 0 {
                             layout.heights.push((r, r, f64::from(miy & 0x7FFF) / 20.0));
                         }
                     }
