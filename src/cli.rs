@@ -314,6 +314,15 @@ pub struct MergeFlags {
     #[arg(value_name = "RETURNED", required = true)]
     pub returned: Vec<PathBuf>,
 
+    /// The split's split.json (or its folder): what was sent, for returns that lost
+    /// their own record, and the departments that never returned.
+    #[arg(long, value_name = "PATH")]
+    pub split: Option<PathBuf>,
+
+    /// Write only the merge log: what the merge would change and refuse.
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// The merged workbook [default: out/<master stem>-merged.xlsx].
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -950,8 +959,10 @@ fn merge(args: &MergeFlags) -> Result<i32, CliError> {
     let outcome = crate::merge::run::merge(&crate::merge::run::MergeOptions {
         master: &args.master,
         returned: &args.returned,
+        split: args.split.as_deref(),
         output: &output,
         log_dir: &log_dir,
+        dry_run: args.dry_run,
         read: &read,
         labels: &labels,
         templates: &templates,
@@ -965,16 +976,26 @@ fn merge(args: &MergeFlags) -> Result<i32, CliError> {
         );
     }
     if !outcome.edited {
+        let lost = if outcome.lost.is_empty() {
+            String::new()
+        } else {
+            format!("; not kept: {}", outcome.lost.join(", "))
+        };
         let _ = writeln!(
             err,
-            "dossier: note: {} is not an xlsx workbook, so the merged workbook is written in the contract's column layout",
+            "dossier: note: {} is not an xlsx workbook, so the merged workbook is an xlsx holding its sheets and cells{lost}",
             crate::ingest::display_name(&args.master)
         );
     }
     let log = log_dir.join(format!("{}.md", crate::merge::log::STEM));
+    let what = if args.dry_run {
+        "dry run: would merge"
+    } else {
+        "merged"
+    };
     let _ = writeln!(
         err,
-        "merged {} changes from {} files into {}; {} not taken ({} conflicts); log: {}",
+        "{what} {} changes from {} files into {}; {} not taken ({} conflicts); log: {}",
         outcome.applied,
         args.returned.len(),
         output.display(),

@@ -31,6 +31,13 @@ pub struct Limits {
     pub csv_line_bytes: usize,
     /// Measures read in one run, over all inputs.
     pub measures_per_run: usize,
+    /// Measure rows a returned department sheet may hold beyond twice its master's
+    /// measures (`merge`): a larger return is refused whole while it is read.
+    pub return_extra_rows: usize,
+    /// Rows holding a value in one sheet. Not a key of `[limits]`: a worksheet has at
+    /// most Excel's 1,048,576 anyway; `merge` lowers it for a return to the bound its
+    /// master sets, so a huge return stops while it is read.
+    pub rows_per_sheet: u64,
     /// Size of one rendered document (Markdown, HTML or PDF), bytes.
     pub output_bytes: u64,
     /// Time one template may take to render, seconds.
@@ -50,6 +57,8 @@ impl Default for Limits {
             csv_field_bytes: 1024 * 1024,
             csv_line_bytes: 16 * 1024 * 1024,
             measures_per_run: 1_000_000,
+            return_extra_rows: 1_000,
+            rows_per_sheet: 1_048_576,
             output_bytes: 1024 * 1024 * 1024,
             template_seconds: 60,
         }
@@ -70,6 +79,7 @@ pub struct RawLimits {
     csv_field_bytes: Option<usize>,
     csv_line_bytes: Option<usize>,
     measures_per_run: Option<usize>,
+    return_extra_rows: Option<usize>,
     output_bytes: Option<u64>,
     template_seconds: Option<u64>,
 }
@@ -89,6 +99,8 @@ impl RawLimits {
             csv_field_bytes: self.csv_field_bytes.unwrap_or(d.csv_field_bytes),
             csv_line_bytes: self.csv_line_bytes.unwrap_or(d.csv_line_bytes),
             measures_per_run: self.measures_per_run.unwrap_or(d.measures_per_run),
+            return_extra_rows: self.return_extra_rows.unwrap_or(d.return_extra_rows),
+            rows_per_sheet: d.rows_per_sheet,
             output_bytes: self.output_bytes.unwrap_or(d.output_bytes),
             template_seconds: self.template_seconds.unwrap_or(d.template_seconds),
         }

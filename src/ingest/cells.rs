@@ -36,6 +36,43 @@ static CHINESE_DATE: LazyLock<Regex> = LazyLock::new(|| {
 static YEAR_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([0-9]{4})年(?:年底|底|末|年末)$").expect("valid regex"));
 
+/// The words that say a measure has no deadline because it never ends (长期坚持,
+/// 常态化…), in matching-key form. Reading takes any text without a digit as such a
+/// word (the contract's rule); a merge, which must not turn 待定 or 下周 into "no
+/// deadline" in the office's master, takes only these.
+pub const CONTINUOUS_WORDS: [&str; 22] = [
+    "长期坚持",
+    "长期",
+    "长期性",
+    "长期有效",
+    "长效",
+    "长效推进",
+    "持续",
+    "持续推进",
+    "持续开展",
+    "持续性",
+    "常态化",
+    "常态化推进",
+    "常态化开展",
+    "常年",
+    "全年",
+    "每年",
+    "定期",
+    "ongoing",
+    "continuous",
+    "long-term",
+    "longterm",
+    "permanent",
+];
+
+/// Whether `text` is one of the [`CONTINUOUS_WORDS`] (after folding width, case, spaces
+/// and Traditional forms), a trailing 。 or . aside.
+pub fn is_continuous_word(text: &str) -> bool {
+    let k = key(text);
+    let k = k.trim_end_matches(['。', '.']);
+    CONTINUOUS_WORDS.contains(&k)
+}
+
 /// Reads a deadline written as text; `as_of_year` fills in a missing year.
 pub fn parse_deadline(text: &str, as_of_year: i32) -> Deadline {
     let k = key(text);
@@ -93,6 +130,29 @@ fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(year, month + 1, 1)
     }?;
     first_of_next.pred_opt().filter(|d| d.month() == month)
+}
+
+#[cfg(test)]
+mod continuous_tests {
+    use super::*;
+
+    #[test]
+    fn only_words_of_no_end_are_continuous_words() {
+        for yes in [
+            "长期坚持",
+            "長期堅持",
+            "常态化",
+            "Ongoing",
+            "long-term",
+            "持续推进。",
+            "Long-term",
+        ] {
+            assert!(is_continuous_word(yes), "{yes}");
+        }
+        for no in ["待定", "尽快完成", "下周", "明年3月", "", "2026-12-31"] {
+            assert!(!is_continuous_word(no), "{no}");
+        }
+    }
 }
 
 // Raw cell text: ASCII and full-width digits.

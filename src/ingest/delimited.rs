@@ -103,6 +103,7 @@ pub fn read(text: &str, tsv_extension: bool, limits: &Limits) -> Result<Grid, In
     let mut cut_cells = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut row = 0u32;
+    let (mut rows, mut last_row) = (0u64, None);
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -126,6 +127,13 @@ pub fn read(text: &str, tsv_extension: bool, limits: &Limits) -> Result<Grid, In
             if field.is_empty() {
                 continue;
             }
+            if last_row != Some(row) {
+                last_row = Some(row);
+                rows += 1;
+                if rows > limits.rows_per_sheet {
+                    return Err(too_many_rows(None, limits));
+                }
+            }
             if cells.len() as u64 >= limits.cells_per_sheet {
                 return Err(too_many_cells(None, limits));
             }
@@ -142,6 +150,21 @@ pub fn read(text: &str, tsv_extension: bool, limits: &Limits) -> Result<Grid, In
         Grid::from_cells(None, false, cells, &[], 0).map_err(|_| too_many_cells(None, limits))?;
     grid.cut_cells = cut_cells;
     Ok(grid)
+}
+
+/// The refusal of a sheet with more rows holding a value than `limits.rows_per_sheet`.
+pub fn too_many_rows(sheet: Option<&str>, limits: &Limits) -> InputError {
+    let what = match sheet {
+        Some(s) => format!("sheet {s:?}"),
+        None => "the file".to_string(),
+    };
+    InputError::limit(
+        format!(
+            "{what} holds more than {} rows with a value",
+            limits.rows_per_sheet
+        ),
+        "rows_per_sheet",
+    )
 }
 
 /// The refusal of a sheet with more cells than `limits.cells_per_sheet`.

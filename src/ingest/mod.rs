@@ -24,6 +24,17 @@ use sheet::{SetState, SheetContext};
 use status::Vocabulary;
 use std::path::Path;
 
+/// The name of the very hidden sheet in which `split` records what it sent each
+/// department (the values of every row, keyed like the rows), so a merge can tell what
+/// the department changed from what the office changed since. It is the merge's, not
+/// measures: reading skips it.
+pub const BASE_SHEET: &str = "dossier-base";
+
+/// Sees each worksheet's grid with the measures read from it, while the grid is still
+/// there: how a merge gets at the cells as typed and at the [`BASE_SHEET`], which
+/// reading itself skips (its measures are then empty).
+pub type SheetVisitor<'v> = dyn FnMut(&Grid, &[crate::model::Measure]) + 'v;
+
 /// Why an input file cannot be read at all. Problems inside a readable file are
 /// diagnostics instead.
 #[derive(Debug, thiserror::Error)]
@@ -191,7 +202,7 @@ pub fn parse_files(
     let mut book = Workbook::default();
     let mut state = SetState::default();
     for (order, (name, bytes)) in files.iter().enumerate() {
-        parse_file(name, bytes, order, options, &mut state, &mut book).map_err(|error| {
+        parse_file(name, bytes, order, options, &mut state, &mut book, None).map_err(|error| {
             FileError {
                 file: name.clone(),
                 error,
@@ -201,6 +212,21 @@ pub fn parse_files(
     sort_diagnostics(&mut book.diagnostics);
     // The measures are kept to the end of the run: not with room for as many again.
     book.measures.shrink_to_fit();
+    Ok(book)
+}
+
+/// Parses one file like [`parse_files`], showing `visit` every worksheet's grid (the
+/// [`BASE_SHEET`] too) with the measures read from it.
+pub fn parse_file_visiting(
+    name: &str,
+    bytes: &[u8],
+    options: &ReadOptions,
+    visit: &mut SheetVisitor<'_>,
+) -> Result<Workbook, InputError> {
+    let mut book = Workbook::default();
+    let mut state = SetState::default();
+    parse_file(name, bytes, 0, options, &mut state, &mut book, Some(visit))?;
+    sort_diagnostics(&mut book.diagnostics);
     Ok(book)
 }
 
@@ -243,6 +269,7 @@ fn parse_file(
     options: &ReadOptions,
     state: &mut SetState,
     book: &mut Workbook,
+    mut visit: Option<&mut SheetVisitor<'_>>,
 ) -> Result<(), InputError> {
     if bytes.is_empty() {
         return Err(InputError::Empty);
@@ -257,6 +284,12 @@ fn parse_file(
     let mut sheet_order = 0;
     // Turns one sheet's grid into measures; the grid is dropped after.
     let mut judge = |grid: Grid| -> Result<(), InputError> {
+        if grid.name.as_deref() == Some(BASE_SHEET) {
+            if let Some(visit) = visit.as_mut() {
+                visit(&grid, &[]);
+            }
+            return Ok(());
+        }
         let ctx = SheetContext {
             file: name,
             file_order,
@@ -275,6 +308,9 @@ fn parse_file(
                 Some(sheet) => format!("{sheet}: {hint}"),
                 None => hint,
             });
+        }
+        if let Some(visit) = visit.as_mut() {
+            visit(&grid, &read.measures);
         }
         book.measures.extend(read.measures);
         if book.measures.len() > options.limits.measures_per_run {

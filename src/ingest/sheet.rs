@@ -574,6 +574,11 @@ impl<'a> RowReader<'a> {
                     owner: col(Field::Owner),
                     progress: col(Field::Progress),
                     veto: col(Field::Veto),
+                    id: col(Field::Id),
+                    set: col(Field::Set),
+                    category: col(Field::Category),
+                    supporting: col(Field::Supporting),
+                    weight: col(Field::Weight),
                 },
             },
         })

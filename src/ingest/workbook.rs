@@ -338,6 +338,9 @@ struct Cells<'a> {
     limits: &'a Limits,
     list: Vec<((u32, u32), Value)>,
     cut: Vec<((u32, u32), usize, usize)>,
+    /// Rows seen holding a value, and the last one.
+    rows: u64,
+    last_row: Option<u32>,
 }
 
 impl<'a> Cells<'a> {
@@ -347,6 +350,8 @@ impl<'a> Cells<'a> {
             limits,
             list: Vec::new(),
             cut: Vec::new(),
+            rows: 0,
+            last_row: None,
         }
     }
 
@@ -366,6 +371,16 @@ impl<'a> Cells<'a> {
     }
 
     fn keep(&mut self, at: (u32, u32), mut value: Value) -> Result<(), InputError> {
+        if self.last_row != Some(at.0) {
+            self.last_row = Some(at.0);
+            self.rows += 1;
+            if self.rows > self.limits.rows_per_sheet {
+                return Err(super::delimited::too_many_rows(
+                    Some(self.sheet),
+                    self.limits,
+                ));
+            }
+        }
         if self.list.len() as u64 >= self.limits.cells_per_sheet {
             return Err(super::delimited::too_many_cells(
                 Some(self.sheet),

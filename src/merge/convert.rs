@@ -97,6 +97,28 @@ const LOST_ORDER: [&str; 14] = [
     EXTRAS,
     BREAKS,
 ];
+/// The label key (`merge.lost_*`) of a phrase of [`Converted::lost`], so the merge log
+/// says it in the document language.
+pub fn lost_key(phrase: &str) -> &'static str {
+    match phrase {
+        STYLES => "styles",
+        FORMULAS => "formulas",
+        OTHER_SHEETS => "other_sheets",
+        LAYOUT => "layout",
+        MERGES => "merges",
+        HEADERS => "headers",
+        SCALING => "scaling",
+        EARLY_DATES => "early_dates",
+        LONG_TEXT => "long_text",
+        FAR_CELLS => "far_cells",
+        SOME_MERGES => "some_merges",
+        VISIBILITY => "visibility",
+        EXTRAS => "extras",
+        BREAKS => "breaks",
+        _ => "other",
+    }
+}
+
 const STYLES: &str = "cell styles (fonts, borders, fills, alignment, number formats)";
 const FORMULAS: &str = "formulas (their last values are kept)";
 const OTHER_SHEETS: &str = "chart and macro sheets";

@@ -10,14 +10,23 @@
 //! locked field changed, a measure the department does not lead, a row the master does
 //! not have, a status no term matches, a file that is not a split sheet at all.
 //!
-//! Returned files are read by the ordinary reader ([`crate::ingest`]) in whatever format
-//! they come back in; [`workbook`] writes the merged workbook, [`log`] the merge log,
-//! [`run`] ties them together for `dossier merge`.
+//! Each field is compared three ways: what the split sent (the base the return carries,
+//! or `split.json`), what came back, and what the master says now. A department's
+//! change is applied only where the master still holds what was sent; an untouched or
+//! stale return asks for nothing, and a field both sides changed is a conflict, refused.
+//! A return without a base falls back to comparing with the master as it is now, and
+//! the log says so for that file.
+//!
+//! Returned files are read by the ordinary reader ([`returned`], over [`crate::ingest`])
+//! in whatever format they come back in; [`workbook`] writes the merged workbook, [`log`]
+//! the merge log, [`run`] ties them together for `dossier merge`.
 
-use crate::model::{EvidenceReady, Measure, Status, StatusClass, Workbook};
-use crate::split::{KEY_HEADER, Key};
+use crate::ingest::cells::{Deadline, is_continuous_word, parse_deadline};
+use crate::model::{EvidenceReady, Measure, Status, StatusClass};
+use crate::split::{Key, fingerprint};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use returned::{BaseFrom, ReturnedFile, Typed, TypedRow};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
 
@@ -77,11 +86,25 @@ impl Value {
         }
     }
 
-    /// Whether two values say the same thing: statuses by their text, the rest as read.
-    fn same(&self, other: &Value) -> bool {
+    /// Whether two values say the same thing: texts after NFKC and trimming (a
+    /// full-width bracket is no change), the rest as read.
+    pub fn same(&self, other: &Value) -> bool {
         match (self, other) {
-            (Value::Status(a), Value::Status(b)) => a.text.trim() == b.text.trim(),
+            (Value::Status(a), Value::Status(b)) => nfkc(&a.text) == nfkc(&b.text),
+            (Value::Text(a), Value::Text(b)) => {
+                nfkc(a.as_deref().unwrap_or("")) == nfkc(b.as_deref().unwrap_or(""))
+            }
             _ => self == other,
+        }
+    }
+
+    /// A blank cell: no answer.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Value::Status(s) => s.text.trim().is_empty(),
+            Value::Text(t) => t.as_deref().is_none_or(|t| t.trim().is_empty()),
+            Value::Deadline { date, continuous } => date.is_none() && !continuous,
+            Value::Ready(r) => *r == EvidenceReady::Unknown,
         }
     }
 }
@@ -106,17 +129,12 @@ impl fmt::Display for Value {
     }
 }
 
-/// A returned file, read.
-pub struct ReturnedFile {
-    /// The file as messages name it.
-    pub name: String,
-    pub book: Workbook,
-}
-
-/// Where a returned row is: file and 1-based row.
+/// Where a returned row is: which file (its place among the returned files), sheet and
+/// 1-based row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct At {
-    pub file: String,
+    pub file: usize,
+    pub sheet: Option<String>,
     pub row: u32,
 }
 
@@ -128,8 +146,21 @@ pub struct Change {
     pub field: Field,
     pub old: Value,
     pub new: Value,
+    /// The cell as the department typed it: what the merged workbook gets.
+    pub typed: Typed,
     /// Every returned row that asked for it (several departments may agree).
     pub from: Vec<At>,
+}
+
+/// Why a keyless row names no measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmatched {
+    /// No measure of the master has its set and id, or its text.
+    NoMeasure,
+    /// Its text is the text of several measures, and nothing else tells which.
+    SeveralMeasures,
+    /// Its key names a measure the master does not have.
+    KeyNotInMaster,
 }
 
 /// An update not applied, or a returned row or file not used, and why.
@@ -138,19 +169,46 @@ pub enum Refusal {
     /// Nothing in the file (or not even half its rows) matches a master measure, or
     /// most of its rows are measures its department does not lead: not a department's
     /// sheet of this master.
-    NotASplitSheet { file: String },
-    /// A row whose key (or set, id and text) names no measure of the master.
-    UnknownRow { at: At, set: String, id: String },
+    NotASplitSheet { file: usize },
+    /// A returned file that cannot be read as a workbook at all; `code` names the
+    /// reason for the log's words, `message` is the reader's.
+    Unreadable {
+        file: usize,
+        code: &'static str,
+        message: String,
+    },
+    /// More measure rows than a return of this master may hold: refused whole, unread.
+    TooLarge { file: usize, bound: usize },
+    /// A row that names no measure of the master, and why.
+    UnknownRow {
+        at: At,
+        set: String,
+        id: String,
+        text: String,
+        why: Unmatched,
+    },
+    /// A row whose set, id or text is not that of its own key: the rows were sorted
+    /// without the key column, or the text was edited. Refused whole.
+    KeyMismatch {
+        at: At,
+        /// The row's own set, id and text.
+        row: (String, String, String),
+        /// The measure the key names.
+        key: (String, String),
+    },
     /// The row's key names a master measure whose text has changed since the split:
     /// the department answered for a different measure.
     StaleKey { at: At, measure: usize },
     /// The same measure twice in one file (a copied row): only the first counts.
     DuplicateRow { at: At, measure: usize },
-    /// A locked field (the measure text, its leads) differs from the master: ignored.
+    /// A locked field (措施内容, 责任单位, 分值, …) differs from what was sent: reported,
+    /// never written.
     LockedField {
         at: At,
         measure: usize,
         field: &'static str,
+        old: String,
+        new: String,
     },
     /// A row of a measure the file's department does not lead: ignored.
     NotLead {
@@ -158,20 +216,41 @@ pub enum Refusal {
         measure: usize,
         department: String,
     },
-    /// A status no term matches (or a blank one): not applied, the master's kept.
+    /// A status no term matches: not applied, the master's kept.
     UnknownStatus {
         at: At,
         measure: usize,
         text: String,
     },
-    /// Departments changed the same field differently: none of them applied.
+    /// A cell emptied: blank is no answer, the master's value is kept.
+    Blank {
+        at: At,
+        measure: usize,
+        field: Field,
+    },
+    /// A deadline that is neither a date the contract reads nor a word of no end
+    /// (长期坚持…): 待定, 下周, 2027-13-45. The master keeps its deadline.
+    BadDeadline {
+        at: At,
+        measure: usize,
+        text: String,
+    },
+    /// The master no longer holds what was sent (the office changed it, or an earlier
+    /// return did), and the return changed it too, to something else.
+    ChangedSince {
+        at: At,
+        measure: usize,
+        field: Field,
+        sent: Value,
+        now: Value,
+        returned: Value,
+    },
+    /// Returns changed the same field differently: none of them applied.
     Conflict {
         measure: usize,
         field: Field,
         values: Vec<(At, Value)>,
     },
-    /// A returned file that cannot be read as a workbook at all.
-    Unreadable { file: String, message: String },
     /// A change whose master cell cannot be written without touching something else.
     NotWritable {
         measure: usize,
@@ -182,6 +261,61 @@ pub enum Refusal {
     },
 }
 
+impl Refusal {
+    /// The returned file the refusal is about, if one.
+    pub fn file(&self) -> Option<usize> {
+        match self {
+            Refusal::NotASplitSheet { file }
+            | Refusal::Unreadable { file, .. }
+            | Refusal::TooLarge { file, .. } => Some(*file),
+            Refusal::UnknownRow { at, .. }
+            | Refusal::KeyMismatch { at, .. }
+            | Refusal::StaleKey { at, .. }
+            | Refusal::DuplicateRow { at, .. }
+            | Refusal::LockedField { at, .. }
+            | Refusal::NotLead { at, .. }
+            | Refusal::UnknownStatus { at, .. }
+            | Refusal::Blank { at, .. }
+            | Refusal::BadDeadline { at, .. }
+            | Refusal::ChangedSince { at, .. } => Some(at.file),
+            Refusal::Conflict { .. } | Refusal::NotWritable { .. } => None,
+        }
+    }
+}
+
+/// A returned file as the merge gets it: read, or refused before reading its rows.
+pub enum Returned {
+    Read(ReturnedFile),
+    NotRead { name: String, refusal: Refusal },
+}
+
+impl Returned {
+    /// The file as the log names it.
+    pub fn name(&self) -> &str {
+        match self {
+            Returned::Read(f) => &f.name,
+            Returned::NotRead { name, .. } => name,
+        }
+    }
+}
+
+/// What came of one returned file.
+#[derive(Debug, Clone, Default)]
+pub struct FileOutcome {
+    pub name: String,
+    /// The department it speaks for (`None`: refused whole).
+    pub department: Option<String>,
+    /// Whether it was compared with what was sent, or only with the master now.
+    pub base: Option<BaseFrom>,
+    /// Fields the return asked for that the master already holds.
+    pub already: Vec<(At, usize, Field)>,
+    /// Rows sent that the return no longer has (by the master measure, where it has it).
+    pub deleted: Vec<(Key, Option<usize>)>,
+    /// Sheets with measure rows that are not the department's (a reference sheet copied
+    /// from the master, say): not read.
+    pub ignored_sheets: Vec<String>,
+}
+
 /// The change set: what a merge would apply, and what it refused.
 #[derive(Debug, Default)]
 pub struct Plan {
@@ -189,8 +323,8 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Per file in the order given, then the conflicts.
     pub refusals: Vec<Refusal>,
-    /// Each file's department, as worked out (`None` for a file refused whole).
-    pub departments: Vec<(String, Option<String>)>,
+    /// Each returned file, in the order given.
+    pub files: Vec<FileOutcome>,
 }
 
 fn nfkc(text: &str) -> String {
@@ -203,6 +337,30 @@ struct Index<'m> {
     by_id: HashMap<(String, String), usize>,
     by_text_in_set: HashMap<(String, String), Option<usize>>,
     by_text: HashMap<String, Option<usize>>,
+}
+
+/// What a returned row names.
+enum Found {
+    Measure(usize),
+    /// The row's key names `key_measure` (if the master has it) but the row is another.
+    Mismatch {
+        key: Key,
+        key_measure: Option<usize>,
+    },
+    Stale(usize),
+    None(Unmatched),
+}
+
+impl Found {
+    /// The master measure the row belongs to by its key or its cells, whether or not it
+    /// can be taken: what tells a sheet of this master from another workbook.
+    fn of_master(&self) -> Option<usize> {
+        match self {
+            Found::Measure(i) | Found::Stale(i) => Some(*i),
+            Found::Mismatch { key_measure, .. } => *key_measure,
+            Found::None(_) => None,
+        }
+    }
 }
 
 impl<'m> Index<'m> {
@@ -232,33 +390,46 @@ impl<'m> Index<'m> {
     }
 
     /// The master measure a returned row is, or why it is none.
-    fn find(&self, row: &Measure) -> Result<usize, Option<usize>> {
-        let key = row
-            .extras
-            .iter()
-            .find(|(h, _)| h == KEY_HEADER)
-            .and_then(|(_, v)| Key::parse(v));
-        if let Some(key) = key {
-            return match self.by_id.get(&(nfkc(&key.set), nfkc(&key.id))) {
-                Some(&i) if Key::of(&self.master[i]).fingerprint == key.fingerprint => Ok(i),
-                Some(&i) => Err(Some(i)),
-                None => Err(None),
+    fn find(&self, row: &Measure, typed: &TypedRow) -> Found {
+        let c = &row.source.columns;
+        if let Some(key) = ReturnedFile::key_of(row) {
+            let key_measure = self.by_id.get(&(nfkc(&key.set), nfkc(&key.id))).copied();
+            // The row's own cells must be the measure its key names: rows sorted
+            // without the key column keep their cells and take another row's key.
+            let set_differs = c.set.is_some() && nfkc(&row.set) != nfkc(&key.set);
+            let id_differs = typed.id_typed && nfkc(&row.id) != nfkc(&key.id);
+            let text_differs =
+                !row.text.trim().is_empty() && fingerprint(&row.text) != key.fingerprint;
+            if set_differs || id_differs || text_differs {
+                return Found::Mismatch { key, key_measure };
+            }
+            return match key_measure {
+                Some(i) if Key::of(&self.master[i]).fingerprint == key.fingerprint => {
+                    Found::Measure(i)
+                }
+                Some(i) => Found::Stale(i),
+                None => Found::None(Unmatched::KeyNotInMaster),
             };
         }
         // Without a key, set and id name the measure only when its text agrees: a row
-        // from another unit's list (or another year's) shares ids, not texts.
+        // from another unit's list (or another year's) shares ids, not texts. An id the
+        // reader numbered itself (no id column) names nothing.
         let text = nfkc(&row.text);
-        if let Some(&i) = self.by_id.get(&(nfkc(&row.set), nfkc(&row.id)))
+        if typed.id_typed
+            && let Some(&i) = self.by_id.get(&(nfkc(&row.set), nfkc(&row.id)))
             && nfkc(&self.master[i].text) == text
         {
-            return Ok(i);
+            return Found::Measure(i);
         }
-        if let Some(&Some(i)) = self.by_text_in_set.get(&(nfkc(&row.set), text.clone())) {
-            return Ok(i);
+        match self.by_text_in_set.get(&(nfkc(&row.set), text.clone())) {
+            Some(&Some(i)) => return Found::Measure(i),
+            Some(None) => return Found::None(Unmatched::SeveralMeasures),
+            None => {}
         }
         match self.by_text.get(&text) {
-            Some(&Some(i)) => Ok(i),
-            _ => Err(None),
+            Some(&Some(i)) => Found::Measure(i),
+            Some(None) => Found::None(Unmatched::SeveralMeasures),
+            None => Found::None(Unmatched::NoMeasure),
         }
     }
 }
@@ -283,7 +454,10 @@ fn department_of(file: &ReturnedFile, master: &[Measure], rows: &[usize]) -> Opt
             return Some(n.to_string());
         }
     }
-    if let Some(n) = by_length.iter().find(|n| file.name.contains(**n)) {
+    let file_name = std::path::Path::new(&file.name)
+        .file_name()
+        .map_or(file.name.clone(), |n| n.to_string_lossy().into_owned());
+    if let Some(n) = by_length.iter().find(|n| file_name.contains(**n)) {
         return Some(n.to_string());
     }
     let count = |n: &str| {
@@ -297,73 +471,175 @@ fn department_of(file: &ReturnedFile, master: &[Measure], rows: &[usize]) -> Opt
         .map(|n| n.to_string())
 }
 
-/// Works out what merging `returned` into `master` would do.
-pub fn plan(master: &[Measure], returned: &[ReturnedFile]) -> Plan {
+/// The text a locked field shows, for comparing and for the log.
+fn locked_fields(m: &Measure) -> [(&'static str, String); 6] {
+    let list = |items: &[String]| items.iter().map(|i| nfkc(i)).collect::<Vec<_>>().join("、");
+    [
+        ("owner", list(&m.owners)),
+        ("supporting", list(&m.supporting)),
+        ("category", nfkc(m.category.as_deref().unwrap_or(""))),
+        ("veto", if m.veto { "是".into() } else { "否".into() }),
+        ("weight", crate::ingest::cells::number_text(m.weight)),
+        ("evidence", list(&m.evidence)),
+    ]
+}
+
+/// Whether the returned sheet has the column of a locked field (a sheet without it
+/// reads as empty there: not a change).
+fn has_column(row: &Measure, field: &str) -> bool {
+    let c = &row.source.columns;
+    match field {
+        "owner" => c.owner.is_some(),
+        "supporting" => c.supporting.is_some(),
+        "category" => c.category.is_some(),
+        "veto" => c.veto.is_some(),
+        "weight" => c.weight.is_some(),
+        "evidence" => c.evidence.is_some(),
+        _ => false,
+    }
+}
+
+impl Field {
+    fn typed(self, row: &TypedRow) -> &Typed {
+        match self {
+            Field::Status => &row.status,
+            Field::Progress => &row.progress,
+            Field::Deadline => &row.deadline,
+            Field::EvidenceReady => &row.evidence_ready,
+        }
+    }
+}
+
+/// Whether a deadline cell as typed is one a merge may write: a date cell, a date the
+/// contract reads, or a word of no end. Anything else (待定, 下周, 2027-13-45, a bare
+/// number) would overwrite a real deadline with a guess.
+fn writable_deadline(typed: &Typed, as_of_year: i32) -> bool {
+    match typed {
+        Typed::Blank | Typed::Date(_) => true,
+        Typed::Number(_) => false,
+        Typed::Text(t) => match parse_deadline(t, as_of_year) {
+            Deadline::None | Deadline::Date(_) | Deadline::DateWithoutYear(_) => true,
+            Deadline::Continuous => is_continuous_word(t),
+            Deadline::Unreadable => false,
+        },
+    }
+}
+
+/// One return's answer for a field: where, what it means, what was typed.
+type Asked = (At, Value, Typed);
+
+/// Works out what merging `returned` into `master` would do. `as_of_year` is the year
+/// deadlines without one are read in.
+pub fn plan(master: &[Measure], returned: &[Returned], as_of_year: i32) -> Plan {
     let index = Index::new(master);
     let mut plan = Plan::default();
     // (measure, field) → the values asked for, in file order.
-    let mut asked: BTreeMap<(usize, Field), Vec<(At, Value)>> = BTreeMap::new();
-    for file in returned {
-        let found: Vec<(&Measure, Result<usize, Option<usize>>)> = file
+    let mut asked: BTreeMap<(usize, Field), Vec<Asked>> = BTreeMap::new();
+    for (fi, ret) in returned.iter().enumerate() {
+        let mut outcome = FileOutcome {
+            name: ret.name().to_string(),
+            ..FileOutcome::default()
+        };
+        let file = match ret {
+            Returned::Read(f) => f,
+            Returned::NotRead { refusal, .. } => {
+                plan.refusals.push(refusal.clone());
+                plan.files.push(outcome);
+                continue;
+            }
+        };
+        let found: Vec<Found> = file
             .book
             .measures
             .iter()
-            .map(|r| (r, index.find(r)))
+            .zip(&file.typed)
+            .map(|(r, t)| index.find(r, t))
             .collect();
-        let matched: Vec<usize> = found.iter().filter_map(|(_, f)| f.ok()).collect();
-        // A sheet of this master matches it row for row; a file most of whose rows name
-        // no measure here is some other workbook, and none of it is taken.
-        if matched.is_empty() || matched.len() * 2 < found.len() {
-            plan.refusals.push(Refusal::NotASplitSheet {
-                file: file.name.clone(),
-            });
-            plan.departments.push((file.name.clone(), None));
+        let of_master: Vec<usize> = found.iter().filter_map(Found::of_master).collect();
+        let department = department_of(file, master, &of_master);
+        // The department's own sheet: most of its rows are measures of this master that
+        // the department leads. Another sheet (a reference copy of the master, a list of
+        // another unit) is not read, and a file without such a sheet is refused whole.
+        let mut by_sheet: BTreeMap<Option<&str>, (usize, usize, usize)> = BTreeMap::new();
+        for (row, f) in file.book.measures.iter().zip(&found) {
+            let e = by_sheet.entry(row.source.sheet.as_deref()).or_default();
+            e.0 += 1;
+            if let Some(i) = f.of_master() {
+                e.1 += 1;
+                if department
+                    .as_deref()
+                    .is_some_and(|d| master[i].owners.iter().any(|o| o == d))
+                {
+                    e.2 += 1;
+                }
+            }
+        }
+        let accepted: BTreeSet<Option<&str>> = by_sheet
+            .iter()
+            .filter(|(_, (rows, matched, led))| {
+                *matched > 0 && matched * 2 >= *rows && led * 2 >= *matched
+            })
+            .map(|(sheet, _)| *sheet)
+            .collect();
+        if accepted.is_empty() {
+            plan.refusals.push(Refusal::NotASplitSheet { file: fi });
+            plan.files.push(outcome);
             continue;
         }
-        let department = department_of(file, master, &matched);
-        // A department's sheet holds the measures it leads; a file most of whose rows
-        // the department does not lead is some other list (another unit's workbook with
-        // the same city measures, say), and none of it is taken.
-        let led = |d: &str| {
-            matched
-                .iter()
-                .filter(|&&i| master[i].owners.iter().any(|o| o == d))
-                .count()
-        };
-        if department
-            .as_deref()
-            .is_none_or(|d| led(d) * 2 < matched.len())
-        {
-            plan.refusals.push(Refusal::NotASplitSheet {
-                file: file.name.clone(),
-            });
-            plan.departments.push((file.name.clone(), None));
-            continue;
-        }
-        plan.departments
-            .push((file.name.clone(), department.clone()));
+        outcome.ignored_sheets = by_sheet
+            .keys()
+            .filter(|s| !accepted.contains(*s))
+            .map(|s| s.unwrap_or("").to_string())
+            .collect();
+        outcome.department = department.clone();
+        outcome.base = Some(file.base_from);
         let mut seen = vec![false; master.len()];
-        for (row, result) in found {
+        let mut keys_back: HashMap<Key, ()> = HashMap::new();
+        for ((row, f), typed) in file.book.measures.iter().zip(found).zip(&file.typed) {
+            if !accepted.contains(&row.source.sheet.as_deref()) {
+                continue;
+            }
             let at = At {
-                file: file.name.clone(),
+                file: fi,
+                sheet: row.source.sheet.clone(),
                 row: row.source.row,
             };
-            let i = match result {
-                Ok(i) => i,
-                Err(Some(i)) => {
+            let row_key = ReturnedFile::key_of(row);
+            if let Some(k) = &row_key {
+                keys_back.insert(k.clone(), ());
+            }
+            let i = match f {
+                Found::Measure(i) => i,
+                Found::Mismatch { key, .. } => {
+                    plan.refusals.push(Refusal::KeyMismatch {
+                        at,
+                        row: (row.set.clone(), row.id.clone(), row.text.clone()),
+                        key: (key.set, key.id),
+                    });
+                    continue;
+                }
+                Found::Stale(i) => {
                     plan.refusals.push(Refusal::StaleKey { at, measure: i });
                     continue;
                 }
-                Err(None) => {
+                Found::None(why) => {
+                    let (set, id) = match &row_key {
+                        Some(k) => (k.set.clone(), k.id.clone()),
+                        None if typed.id_typed => (row.set.clone(), row.id.clone()),
+                        None => (row.set.clone(), String::new()),
+                    };
                     plan.refusals.push(Refusal::UnknownRow {
                         at,
-                        set: row.set.clone(),
-                        id: row.id.clone(),
+                        set,
+                        id,
+                        text: row.text.clone(),
+                        why,
                     });
                     continue;
                 }
             };
             let m = &master[i];
+            keys_back.insert(Key::of(m), ());
             if std::mem::replace(&mut seen[i], true) {
                 plan.refusals.push(Refusal::DuplicateRow { at, measure: i });
                 continue;
@@ -378,53 +654,118 @@ pub fn plan(master: &[Measure], returned: &[ReturnedFile]) -> Plan {
                 });
                 continue;
             }
-            if nfkc(&row.text) != nfkc(&m.text) {
-                plan.refusals.push(Refusal::LockedField {
-                    at: at.clone(),
-                    measure: i,
-                    field: "measure",
-                });
-            }
-            // A sheet without the owner column reads as no owners: not a change.
-            if !row.owners.is_empty() && row.owners != m.owners {
-                plan.refusals.push(Refusal::LockedField {
-                    at: at.clone(),
-                    measure: i,
-                    field: "owner",
-                });
+            let base = file.base.get(row_key.as_ref().unwrap_or(&Key::of(m)));
+            // Locked fields: reported when the return differs from what was sent (or,
+            // without a base, from the master), never written.
+            let reference = base.unwrap_or(m);
+            for ((field, was), (_, is)) in
+                locked_fields(reference).into_iter().zip(locked_fields(row))
+            {
+                if was != is && has_column(row, field) {
+                    plan.refusals.push(Refusal::LockedField {
+                        at: at.clone(),
+                        measure: i,
+                        field,
+                        old: was,
+                        new: is,
+                    });
+                }
             }
             for field in Field::ALL {
                 let new = Value::of(row, field);
-                if new.same(&Value::of(m, field)) {
+                let now = Value::of(m, field);
+                let sent = base.map(|b| Value::of(b, field));
+                let typed_cell = field.typed(typed);
+                // What split sent is always a writable deadline, so a deadline cell that
+                // is not one was typed by the department, even where it reads like the
+                // sent one (尽快完成 over 长期坚持: both "no date").
+                let bad_deadline =
+                    field == Field::Deadline && !writable_deadline(typed_cell, as_of_year);
+                let untouched = match &sent {
+                    Some(sent) => new.same(sent) && !bad_deadline,
+                    None => new.same(&now),
+                };
+                if untouched {
+                    continue;
+                }
+                if bad_deadline {
+                    plan.refusals.push(Refusal::BadDeadline {
+                        at: at.clone(),
+                        measure: i,
+                        text: typed_cell.text(),
+                    });
+                    continue;
+                }
+                if new.is_blank() {
+                    plan.refusals.push(Refusal::Blank {
+                        at: at.clone(),
+                        measure: i,
+                        field,
+                    });
                     continue;
                 }
                 if field == Field::Status && row.status.class == StatusClass::Unknown {
                     plan.refusals.push(Refusal::UnknownStatus {
                         at: at.clone(),
                         measure: i,
-                        text: row.status.text.clone(),
+                        text: typed_cell.text(),
                     });
                     continue;
                 }
-                asked.entry((i, field)).or_default().push((at.clone(), new));
+                if new.same(&now) {
+                    outcome.already.push((at.clone(), i, field));
+                    continue;
+                }
+                if let Some(sent) = sent
+                    && !now.same(&sent)
+                {
+                    plan.refusals.push(Refusal::ChangedSince {
+                        at: at.clone(),
+                        measure: i,
+                        field,
+                        sent,
+                        now,
+                        returned: new,
+                    });
+                    continue;
+                }
+                asked
+                    .entry((i, field))
+                    .or_default()
+                    .push((at.clone(), new, typed_cell.clone()));
             }
         }
+        if file.base_from == BaseFrom::Sheet {
+            let by_key: HashMap<Key, usize> = master
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (Key::of(m), i))
+                .collect();
+            outcome.deleted = file
+                .sent
+                .iter()
+                .filter(|k| !keys_back.contains_key(*k))
+                .map(|k| (k.clone(), by_key.get(k).copied()))
+                .collect();
+        }
+        plan.files.push(outcome);
     }
     for ((measure, field), values) in asked {
         let first = &values[0].1;
-        if values.iter().all(|(_, v)| v.same(first)) {
+        if values.iter().all(|(_, v, _)| v.same(first)) {
             plan.changes.push(Change {
                 measure,
                 field,
                 old: Value::of(&master[measure], field),
                 new: first.clone(),
-                from: values.iter().map(|(at, _)| at.clone()).collect(),
+                typed: values[0].2.clone(),
+                from: values.iter().map(|(at, _, _)| at.clone()).collect(),
             });
         } else {
             plan.refusals.push(Refusal::Conflict {
                 measure,
                 field,
-                values,
+                values: values.into_iter().map(|(at, v, _)| (at, v)).collect(),
             });
         }
     }
@@ -452,6 +793,7 @@ pub fn apply(master: &[Measure], plan: &Plan) -> Vec<Measure> {
 
 pub mod convert;
 pub mod log;
+pub mod returned;
 pub mod run;
 pub mod workbook;
 pub mod xlsx;

@@ -5,14 +5,15 @@
 //! for gets a new column after the sheet's last, headed with the contract's word, so the
 //! reader finds it again. A change that cannot land without touching something else (a
 //! formula, a cell merged across other measures' rows) is refused instead. Any other
-//! master (xls, ods, csv, xlsb) cannot be edited in place; it becomes an `.xlsx` in the
-//! contract's column layout, one sheet per master sheet.
+//! master (xls, ods, csv, xlsb) is first made an `.xlsx` holding the same sheets and
+//! cells ([`super::convert`]), then edited the same way. A cell gets the value as the
+//! department typed it.
 
+use super::returned::Typed;
 use super::xlsx::{CellEdit, EditError, MasterXlsx, NewColumn, NewValue};
 use super::{Change, Field, Plan, Refusal, Value};
 use crate::model::{EvidenceReady, Measure, SheetInfo, Workbook, cell_name};
 use crate::render::context::{Labels, label};
-use rust_xlsxwriter::{Format, FormatAlign, XlsxError};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The words a merged cell is written in: the document language's.
@@ -50,7 +51,7 @@ impl Words {
         }
     }
 
-    /// A field's value as the merged cell holds it.
+    /// A field's value in the document language's words (the log shows values so).
     pub fn value(&self, v: &Value) -> NewValue {
         match v {
             Value::Status(s) => NewValue::Text(s.text.clone()),
@@ -66,6 +67,15 @@ impl Words {
                 t => NewValue::Text(t),
             },
         }
+    }
+}
+
+/// A cell as the department typed it, as the merged workbook gets it.
+fn typed_value(t: &Typed) -> NewValue {
+    match t {
+        Typed::Blank => NewValue::Blank,
+        Typed::Text(t) | Typed::Number(t) => NewValue::Text(t.clone()),
+        Typed::Date(d) => NewValue::Date(*d),
     }
 }
 
@@ -180,7 +190,7 @@ pub fn edit_xlsx(
             edits.push(CellEdit {
                 row: row_at,
                 col: col_at,
-                value: words.value(&c.new),
+                value: typed_value(&c.typed),
                 style: status_style,
             });
             merged.applied.push(i);
@@ -234,132 +244,4 @@ pub enum Blocked {
     /// The cell is merged (this region) across other measures' rows: writing it would
     /// change them too.
     Merged(String),
-}
-
-/// A merged workbook for a master that cannot be edited in place: the measures (with
-/// the changes applied) in the contract's column layout, one sheet per master sheet
-/// under its own name and title.
-pub fn contract_layout(
-    master: &Workbook,
-    measures: &[Measure],
-    words: &Words,
-) -> Result<Vec<u8>, XlsxError> {
-    const KEYS: [&str; 18] = [
-        "set",
-        "id",
-        "category",
-        "measure",
-        "owner",
-        "supporting",
-        "contact",
-        "status",
-        "progress",
-        "deadline",
-        "evidence",
-        "evidence_ready",
-        "check",
-        "site",
-        "box",
-        "weight",
-        "veto",
-        "notes",
-    ];
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let header = Format::new().set_bold().set_align(FormatAlign::Center);
-    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    let date = wrap.clone().set_num_format("yyyy-mm-dd");
-    let mut names: Vec<String> = Vec::new();
-    for info in &master.sheets {
-        let name = info
-            .sheet
-            .clone()
-            .unwrap_or_else(|| crate::pipeline::first_stem(&[info.file.clone().into()]));
-        if names.contains(&name) {
-            continue;
-        }
-        names.push(name.clone());
-        let rows: Vec<&Measure> = measures
-            .iter()
-            .filter(|m| m.source.file == info.file && m.source.sheet == info.sheet)
-            .collect();
-        let ws = book.add_worksheet();
-        ws.set_name(&name)?;
-        let mut r = 0;
-        if let Some(title) = &info.title {
-            ws.write_string(0, 0, title)?;
-            r = 1;
-        }
-        let extras: Vec<&str> = rows
-            .first()
-            .map(|m| m.extras.iter().map(|(h, _)| h.as_str()).collect())
-            .unwrap_or_default();
-        for (c, key) in KEYS.iter().enumerate() {
-            ws.write_string_with_format(r, c as u16, words.header(key), &header)?;
-        }
-        for (c, h) in extras.iter().enumerate() {
-            ws.write_string_with_format(r, (KEYS.len() + c) as u16, *h, &header)?;
-        }
-        ws.set_column_width(3, 40)?;
-        ws.set_column_width(8, 28)?;
-        ws.set_column_width(10, 24)?;
-        for m in rows {
-            r += 1;
-            let list = |items: &[String]| items.join(&words.sep);
-            let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-            let texts = [
-                m.set.clone(),
-                m.id.clone(),
-                opt(&m.category),
-                m.text.clone(),
-                list(&m.owners),
-                list(&m.supporting),
-                opt(&m.contact),
-                m.status.text.clone(),
-                opt(&m.progress),
-                String::new(),
-                m.evidence.join("\n"),
-                words.ready(&m.evidence_ready),
-                opt(&m.check),
-                opt(&m.site),
-                opt(&m.box_no),
-                String::new(),
-                if m.veto {
-                    label(&words.labels, "split.yes")
-                } else {
-                    String::new()
-                },
-                opt(&m.notes),
-            ];
-            for (c, t) in texts.iter().enumerate() {
-                if !t.is_empty() {
-                    ws.write_string_with_format(r, c as u16, t, &wrap)?;
-                }
-            }
-            match (m.deadline, m.continuous) {
-                (Some(d), _) => {
-                    use chrono::Datelike;
-                    let cell = rust_xlsxwriter::ExcelDateTime::from_ymd(
-                        d.year() as u16,
-                        d.month() as u8,
-                        d.day() as u8,
-                    );
-                    match cell {
-                        Ok(cell) => ws.write_datetime_with_format(r, 9, cell, &date)?,
-                        Err(_) => ws.write_string_with_format(r, 9, d.to_string(), &wrap)?,
-                    };
-                }
-                (None, true) => {
-                    ws.write_string_with_format(r, 9, &words.continuous, &wrap)?;
-                }
-                (None, false) => {}
-            }
-            ws.write_number(r, 15, m.weight)?;
-            for (c, (_, v)) in m.extras.iter().enumerate() {
-                if !v.is_empty() {
-                    ws.write_string_with_format(r, (KEYS.len() + c) as u16, v, &wrap)?;
-                }
-            }
-        }
-    }
-    book.save_to_buffer()
 }

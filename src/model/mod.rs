@@ -122,6 +122,17 @@ pub struct Columns {
     pub progress: Option<u32>,
     /// The veto cell (一票否决).
     pub veto: Option<u32>,
+    /// The id cell (序号); without one the reader numbers rows itself, and such an id
+    /// names no measure of another workbook.
+    pub id: Option<u32>,
+    /// The set cell (措施来源), when the sheet has one.
+    pub set: Option<u32>,
+    /// The category cell (类别).
+    pub category: Option<u32>,
+    /// The supporting units' cell (配合单位).
+    pub supporting: Option<u32>,
+    /// The weight cell (分值).
+    pub weight: Option<u32>,
 }
 
 /// One hard measure (硬措施) as the office tracks it: one row of a measure sheet.

@@ -38,7 +38,11 @@ pub use sheet::{COLUMNS, Column, HEADER_ROW, KEY_HEADER, workbook as department_
 
 /// The `schema` of `split.json`, and the custom document property every split sheet
 /// carries, so a returned file can be told from any other workbook.
-pub const SCHEMA: &str = "dossier.split/1";
+pub const SCHEMA: &str = "dossier.split/2";
+
+/// The schema of manifests written before the sent values were recorded: still a
+/// split's own folder, still read by a merge (without a base).
+pub const SCHEMA_V1: &str = "dossier.split/1";
 
 /// The manifest written beside the sheets: which department got which files and keys.
 /// It is also how a later split knows the folder is its own to replace.
@@ -204,6 +208,10 @@ pub struct Manifest {
     pub unit: String,
     pub as_of: String,
     pub due: Option<String>,
+    /// Which master the sheets were split from: its file names and a fingerprint of its
+    /// measures, so a merge can say when returns meet a master they were not made from.
+    #[serde(default)]
+    pub master: Option<MasterPrint>,
     pub departments: Vec<ManifestDepartment>,
     /// Measures that name no lead department, so went to no sheet.
     pub unassigned: usize,
@@ -219,6 +227,68 @@ pub struct ManifestDepartment {
     pub open: usize,
     /// The keys of its rows, in sheet order.
     pub keys: Vec<Key>,
+    /// What each row was sent with, in sheet order: the base a merge compares a return
+    /// with when the return has lost its own base sheet.
+    #[serde(default)]
+    pub sent: Vec<Sent>,
+}
+
+/// The master a split was made from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MasterPrint {
+    pub files: Vec<String>,
+    /// SHA-256 (hex) over every measure's key and updatable values, in master order.
+    pub fingerprint: String,
+}
+
+/// One row as it was sent: its key and the values of the cells the department may
+/// change, as the sheet's cells held them (a deadline as `2026-12-31` or the continuous
+/// word, evidence in hand in the document language's words).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sent {
+    pub key: Key,
+    pub status: String,
+    pub progress: String,
+    pub deadline: String,
+    pub evidence_ready: String,
+}
+
+impl Sent {
+    /// What the sheet sends for `m`, in the words of `labels`.
+    pub fn of(m: &Measure, labels: &Labels) -> Sent {
+        Sent {
+            key: Key::of(m),
+            status: m.status.text.clone(),
+            progress: m.progress.clone().unwrap_or_default(),
+            deadline: match m.deadline {
+                Some(d) => d.to_string(),
+                None if m.continuous => label(labels, "continuous"),
+                None => String::new(),
+            },
+            evidence_ready: sheet::ready_text(&m.evidence_ready, labels),
+        }
+    }
+}
+
+/// The fingerprint of a master's measures: what a split records and a merge compares.
+pub fn master_fingerprint(measures: &[Measure]) -> String {
+    let mut hash = Sha256::new();
+    for m in measures {
+        let ready = format!("{:?}", m.evidence_ready);
+        let deadline = format!("{:?}/{}", m.deadline, m.continuous);
+        let progress = m.progress.as_deref().unwrap_or("");
+        for part in [
+            Key::of(m).cell().as_str(),
+            m.status.text.as_str(),
+            progress,
+            deadline.as_str(),
+            ready.as_str(),
+        ] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a split did, for the command line's summary.
@@ -262,6 +332,10 @@ pub fn split(unit: &Unit, opts: &SplitOptions<'_>, dir: &Path) -> Result<Outcome
         unit: opts.unit.to_string(),
         as_of: unit.as_of.to_string(),
         due: opts.due.map(|d| d.to_string()),
+        master: Some(MasterPrint {
+            files: unit.input_names.clone(),
+            fingerprint: master_fingerprint(&unit.book.measures),
+        }),
         departments: Vec::new(),
         unassigned: outcome.unassigned,
     };
@@ -293,6 +367,11 @@ pub fn split(unit: &Unit, opts: &SplitOptions<'_>, dir: &Path) -> Result<Outcome
                 .filter(|j| j.measure.status.class.is_open())
                 .count(),
             keys: d.measures.iter().map(|j| Key::of(j.measure)).collect(),
+            sent: d
+                .measures
+                .iter()
+                .map(|j| Sent::of(j.measure, opts.labels))
+                .collect(),
         });
     }
     let mut json = serde_json::to_string_pretty(&manifest).expect("the manifest serialises");
@@ -315,7 +394,7 @@ fn owned_by_split(dir: &Path, name: &str) -> bool {
     let Ok(manifest) = serde_json::from_str::<Manifest>(&text) else {
         return false;
     };
-    manifest.schema == SCHEMA
+    (manifest.schema == SCHEMA || manifest.schema == SCHEMA_V1)
         && manifest
             .departments
             .iter()

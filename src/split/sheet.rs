@@ -167,6 +167,104 @@ fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
     ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8)
 }
 
+/// Writes the department's rows below the table header at `header_row`: the locked
+/// cells, the editable ones and the key. The department's sheet and the
+/// [`BASE_SHEET`](crate::ingest::BASE_SHEET) (what was sent) are written by this one
+/// function, so the base reads back exactly as the untouched sheet does.
+fn rows(
+    ws: &mut Worksheet,
+    header_row: u32,
+    d: &Department<'_, '_>,
+    labels: &crate::render::context::Labels,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let sep = label(labels, "sep");
+    let yes = label(labels, "split.yes");
+    for (i, j) in d.measures.iter().enumerate() {
+        let row = header_row + 1 + i as u32;
+        let m = j.measure;
+        let gaps: Vec<String> = j
+            .gaps
+            .iter()
+            .map(|g| label(labels, &format!("gap.{}", g.kind.key())))
+            .collect();
+        let ready = ready_text(&m.evidence_ready, labels);
+        let locked = [
+            ("id", m.id.clone()),
+            ("set", m.set.clone()),
+            ("category", m.category.clone().unwrap_or_default()),
+            ("measure", m.text.clone()),
+            ("owner", m.owners.join(&sep)),
+            ("supporting", m.supporting.join(&sep)),
+            ("veto", if m.veto { yes.clone() } else { String::new() }),
+            ("weight", format!("{}", m.weight)),
+            ("evidence", m.evidence.join(&sep)),
+            ("gaps", gaps.join(&sep)),
+        ];
+        for (key, value) in &locked {
+            text(ws, row, index(key), value, &f.locked)?;
+        }
+        let lines = locked
+            .iter()
+            .map(|(key, value)| (*key, value.as_str()))
+            .chain([
+                ("status", m.status.text.as_str()),
+                ("progress", m.progress.as_deref().unwrap_or("")),
+                ("evidence_ready", ready.as_str()),
+            ])
+            .map(|(key, value)| lines_in(value, COLUMNS[index(key) as usize].width))
+            .max()
+            .unwrap_or(1);
+        // Spreadsheet programs do not all grow a row to its wrapped text on opening
+        // (LibreOffice keeps the default height): the height is set from the text.
+        ws.set_row_height(row, LINE_POINTS * lines.min(MAX_LINES) as f64)?;
+        text(ws, row, index("status"), &m.status.text, &f.editable)?;
+        text(
+            ws,
+            row,
+            index("progress"),
+            m.progress.as_deref().unwrap_or(""),
+            &f.editable,
+        )?;
+        text(ws, row, index("evidence_ready"), &ready, &f.editable)?;
+        let deadline = index("deadline");
+        match m.deadline {
+            // A date Excel can hold is a date cell; one it cannot (before 1900) stays
+            // readable as text rather than failing the split.
+            Some(date) => match excel_date(date) {
+                Ok(cell) => {
+                    ws.write_datetime_with_format(row, deadline, cell, &f.editable_date)?;
+                }
+                Err(_) => text(ws, row, deadline, &date.to_string(), &f.editable_date)?,
+            },
+            None if m.continuous => {
+                text(
+                    ws,
+                    row,
+                    deadline,
+                    &label(labels, "continuous"),
+                    &f.editable_date,
+                )?;
+            }
+            None => {
+                ws.write_blank(row, deadline, &f.editable_date)?;
+            }
+        }
+        text(ws, row, index("key"), &Key::of(m).cell(), &f.key)?;
+    }
+    Ok(())
+}
+
+/// The evidence-in-hand cell as a sheet writes it, in the words of `labels`.
+pub(crate) fn ready_text(ready: &EvidenceReady, labels: &crate::render::context::Labels) -> String {
+    match ready {
+        EvidenceReady::Unknown => String::new(),
+        EvidenceReady::All => label(labels, "split.ev_all"),
+        EvidenceReady::Nothing => label(labels, "split.ev_none"),
+        EvidenceReady::Items(items) => items.join(&label(labels, "sep")),
+    }
+}
+
 /// The page header's text with `&` doubled: a name is never a header code.
 fn header_text(s: &str) -> String {
     s.replace('&', "&&")
@@ -240,85 +338,7 @@ pub fn workbook(
         ws.set_column_width(c, column.width)?;
     }
     ws.set_column_hidden(index("key"))?;
-    let sep = label(labels, "sep");
-    let yes = label(labels, "split.yes");
-    for (i, j) in d.measures.iter().enumerate() {
-        let row = HEADER_ROW + 1 + i as u32;
-        let m = j.measure;
-        let gaps: Vec<String> = j
-            .gaps
-            .iter()
-            .map(|g| label(labels, &format!("gap.{}", g.kind.key())))
-            .collect();
-        let ready = match &m.evidence_ready {
-            EvidenceReady::Unknown => String::new(),
-            EvidenceReady::All => label(labels, "split.ev_all"),
-            EvidenceReady::Nothing => label(labels, "split.ev_none"),
-            EvidenceReady::Items(items) => items.join(&sep),
-        };
-        let locked = [
-            ("id", m.id.clone()),
-            ("set", m.set.clone()),
-            ("category", m.category.clone().unwrap_or_default()),
-            ("measure", m.text.clone()),
-            ("owner", m.owners.join(&sep)),
-            ("supporting", m.supporting.join(&sep)),
-            ("veto", if m.veto { yes.clone() } else { String::new() }),
-            ("weight", format!("{}", m.weight)),
-            ("evidence", m.evidence.join(&sep)),
-            ("gaps", gaps.join(&sep)),
-        ];
-        for (key, value) in &locked {
-            text(ws, row, index(key), value, &f.locked)?;
-        }
-        let lines = locked
-            .iter()
-            .map(|(key, value)| (*key, value.as_str()))
-            .chain([
-                ("status", m.status.text.as_str()),
-                ("progress", m.progress.as_deref().unwrap_or("")),
-                ("evidence_ready", ready.as_str()),
-            ])
-            .map(|(key, value)| lines_in(value, COLUMNS[index(key) as usize].width))
-            .max()
-            .unwrap_or(1);
-        // Spreadsheet programs do not all grow a row to its wrapped text on opening
-        // (LibreOffice keeps the default height): the height is set from the text.
-        ws.set_row_height(row, LINE_POINTS * lines.min(MAX_LINES) as f64)?;
-        text(ws, row, index("status"), &m.status.text, &f.editable)?;
-        text(
-            ws,
-            row,
-            index("progress"),
-            m.progress.as_deref().unwrap_or(""),
-            &f.editable,
-        )?;
-        text(ws, row, index("evidence_ready"), &ready, &f.editable)?;
-        let deadline = index("deadline");
-        match m.deadline {
-            // A date Excel can hold is a date cell; one it cannot (before 1900) stays
-            // readable as text rather than failing the split.
-            Some(date) => match excel_date(date) {
-                Ok(cell) => {
-                    ws.write_datetime_with_format(row, deadline, cell, &f.editable_date)?;
-                }
-                Err(_) => text(ws, row, deadline, &date.to_string(), &f.editable_date)?,
-            },
-            None if m.continuous => {
-                text(
-                    ws,
-                    row,
-                    deadline,
-                    &label(labels, "continuous"),
-                    &f.editable_date,
-                )?;
-            }
-            None => {
-                ws.write_blank(row, deadline, &f.editable_date)?;
-            }
-        }
-        text(ws, row, index("key"), &Key::of(m).cell(), &f.key)?;
-    }
+    rows(ws, HEADER_ROW, d, labels, &f)?;
     let last_row = HEADER_ROW + d.measures.len().max(1) as u32;
 
     // Validations over the table's editable cells.
@@ -387,5 +407,29 @@ pub fn workbook(
         as_of
     ));
     ws.set_footer("&C&P / &N");
+
+    // What was sent, for the merge's three-way comparison: the same table, very hidden
+    // (no menu shows it) and protected, so it survives the department's sorting and
+    // editing of the visible sheet.
+    let base = book.add_worksheet();
+    base.set_name(crate::ingest::BASE_SHEET)?;
+    for (c, column) in COLUMNS.iter().enumerate() {
+        let head = if column.key == "key" {
+            KEY_HEADER.to_string()
+        } else {
+            label(labels, &format!("split.col_{}", column.key))
+        };
+        text(base, 0, c as u16, &head, &f.header)?;
+    }
+    rows(base, 0, d, labels, &f)?;
+    base.set_very_hidden(true);
+    base.protect_with_options(&ProtectionOptions {
+        select_locked_cells: false,
+        select_unlocked_cells: false,
+        ..ProtectionOptions::default()
+    });
+    if let Some(pw) = opts.password {
+        base.protect_with_password(pw);
+    }
     book.save_to_buffer()
 }

@@ -14,6 +14,7 @@ mod gate;
 mod limits;
 mod manual;
 mod merge;
+mod merge_returns;
 mod official;
 mod outputs;
 mod pack;

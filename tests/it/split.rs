@@ -111,7 +111,7 @@ fn the_sample_splits_into_one_sheet_per_owner_each_measure_once_open_first() {
     assert_eq!(listing(&out), expected);
     let manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("split.json")).unwrap()).unwrap();
-    assert_eq!(manifest["schema"], "dossier.split/1");
+    assert_eq!(manifest["schema"], "dossier.split/2");
     assert_eq!(
         manifest["departments"].as_array().unwrap().len(),
         owners.len()
@@ -207,7 +207,7 @@ fn a_sheet_is_protected_validated_and_set_up_for_a4_landscape() {
     let workbook = part(&file, "xl/workbook.xml");
     assert!(workbook.contains("_xlnm.Print_Titles"), "{workbook}");
     let custom = part(&file, "docProps/custom.xml");
-    assert!(custom.contains("dossier.split/1") && custom.contains("应急管理分局"));
+    assert!(custom.contains("dossier.split/2") && custom.contains("应急管理分局"));
 
     let again = split(
         &tmp.path().join("pw"),
