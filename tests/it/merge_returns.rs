@@ -616,3 +616,88 @@ fn a_traditional_split_round_trips_with_a_traditional_log() {
     assert!(log.contains("與下發時比對"), "{log}");
     assert_eq!(changed(&s.master, &out).len(), 1);
 }
+
+#[test]
+fn a_reference_sheet_copied_into_a_return_is_left_unread_and_the_rest_merges() {
+    let s = setup("zh-CN");
+    let mine = rows(&s.split.join("公安分局.xlsx"));
+    let reference = {
+        let mut book: Xlsx<_> = open_workbook(&s.master).unwrap();
+        rows_from_range(&book.worksheet_range("市78条").unwrap())
+    };
+    let st = col(&mine, "落实情况");
+    let r = row_of(&mine, "市78条", "14");
+    let path = s.dir.join("公安分局-带参考.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, table) in [("反馈表", &mine), ("参考", &reference)] {
+        let ws = book.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (i, row) in table.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let value = if name == "反馈表" && i == r && c == st {
+                    "已完成".to_string()
+                } else {
+                    text(cell)
+                };
+                ws.write_string(i as u32, c as u16, value).unwrap();
+            }
+        }
+    }
+    book.save(&path).unwrap();
+    let out = s.dir.join("out/merged.xlsx");
+    let (stderr, log) = merge(&s, &s.master, &[&path], &out);
+    assert!(stderr.contains("merged 1 changes"), "{stderr}\n{log}");
+    assert!(
+        log.contains("的工作表“参考”不是该单位的反馈表，未读取"),
+        "{log}"
+    );
+    assert_eq!(changed(&s.master, &out).len(), 1);
+}
+
+#[test]
+fn many_refusals_of_one_kind_show_twenty_and_a_count() {
+    let s = setup("zh-CN");
+    // The department's rows pasted again and again below its table: 公安分局 has 13.
+    let table = rows(&s.split.join("公安分局.xlsx"));
+    let body = table.len() - HEADER - 1;
+    let path = s.dir.join("公安分局-重复.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    let mut r = 0u32;
+    for row in table.iter() {
+        for (c, cell) in row.iter().enumerate() {
+            ws.write_string(r, c as u16, text(cell)).unwrap();
+        }
+        r += 1;
+    }
+    for _ in 0..3 {
+        for row in table.iter().skip(HEADER + 1) {
+            for (c, cell) in row.iter().enumerate() {
+                ws.write_string(r, c as u16, text(cell)).unwrap();
+            }
+            r += 1;
+        }
+    }
+    book.save(&path).unwrap();
+    let out = s.dir.join("out/merged.xlsx");
+    let (_, log) = merge(&s, &s.master, &[&path], &out);
+    let duplicates = 3 * body;
+    assert!(
+        log.contains(&format!("### 重复行（{duplicates}）")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("另有 {} 项，见 merge-log.xlsx。", duplicates - 20)),
+        "{log}"
+    );
+    assert_eq!(log.matches("同一措施在该文件中出现多次").count(), 20);
+    // The workbook log lists them all.
+    let mut book: Xlsx<_> = open_workbook(s.dir.join("out/merge-log.xlsx")).unwrap();
+    let refusals = book.worksheet_range("未采纳").unwrap();
+    let listed = refusals
+        .rows()
+        .filter(|r| r[0].to_string() == "重复行")
+        .count();
+    assert_eq!(listed, duplicates);
+    assert_eq!(changed(&s.master, &out), Vec::<String>::new());
+}
