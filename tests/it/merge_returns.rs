@@ -694,10 +694,7 @@ fn many_refusals_of_one_kind_show_twenty_and_a_count() {
     // The workbook log lists them all.
     let mut book: Xlsx<_> = open_workbook(s.dir.join("out/merge-log.xlsx")).unwrap();
     let refusals = book.worksheet_range("未采纳").unwrap();
-    let listed = refusals
-        .rows()
-        .filter(|r| r[0].to_string() == "重复行")
-        .count();
+    let listed = refusals.rows().filter(|r| r[0] == "重复行").count();
     assert_eq!(listed, duplicates);
     assert_eq!(changed(&s.master, &out), Vec::<String>::new());
 }
