@@ -302,10 +302,20 @@ pub fn merge(opts: &MergeOptions<'_>) -> Result<Outcome, MergeError> {
         write_whole(path, bytes)?;
         written.push((absolute(path), hex(&Sha256::digest(bytes))));
     }
-    // The record of what this merge wrote: what lets the next merge replace it.
+    // The record of what merges wrote here: what lets the next merge replace it. Files
+    // an earlier merge wrote that are still there unchanged stay in it.
+    let mut kept: Vec<(String, String)> = record
+        .into_iter()
+        .filter(|(p, h)| {
+            !written.iter().any(|(w, _)| w == p)
+                && hash_file(Path::new(p)).as_deref() == Some(h.as_str())
+        })
+        .collect();
+    kept.extend(written);
+    kept.sort();
     let mut record = serde_json::json!({
         "schema": log::RECORD_SCHEMA,
-        "written": written
+        "written": kept
             .iter()
             .map(|(p, h)| serde_json::json!({"path": p, "sha256": h}))
             .collect::<Vec<_>>(),
@@ -370,10 +380,25 @@ fn written_by_merge(path: &Path, record: &HashMap<String, String>) -> bool {
     let Some(expected) = record.get(&absolute(path)) else {
         return false;
     };
-    let Ok(bytes) = ingest::read_regular(path, u64::MAX) else {
-        return false;
-    };
-    hex(&Sha256::digest(&bytes)) == *expected
+    hash_file(path).as_ref() == Some(expected)
+}
+
+/// The SHA-256 (hex) of a regular file, read in pieces.
+fn hash_file(path: &Path) -> Option<String> {
+    use std::io::Read;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hash = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buf).ok()? {
+            0 => break,
+            n => hash.update(&buf[..n]),
+        }
+    }
+    Some(hex(&hash.finalize()))
 }
 
 /// Writes `bytes` to `path` whole or not at all: into a temporary file in the same

@@ -472,8 +472,15 @@ fn a_dry_run_writes_only_the_log_and_files_follow_the_umask() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no earlier merge wrote"));
     assert_eq!(std::fs::read(&theirs).unwrap(), b"the office's own file");
-    // The merge's own output is replaced by the next merge.
+    // The merge's own output is replaced by a later merge, also after a merge to another
+    // file beside it; once the office edits it, it is theirs.
+    let other = s.dir.join("real/other.xlsx");
+    merge(&s, &s.master, &[&path], &other);
     merge(&s, &s.master, &[&path], &out);
+    std::fs::write(&other, b"edited by the office").unwrap();
+    let output = merge_args(&s, &[&path], &other, &[]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(std::fs::read(&other).unwrap(), b"edited by the office");
 }
 
 #[test]
@@ -598,23 +605,99 @@ fn a_return_far_larger_than_its_master_is_refused_whole_and_the_rest_merge() {
 }
 
 #[test]
-fn a_traditional_split_round_trips_with_a_traditional_log() {
-    let s = setup("zh-TW");
+fn a_traditional_master_round_trips_with_a_traditional_log() {
+    // The sample with its headers in Traditional, as a Taiwan or Hong Kong office keeps it.
+    let s = {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let master = dir.join("traditional.xlsx");
+        let bytes = std::fs::read(sample("qingxi-town.xlsx")).unwrap();
+        let book = MasterXlsx::open(&bytes, u64::MAX).unwrap();
+        let names = {
+            let b: Xlsx<_> = open_workbook(sample("qingxi-town.xlsx")).unwrap();
+            b.sheet_names()
+        };
+        let words = [
+            ("措施内容", "措施內容"),
+            ("牵头单位", "牽頭單位"),
+            ("责任单位", "責任單位"),
+            ("落实情况", "落實情況"),
+            ("完成时限", "完成時限"),
+            ("佐证材料", "佐證材料"),
+            ("序号", "序號"),
+        ];
+        let mut replaced = HashMap::new();
+        let mut b: Xlsx<_> = open_workbook(sample("qingxi-town.xlsx")).unwrap();
+        for name in &names {
+            let range = b.worksheet_range(name).unwrap();
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            let mut edits = Vec::new();
+            for (r, c, v) in range.used_cells() {
+                let t = v.to_string();
+                if let Some((_, tw)) = words.iter().find(|(cn, _)| t.trim() == *cn) {
+                    edits.push(CellEdit {
+                        row: r0 + r as u32 + 1,
+                        col: c0 + c as u32,
+                        value: NewValue::Text((*tw).into()),
+                        style: None,
+                    });
+                }
+            }
+            if !edits.is_empty() {
+                let xml = book.sheet(name).unwrap().edited(&edits, &[], book.date1904);
+                replaced.insert(book.part(name).unwrap().to_string(), xml);
+            }
+        }
+        assert!(!replaced.is_empty());
+        std::fs::write(&master, book.write(&replaced).unwrap()).unwrap();
+        let split = dir.join("split");
+        dossier(&dir)
+            .arg("split")
+            .arg(&master)
+            .arg("-o")
+            .arg(&split)
+            .args(["--as-of", AS_OF, "--no-pdf", "--lang", "zh-TW"])
+            .assert()
+            .success();
+        Setup {
+            _tmp: tmp,
+            dir,
+            master,
+            split,
+        }
+    };
     let path = s.split.join("公安分局.xlsx");
     let table = rows(&path);
     let st = col(&table, "落實情況");
+    let pr = col(&table, "進展說明");
     let r = (HEADER + 1..table.len())
         .find(|&r| text(&table[r][st]) != "已完成")
         .unwrap();
-    edit(&path, &[(r, st, Cell::Text("已完成".into()))]);
+    edit(
+        &path,
+        &[
+            (r, st, Cell::Text("已完成".into())),
+            (r, pr, Cell::Text("已於11月召開會議".into())),
+            (r + 1, st, Cell::Text("待確認".into())),
+        ],
+    );
     let out = s.dir.join("out/merged.xlsx");
     let output = merge_args(&s, &[&path], &out, &["--lang", "zh-TW"]);
     assert!(output.status.success(), "{output:?}");
     let log = std::fs::read_to_string(s.dir.join("out/merge-log.md")).unwrap();
     assert!(log.contains("合併日誌"), "{log}");
-    assert!(log.contains("## 已寫入的修改（1）"), "{log}");
+    assert!(log.contains("## 已寫入的修改（2）"), "{log}");
     assert!(log.contains("與下發時比對"), "{log}");
-    assert_eq!(changed(&s.master, &out).len(), 1);
+    assert!(log.contains("### 無法識別的狀態（1）"), "{log}");
+    assert!(log.contains("「待確認」不是已知狀態詞"), "{log}");
+    assert!(log.contains("新增「進展說明」欄"), "{log}");
+    // The status, the note, and the Traditional header of the note's new column.
+    let changes = changed(&s.master, &out);
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert!(
+        changes.iter().any(|c| c.contains("進展說明")),
+        "{changes:?}"
+    );
 }
 
 #[test]
