@@ -889,6 +889,8 @@ fn split(args: &SplitArgs) -> Result<i32, CliError> {
     let dir = args.output.clone().unwrap_or_else(|| {
         Path::new("out").join(format!("{}-split", pipeline::first_stem(&args.inputs)))
     });
+    let inputs: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+    crate::output::refuse_clobbering(&dir, &inputs, None)?;
     let font = if args.no_pdf {
         None
     } else {
@@ -1213,6 +1215,7 @@ fn build(
     pipeline::labels(&templates, docs.lang.into())?;
     let first_stem = pipeline::first_stem(&input.inputs);
     let dir = output.unwrap_or_else(|| pipeline::default_output(&first_stem));
+    crate::output::refuse_clobbering(&dir, &input_paths(input), None)?;
     if let Some(evidence) = &input.evidence {
         crate::evidence::refuse_inside_output(evidence, &dir)?;
     }
@@ -1301,6 +1304,10 @@ fn diff(
         Some(dir) => dir,
         None => Path::new("out").join(format!("{}-diff", diff::output_stem(&args.new))),
     };
+    let mut sides: Vec<&Path> = vec![&args.old, &args.new];
+    sides.extend(args.evidence.as_deref());
+    sides.extend(args.old_evidence.as_deref());
+    crate::output::refuse_clobbering(&dir, &sides, None)?;
     for side in [&args.old, &args.new] {
         diff::refuse_side_in_output(side, &dir)?;
     }
@@ -1377,6 +1384,14 @@ fn pack(
         Some(dir) => Target::Folder(dir),
         None => Target::Zip(&zip_path),
     };
+    match target {
+        Target::Folder(dir) => crate::output::refuse_clobbering(dir, &input_paths(input), None)?,
+        Target::Zip(zip) => crate::output::refuse_clobbering(
+            zip,
+            &input_paths(input),
+            Some(&crate::pack::is_pack_zip),
+        )?,
+    }
     let font = load_font(docs.font.as_deref(), docs.font_bold.as_deref())?;
     let official = OfficialFonts::load(docs)?;
     let config = load_config(input.config.as_deref())?;
@@ -1554,6 +1569,14 @@ pub fn write_all_atomically(files: &[(PathBuf, &[u8])]) -> Result<(), CliError> 
 }
 
 /// `check` and `pack` read the inputs they are given; only `build` builds a project.
+/// What a run of `input` reads: the workbooks, the evidence folder, the config.
+fn input_paths(input: &InputArgs) -> Vec<&Path> {
+    let mut paths: Vec<&Path> = input.inputs.iter().map(PathBuf::as_path).collect();
+    paths.extend(input.evidence.as_deref());
+    paths.extend(input.config.as_deref());
+    paths
+}
+
 fn require_inputs(input: &InputArgs) -> Result<(), CliError> {
     if input.inputs.is_empty() {
         return Err(CliError::Usage(

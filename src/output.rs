@@ -65,6 +65,112 @@ pub enum OutputError {
     /// Writing the new folder or swapping it in failed; the old one is untouched.
     #[error(transparent)]
     Write(#[from] ArchiveError),
+    /// The target is one of the run's inputs: writing it would destroy what was read.
+    #[error(
+        "{target}: is an input of this run ({input}); dossier never writes over its inputs, give another output path"
+    )]
+    IsInput {
+        /// The output path.
+        target: String,
+        /// The input, as given.
+        input: String,
+    },
+    /// The target lies inside an input folder (an evidence folder, a build folder read
+    /// by `diff` or `summary`): writing there would change what is read.
+    #[error(
+        "{target}: is inside {input}, an input folder of this run; give an output path outside it"
+    )]
+    InsideInput {
+        /// The output path.
+        target: String,
+        /// The input folder, as given.
+        input: String,
+    },
+    /// An input lies inside the target folder, which is replaced whole.
+    #[error(
+        "{target}: holds {input}, an input of this run, and an output folder is replaced whole; give another output path"
+    )]
+    HoldsInput {
+        /// The output path.
+        target: String,
+        /// The input, as given.
+        input: String,
+    },
+    /// The target is a file that dossier did not write.
+    #[error(
+        "{target}: a file is already there that dossier did not write; move it away or give another output path"
+    )]
+    NotOurs {
+        /// The output path.
+        target: String,
+    },
+}
+
+/// The path as the file system resolves it, also when it does not exist yet: the
+/// nearest existing ancestor resolved, the rest appended.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut missing = Vec::new();
+    let mut at = absolute.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(at) {
+            return Some(missing.iter().rev().fold(real, |p: PathBuf, c| p.join(c)));
+        }
+        missing.push(at.file_name()?.to_os_string());
+        at = at.parent()?;
+    }
+}
+
+/// The one rule every command that writes follows before it reads or writes anything:
+/// its output `target` is none of its `inputs` (files or folders), lies inside none of
+/// the input folders, and holds none of them; and a file already at the target is one
+/// dossier wrote (`ours` says, for a file target; `None` for a folder target, whose
+/// contents [`BuildFolder`] checks). Nothing a user wrote is ever written over.
+pub fn refuse_clobbering(
+    target: &Path,
+    inputs: &[&Path],
+    ours: Option<&dyn Fn(&Path) -> bool>,
+) -> Result<(), OutputError> {
+    let shown = target.display().to_string();
+    let Some(t) = resolved(target) else {
+        return Ok(());
+    };
+    for input in inputs {
+        let Some(i) = resolved(input) else {
+            continue;
+        };
+        let input = input.display().to_string();
+        if t == i {
+            return Err(OutputError::IsInput {
+                target: shown,
+                input,
+            });
+        }
+        if i.is_dir() && t.starts_with(&i) {
+            return Err(OutputError::InsideInput {
+                target: shown,
+                input,
+            });
+        }
+        if i.starts_with(&t) {
+            return Err(OutputError::HoldsInput {
+                target: shown,
+                input,
+            });
+        }
+    }
+    if let Ok(meta) = std::fs::metadata(target) {
+        let foreign = match ours {
+            Some(ours) => !(meta.is_file() && ours(target)),
+            // A folder target: a file there is the user's (a folder's contents are
+            // checked when it is begun).
+            None => !meta.is_dir(),
+        };
+        if foreign {
+            return Err(OutputError::NotOurs { target: shown });
+        }
+    }
+    Ok(())
 }
 
 /// Whether `name` is a file a build writes.

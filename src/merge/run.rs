@@ -79,6 +79,9 @@ pub enum MergeError {
         "{0}: a file is already there that no earlier merge wrote (or it was changed since); move it away or give another path"
     )]
     WouldOverwrite(String),
+    /// The shared rule of every command that writes (`output::refuse_clobbering`).
+    #[error("{0}")]
+    Output(String),
     #[error("{file}: not a split manifest: {message}")]
     Manifest { file: String, message: String },
     #[error("{file}: cannot edit the workbook: {source}")]
@@ -162,6 +165,16 @@ pub fn merge(opts: &MergeOptions<'_>) -> Result<Outcome, MergeError> {
             ));
         }
     }
+    let mut inputs: Vec<&Path> = vec![opts.master];
+    inputs.extend(opts.returned.iter().map(PathBuf::as_path));
+    inputs.extend(opts.split);
+    let earlier = read_record(&opts.log_dir.join(log::RECORD));
+    crate::output::refuse_clobbering(
+        opts.output,
+        &inputs,
+        Some(&|p: &Path| written_by_merge(p, &earlier)),
+    )
+    .map_err(|e| MergeError::Output(e.to_string()))?;
     let manifest = match opts.split {
         Some(p) => Some(read_manifest(p, opts.read.limits.input_bytes)?),
         None => None,

@@ -24,6 +24,30 @@ use std::path::Path;
 /// The manifest schema name.
 pub const SCHEMA: &str = "dossier.pack/1";
 
+/// Whether the file at `path` is a pack dossier wrote (a zip whose `manifest.json` names
+/// [`SCHEMA`]): the only file `pack -o` may replace.
+pub fn is_pack_zip(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return false;
+    };
+    let Ok(entry) = zip.by_name("manifest.json") else {
+        return false;
+    };
+    let mut text = String::new();
+    if entry
+        .take(16 * 1024 * 1024)
+        .read_to_string(&mut text)
+        .is_err()
+    {
+        return false;
+    }
+    serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v["schema"] == SCHEMA)
+}
+
 /// A pack that cannot be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {

@@ -536,7 +536,7 @@ fn the_default_output_is_named_after_new_and_a_side_inside_it_is_refused() {
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(stderr.contains("inside the output folder"), "{stderr}");
+    assert!(stderr.contains("is an input of this run"), "{stderr}");
     assert!(build.join("report.json").is_file());
 }
 

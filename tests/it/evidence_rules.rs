@@ -1665,7 +1665,7 @@ fn an_evidence_folder_inside_the_output_folder_is_refused() {
         ],
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
-    assert!(stderr.contains("inside the output folder"), "{stderr:?}");
+    assert!(stderr.contains("an input of this run"), "{stderr:?}");
     assert!(!out.join("report.json").exists());
 }
 

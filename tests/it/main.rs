@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod batch;
+mod clobber;
 mod common;
 mod contract;
 mod convert;

@@ -470,7 +470,7 @@ fn a_dry_run_writes_only_the_log_and_files_follow_the_umask() {
     std::fs::write(&theirs, b"the office's own file").unwrap();
     let output = merge_args(&s, &[&path], &theirs, &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no earlier merge wrote"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("dossier did not write"));
     assert_eq!(std::fs::read(&theirs).unwrap(), b"the office's own file");
     // The merge's own output is replaced by a later merge, also after a merge to another
     // file beside it; once the office edits it, it is theirs.

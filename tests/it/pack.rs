@@ -163,9 +163,21 @@ fn verify_names_each_changed_missing_and_unexpected_file() {
 }
 
 #[test]
-fn same_inputs_give_a_byte_identical_zip_and_an_existing_one_is_replaced() {
+fn same_inputs_give_a_byte_identical_zip_and_an_earlier_pack_is_replaced() {
     let tmp = tempfile::tempdir().unwrap();
+    // A file that is no pack of dossier's is never replaced; an earlier pack is.
     std::fs::write(tmp.path().join("a.zip"), "old").unwrap();
+    dossier(tmp.path())
+        .arg("pack")
+        .arg(sample("qingxi-town.xlsx"))
+        .args(["--as-of", AS_OF, "--evidence"])
+        .arg(evidence_dir())
+        .args(["-o", "a.zip"])
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read(tmp.path().join("a.zip")).unwrap(), b"old");
+    std::fs::remove_file(tmp.path().join("a.zip")).unwrap();
+    pack_sample(tmp.path(), "a.zip", false, &[]);
     let a = pack_sample(tmp.path(), "a.zip", false, &[]);
     let b = pack_sample(tmp.path(), "b.zip", false, &[]);
     let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
@@ -429,7 +441,7 @@ fn a_pack_inside_the_evidence_folder_is_refused() {
             .stderr
             .clone();
         let err = String::from_utf8(err).unwrap();
-        assert!(err.contains("inside the evidence folder"), "{err}");
+        assert!(err.contains("an input folder of this run"), "{err}");
         assert!(!target.exists(), "nothing written");
     }
     // A folder that is not an earlier pack is never replaced.
@@ -466,7 +478,7 @@ fn a_pack_inside_the_evidence_folder_is_refused() {
     assert!(
         String::from_utf8(err)
             .unwrap()
-            .contains("inside the output folder")
+            .contains("an input of this run")
     );
     assert!(
         ev.join("市78条/第1条/照片.jpg").is_file(),
