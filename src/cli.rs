@@ -1449,15 +1449,42 @@ fn verify(pack: &Path) -> Result<i32, CliError> {
     for p in &verdict.unexpected {
         text.push_str(&format!("unexpected: {p}\n"));
     }
+    for p in &verdict.duplicated {
+        text.push_str(&format!(
+            "duplicated: {p} (the zip holds it more than once)\n"
+        ));
+    }
+    for p in &verdict.not_files {
+        text.push_str(&format!(
+            "not a file: {p} (a FIFO, device or socket; not read)\n"
+        ));
+    }
+    for p in &verdict.disagreeing {
+        text.push_str(&format!(
+            "manifests disagree: {p} (manifest.json and manifest.sha256 differ)\n"
+        ));
+    }
     if verdict.is_intact() {
         text.push_str(&format!("{} files intact\n", verdict.intact));
     } else {
-        text.push_str(&format!(
-            "{}: not intact: {} changed, {} missing, {} unexpected, {} intact\n",
-            pack.display(),
+        let mut counts = format!(
+            "{} changed, {} missing, {} unexpected",
             verdict.changed.len(),
             verdict.missing.len(),
             verdict.unexpected.len(),
+        );
+        for (n, what) in [
+            (verdict.duplicated.len(), "duplicated"),
+            (verdict.not_files.len(), "not files"),
+            (verdict.disagreeing.len(), "where the manifests disagree"),
+        ] {
+            if n > 0 {
+                counts.push_str(&format!(", {n} {what}"));
+            }
+        }
+        text.push_str(&format!(
+            "{}: not intact: {counts}, {} intact\n",
+            pack.display(),
             verdict.intact
         ));
     }

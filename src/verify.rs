@@ -26,14 +26,36 @@ pub struct Verdict {
     pub missing: Vec<String>,
     /// Files in the pack the manifest does not list (something was slipped in).
     pub unexpected: Vec<String>,
+    /// Paths a zip holds more than once: an unzip program may extract either copy, so
+    /// the genuine one hashing right proves nothing about what a reader gets.
+    pub duplicated: Vec<String>,
+    /// Paths of a folder pack that are no regular file (a FIFO, a device, a socket):
+    /// never opened, since reading one could block for ever.
+    pub not_files: Vec<String>,
+    /// Paths on which `manifest.json` and `manifest.sha256` disagree (listed in one
+    /// only, or with another digest): one of them was rewritten.
+    pub disagreeing: Vec<String>,
 }
 
 impl Verdict {
     /// Whether the pack is exactly what the manifest describes (exit 0 rather than 1).
     pub fn is_intact(&self) -> bool {
-        self.changed.is_empty() && self.missing.is_empty() && self.unexpected.is_empty()
+        self.changed.is_empty()
+            && self.missing.is_empty()
+            && self.unexpected.is_empty()
+            && self.duplicated.is_empty()
+            && self.not_files.is_empty()
+            && self.disagreeing.is_empty()
     }
 }
+
+/// The most bytes `manifest.sha256` or `manifest.json` may hold (docs/limits.md): a
+/// pack of a million files needs about 100 MB; a larger manifest is no pack of
+/// dossier's, and reading it whole would cost what it claims.
+pub const MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The manifest that lists every file but the two manifests, with size and origin.
+pub const MANIFEST_JSON: &str = "manifest.json";
 
 /// The pack cannot be checked at all (exit 2), as opposed to checked and found wanting.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +93,16 @@ pub enum VerifyError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A manifest larger than [`MANIFEST_BYTES`].
+    #[error("{}: {entry} is larger than {limit} bytes; no pack of dossier's has such a manifest", path.display())]
+    ManifestTooLarge {
+        /// The pack.
+        path: PathBuf,
+        /// `manifest.sha256` or `manifest.json`.
+        entry: String,
+        /// The bound.
+        limit: u64,
+    },
     /// A file of the pack could not be read for a reason other than its content
     /// (a disk or permission error).
     #[error("cannot read `{entry}` in {}: {source}", path.display())]
@@ -105,21 +137,84 @@ enum Hashed {
     Corrupt,
 }
 
+/// Reads a manifest of at most [`MANIFEST_BYTES`] from `reader`.
+fn read_manifest(pack: &Path, entry: &str, reader: impl Read) -> Result<Vec<u8>, VerifyError> {
+    let mut text = Vec::new();
+    reader
+        .take(MANIFEST_BYTES + 1)
+        .read_to_end(&mut text)
+        .map_err(|source| VerifyError::Read {
+            path: pack.to_path_buf(),
+            entry: entry.to_string(),
+            source,
+        })?;
+    if text.len() as u64 > MANIFEST_BYTES {
+        return Err(VerifyError::ManifestTooLarge {
+            path: pack.to_path_buf(),
+            entry: entry.to_string(),
+            limit: MANIFEST_BYTES,
+        });
+    }
+    Ok(text)
+}
+
+/// The paths on which `manifest.json` (when the pack has one that parses as dossier's)
+/// and the listed digests disagree.
+fn disagreements(json: Option<&[u8]>, listed: &BTreeMap<String, String>) -> Vec<String> {
+    let Some(json) = json else {
+        return Vec::new();
+    };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    let Some(files) = value["files"].as_array() else {
+        return Vec::new();
+    };
+    let mut described: BTreeMap<String, String> = BTreeMap::new();
+    for f in files {
+        if let (Some(p), Some(h)) = (f["path"].as_str(), f["sha256"].as_str()) {
+            described.insert(p.to_string(), h.to_ascii_lowercase());
+        }
+    }
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    for (p, h) in &described {
+        if listed.get(p) != Some(h) {
+            out.insert(p.clone());
+        }
+    }
+    for p in listed.keys() {
+        if p != MANIFEST_JSON && !described.contains_key(p) {
+            out.insert(p.clone());
+        }
+    }
+    out.into_iter().collect()
+}
+
 fn verify_folder(root: &Path) -> Result<Verdict, VerifyError> {
     let mut present = BTreeSet::new();
-    walk(root, root, &mut present)?;
+    let mut special = BTreeSet::new();
+    walk(root, root, &mut present, &mut special)?;
     if !present.contains(MANIFEST) {
         return Err(VerifyError::NoManifest {
             path: root.to_path_buf(),
         });
     }
-    let text = std::fs::read(root.join(MANIFEST)).map_err(|source| VerifyError::Read {
-        path: root.to_path_buf(),
-        entry: MANIFEST.to_string(),
-        source,
-    })?;
+    let open = |name: &str| {
+        File::open(root.join(name)).map_err(|source| VerifyError::Read {
+            path: root.to_path_buf(),
+            entry: name.to_string(),
+            source,
+        })
+    };
+    let text = read_manifest(root, MANIFEST, open(MANIFEST)?)?;
     let listed = parse_manifest(root, &text)?;
-    judge(listed, present, |rel| {
+    let json = if present.contains(MANIFEST_JSON) {
+        Some(read_manifest(root, MANIFEST_JSON, open(MANIFEST_JSON)?)?)
+    } else {
+        None
+    };
+    let disagreeing = disagreements(json.as_deref(), &listed);
+    let mut verdict = judge(listed, present, |rel| {
         let full = rel.split('/').fold(root.to_path_buf(), |p, c| p.join(c));
         let file = File::open(&full)?;
         Ok(Hashed::Digest(sha256_reader(file)?.1))
@@ -128,7 +223,10 @@ fn verify_folder(root: &Path) -> Result<Verdict, VerifyError> {
         path: root.to_path_buf(),
         entry,
         source,
-    })
+    })?;
+    verdict.not_files = special.into_iter().collect();
+    verdict.disagreeing = disagreeing;
+    Ok(verdict)
 }
 
 fn verify_zip(path: &Path) -> Result<Verdict, VerifyError> {
@@ -141,6 +239,20 @@ fn verify_zip(path: &Path) -> Result<Verdict, VerifyError> {
         source,
     })?;
     let mut index = BTreeMap::new();
+    // The zip reader keeps one entry a name; the central directory itself says whether
+    // a name is there twice.
+    let mut duplicated: Vec<String> = central_names(path)
+        .map(|names| {
+            let mut seen = BTreeSet::new();
+            let mut twice = BTreeSet::new();
+            for n in names {
+                if !seen.insert(n.clone()) {
+                    twice.insert(n);
+                }
+            }
+            twice.into_iter().collect()
+        })
+        .unwrap_or_default();
     for i in 0..archive.len() {
         let entry = archive
             .by_index_raw(i)
@@ -155,24 +267,32 @@ fn verify_zip(path: &Path) -> Result<Verdict, VerifyError> {
             Ok(n) => n.into_owned(),
             Err(_) => String::from_utf8_lossy(entry.name_raw()).into_owned(),
         };
-        index.entry(name).or_insert(i);
+        if index.insert(name.clone(), i).is_some() && !duplicated.contains(&name) {
+            duplicated.push(name);
+        }
     }
+    duplicated.sort();
+    duplicated.dedup();
     let Some(&manifest_at) = index.get(MANIFEST) else {
         return Err(VerifyError::NoManifest {
             path: path.to_path_buf(),
         });
     };
-    let mut text = Vec::new();
-    let read = archive
-        .by_index(manifest_at)
-        .map_err(std::io::Error::other)
-        .and_then(|mut e| e.read_to_end(&mut text));
-    read.map_err(|source| VerifyError::Read {
-        path: path.to_path_buf(),
-        entry: MANIFEST.to_string(),
-        source,
-    })?;
+    let mut entry_text = |at: usize, name: &str| {
+        let entry = archive.by_index(at).map_err(|e| VerifyError::Read {
+            path: path.to_path_buf(),
+            entry: name.to_string(),
+            source: std::io::Error::other(e),
+        })?;
+        read_manifest(path, name, entry)
+    };
+    let text = entry_text(manifest_at, MANIFEST)?;
+    let json = match index.get(MANIFEST_JSON) {
+        Some(&at) => Some(entry_text(at, MANIFEST_JSON)?),
+        None => None,
+    };
     let listed = parse_manifest(path, &text)?;
+    let disagreeing = disagreements(json.as_deref(), &listed);
     let present: BTreeSet<String> = index.keys().cloned().collect();
     judge(listed, present, |rel| {
         let Some(&i) = index.get(rel) else {
@@ -194,6 +314,63 @@ fn verify_zip(path: &Path) -> Result<Verdict, VerifyError> {
         entry,
         source,
     })
+    .map(|mut verdict| {
+        verdict.duplicated = duplicated;
+        verdict.disagreeing = disagreeing;
+        verdict
+    })
+}
+
+/// The names of every entry of a zip's central directory, duplicates and all, read
+/// from the end of central directory record (Zip64 too). `None` when the directory
+/// cannot be found or is larger than [`MANIFEST_BYTES`] (the zip reader then decides).
+fn central_names(path: &Path) -> Option<Vec<String>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let tail_len = len.min(65_557 + 20);
+    file.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = vec![0u8; tail_len as usize];
+    file.read_exact(&mut tail).ok()?;
+    let le16 = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as u64;
+    let le32 = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as u64;
+    let le64 = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let eocd = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| tail[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])?;
+    let (mut size, mut offset) = (le32(&tail, eocd + 12), le32(&tail, eocd + 16));
+    if (size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF) && eocd >= 20 {
+        let loc = eocd - 20;
+        if tail[loc..loc + 4] != [0x50, 0x4b, 0x06, 0x07] {
+            return None;
+        }
+        let at = le64(&tail, loc + 8);
+        file.seek(SeekFrom::Start(at)).ok()?;
+        let mut rec = [0u8; 56];
+        file.read_exact(&mut rec).ok()?;
+        if rec[..4] != [0x50, 0x4b, 0x06, 0x06] {
+            return None;
+        }
+        size = le64(&rec, 40);
+        offset = le64(&rec, 48);
+    }
+    if size > MANIFEST_BYTES || offset.checked_add(size)? > len {
+        return None;
+    }
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut dir = vec![0u8; size as usize];
+    file.read_exact(&mut dir).ok()?;
+    let mut names = Vec::new();
+    let mut at = 0usize;
+    while at + 46 <= dir.len() && dir[at..at + 4] == [0x50, 0x4b, 0x01, 0x02] {
+        let n = le16(&dir, at + 28) as usize;
+        let extra = le16(&dir, at + 30) as usize;
+        let comment = le16(&dir, at + 32) as usize;
+        let name = dir.get(at + 46..at + 46 + n)?;
+        names.push(String::from_utf8_lossy(name).into_owned());
+        at += 46 + n + extra + comment;
+    }
+    Some(names)
 }
 
 /// Compares the manifest with what is present, hashing each listed file that is there.
@@ -223,7 +400,12 @@ fn judge(
 /// Collects every file under `dir` as a `/`-separated path relative to `root`.
 /// Symbolic links count as what they point to; a link to a folder is not followed
 /// (it could loop), and is not a file either.
-fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) -> Result<(), VerifyError> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    out: &mut BTreeSet<String>,
+    special: &mut BTreeSet<String>,
+) -> Result<(), VerifyError> {
     let rerr = |p: &Path, source| VerifyError::Read {
         path: root.to_path_buf(),
         entry: rel_of(root, p),
@@ -235,13 +417,22 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) -> Result<(), Verif
         let path = entry.path();
         let ft = entry.file_type().map_err(|e| rerr(&path, e))?;
         if ft.is_dir() {
-            walk(root, &path, out)?;
+            walk(root, &path, out, special)?;
         } else if ft.is_symlink() {
-            if !std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
-                out.insert(rel_of(root, &path));
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => {}
+                Ok(m) if !m.is_file() => {
+                    special.insert(rel_of(root, &path));
+                }
+                _ => {
+                    out.insert(rel_of(root, &path));
+                }
             }
-        } else {
+        } else if ft.is_file() {
             out.insert(rel_of(root, &path));
+        } else {
+            // A FIFO, device or socket: opening it could block for ever.
+            special.insert(rel_of(root, &path));
         }
     }
     Ok(())
@@ -407,6 +598,7 @@ mod tests {
             changed: vec!["材料/01 制度/001 责任制/01 文件/纪要.pdf".into()],
             missing: vec!["report.json".into()],
             unexpected: vec!["材料/extra.txt".into()],
+            ..Verdict::default()
         }
     }
 

@@ -485,3 +485,81 @@ fn a_pack_inside_the_evidence_folder_is_refused() {
         "the evidence is untouched"
     );
 }
+
+/// The genuine entry of a zip pack followed by a forged copy under the same name is
+/// what `unzip -n` extracts first; a file dropped with its sha256 line but still in
+/// manifest.json; a FIFO where a file should be; a manifest too large to be dossier's:
+/// each is named and exits 1 (2 for the manifest), and nothing blocks (issue 18, item 4).
+#[test]
+fn verify_names_forged_duplicates_rewritten_manifests_and_fifos() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    // A zip holding report.json twice: a forged copy first, the genuine one last.
+    let zip = pack_sample(tmp.path(), "pack.zip", false, &[]);
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut forged = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    // Same length as "report.json", renamed once written: the zip writer refuses a
+    // name twice, a forger's tool does not.
+    forged.start_file("report.jsoN", options).unwrap();
+    forged.write_all(b"{\"forged\": true}").unwrap();
+    for i in 0..archive.len() {
+        forged
+            .raw_copy_file(archive.by_index_raw(i).unwrap())
+            .unwrap();
+    }
+    let mut bytes = forged.finish().unwrap().into_inner();
+    let (from, to) = (b"report.jsoN", b"report.json");
+    let mut at = 0;
+    while let Some(p) = bytes[at..].windows(from.len()).position(|w| w == from) {
+        bytes[at + p..at + p + to.len()].copy_from_slice(to);
+        at += p + 1;
+    }
+    let twice = tmp.path().join("twice.zip");
+    std::fs::write(&twice, bytes).unwrap();
+    let out = verify(tmp.path(), &twice, 1);
+    assert!(out.contains("duplicated: report.json"), "{out}");
+
+    // A folder pack with a file dropped and its line removed from manifest.sha256.
+    let folder = pack_sample(tmp.path(), "pack", true, &[]);
+    std::fs::remove_file(folder.join("report.json")).unwrap();
+    let sums = std::fs::read_to_string(folder.join("manifest.sha256")).unwrap();
+    let kept: String = sums
+        .lines()
+        .filter(|l| !l.ends_with("  report.json"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(folder.join("manifest.sha256"), kept).unwrap();
+    let out = verify(tmp.path(), &folder, 1);
+    assert!(out.contains("manifests disagree: report.json"), "{out}");
+
+    // A FIFO where a file should be: named, never opened.
+    #[cfg(unix)]
+    {
+        std::fs::write(folder.join("manifest.sha256"), &sums).unwrap();
+        let fifo = folder.join("report.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let out = verify(tmp.path(), &folder, 1);
+        assert!(out.contains("not a file: report.json"), "{out}");
+        std::fs::remove_file(&fifo).unwrap();
+    }
+
+    // A manifest larger than any pack of dossier's: refused, not read whole.
+    let big = std::fs::File::create(folder.join("manifest.sha256")).unwrap();
+    big.set_len(dossier::verify::MANIFEST_BYTES + 10).unwrap();
+    let err = dossier(tmp.path())
+        .arg("verify")
+        .arg(&folder)
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("manifest.sha256 is larger than"), "{err}");
+}
