@@ -150,6 +150,11 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
     if !kind.is_file() {
         return Err(InputError::NotRegular(file_kind(&kind)));
     }
+    if is_pseudo_file(path) {
+        return Err(InputError::NotRegular(
+            "a pseudo-file of the kernel (/proc, /sys)",
+        ));
+    }
     let too_large = |len: u64| {
         InputError::limit(
             format!(
@@ -170,6 +175,16 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
         return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// Whether `path` lies in a kernel's pseudo-file system (`/proc`, `/sys`): such a file
+/// says it is regular, and empty, yet reading `/proc/kmsg` blocks for ever and others
+/// never end.
+pub fn is_pseudo_file(path: &Path) -> bool {
+    let Ok(real) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    cfg!(target_os = "linux") && (real.starts_with("/proc") || real.starts_with("/sys"))
 }
 
 /// What kind of file system entry a non-regular input is, in words.

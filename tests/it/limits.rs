@@ -343,6 +343,21 @@ fn a_device_is_refused_without_reading_it() {
     assert_refused(&out, &["zero: ", "a device, not a regular file"]);
 }
 
+/// `/proc/kmsg` says it is a regular, empty file and blocks for ever when read: a
+/// kernel pseudo-file is refused before it is opened (issue 18, item 6).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_kernel_pseudo_file_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in ["/proc/kmsg", "/proc/self/status"] {
+        if std::fs::metadata(path).is_err() {
+            continue;
+        }
+        let out = check(dir.path(), Path::new(path), None);
+        assert_refused(&out, &["a pseudo-file of the kernel (/proc, /sys)"]);
+    }
+}
+
 #[test]
 fn a_cell_over_the_character_limit_is_cut_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
