@@ -62,15 +62,15 @@ pub fn with_rebuilt_xref(pdf: &[u8]) -> Option<Vec<u8>> {
         out.push(b'\n');
     }
     let xref_at = out.len();
-    out.extend_from_slice(format!("xref\n0 {size}\n0000000000 65535 f \n").as_bytes());
-    let mut next = offsets.iter().peekable();
-    for id in 1..size {
-        match next.peek() {
-            Some(&&(oid, gen_, off)) if oid == id => {
-                out.extend_from_slice(format!("{off:010} {gen_:05} n \n").as_bytes());
-                next.next();
-            }
-            _ => out.extend_from_slice(b"0000000000 65535 f \n"),
+    // One subsection per run of consecutive object numbers found: the table grows with
+    // the objects the file holds, never with the numbers it claims (one object numbered
+    // 999999999 in a 66-byte file would otherwise ask for 20 GB of free entries).
+    out.extend_from_slice(b"xref\n0 1\n0000000000 65535 f \n");
+    let found: Vec<&(u32, u16, usize)> = offsets.iter().filter(|o| o.0 > 0).collect();
+    for run in found.chunk_by(|a, b| b.0 == a.0 + 1) {
+        out.extend_from_slice(format!("{} {}\n", run[0].0, run.len()).as_bytes());
+        for (_, gen_, off) in run {
+            out.extend_from_slice(format!("{off:010} {gen_:05} n \n").as_bytes());
         }
     }
     out.extend_from_slice(format!("trailer\n<< /Size {size} /Root ").as_bytes());
@@ -87,4 +87,43 @@ pub fn with_rebuilt_xref(pdf: &[u8]) -> Option<Vec<u8>> {
     }
     out.extend_from_slice(format!(" >>\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 66-byte PDF whose one object claims the number 999999999: the rebuilt table
+    /// holds that one entry, not a billion (issue 18, item 6).
+    #[test]
+    fn a_huge_object_number_costs_one_entry() {
+        let pdf = b"%PDF-1.4\n999999999 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+        let out = with_rebuilt_xref(pdf).unwrap();
+        assert!(out.len() < pdf.len() + 300, "{}", out.len());
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            text.contains("xref\n0 1\n0000000000 65535 f \n999999999 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("/Size 1000000000 /Root 999999999 0 R"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn consecutive_objects_share_a_subsection() {
+        let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n7 0 obj << >> endobj\n%%EOF\n";
+        let out = String::from_utf8(with_rebuilt_xref(pdf).unwrap()).unwrap();
+        let table = &out[out.find("xref").unwrap()..out.find("trailer").unwrap()];
+        assert_eq!(
+            table.lines().filter(|l| l.ends_with(" n ")).count(),
+            3,
+            "{table}"
+        );
+        assert!(
+            table.contains("\n1 2\n") && table.contains("\n7 1\n"),
+            "{table}"
+        );
+    }
 }
