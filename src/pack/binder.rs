@@ -869,6 +869,12 @@ fn orientation_matrix(o: u32) -> [f32; 6] {
     }
 }
 
+/// The most pixels an image bound into a binder may have (docs/limits.md): 50
+/// megapixels is an A3 page scanned at 600 dpi with room to spare, and decoding it
+/// takes at most about 200 MB. A larger one (or one whose header only claims to be) is
+/// listed unbound with the reason, never decoded.
+pub const MAX_IMAGE_PIXELS: u64 = 50_000_000;
+
 fn image_dict(w: u32, h: u32, space: &[u8], filter: &[u8]) -> Dictionary {
     let mut d = Dictionary::new();
     d.set("Type", Object::Name(b"XObject".to_vec()));
@@ -898,7 +904,19 @@ fn write_image(path: &Path, caption: &str, out: &mut PdfOut<'_>) -> io::Result<P
             caption: caption.to_string(),
         })
     };
+    let too_large = |w: u32, h: u32| {
+        (u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS).then(|| {
+            format!(
+                "the image claims {w}×{h} pixels, more than the {} megapixels a binder page takes",
+                MAX_IMAGE_PIXELS / 1_000_000
+            )
+        })
+    };
     if let Some((w, h, comps, adobe)) = jpeg_info(&bytes) {
+        // Not decoded here, but every reader of the binder would have to.
+        if let Some(e) = too_large(w, h) {
+            return Ok(Placed::Failed(e));
+        }
         let space: &[u8] = match comps {
             1 => b"DeviceGray",
             3 => b"DeviceRGB",
@@ -916,9 +934,20 @@ fn write_image(path: &Path, caption: &str, out: &mut PdfOut<'_>) -> io::Result<P
     }
     let decoded = (|| -> Result<image::DynamicImage, String> {
         use image::ImageDecoder;
-        let reader = image::ImageReader::new(io::Cursor::new(&bytes))
-            .with_guessed_format()
-            .map_err(|e| e.to_string())?;
+        let reader = || {
+            image::ImageReader::new(io::Cursor::new(&bytes))
+                .with_guessed_format()
+                .map_err(|e| e.to_string())
+        };
+        // The header first: a 68-byte PNG may declare 32768×32768 pixels.
+        let (w, h) = reader()?.into_dimensions().map_err(|e| e.to_string())?;
+        if let Some(e) = too_large(w, h) {
+            return Err(e);
+        }
+        let mut reader = reader()?;
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4 + 64 * 1024 * 1024);
+        reader.limits(limits);
         let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
         let orientation = decoder
             .orientation()
@@ -1589,6 +1618,69 @@ mod tests {
             }
             next = d.get(b"Next").and_then(Object::as_reference).ok();
         }
+    }
+
+    /// A PNG whose 68 bytes declare 32768×32768 pixels and a JPEG whose few bytes claim
+    /// 65500×65500: both listed unbound with the reason, neither decoded nor embedded
+    /// (issue 18, item 3). They used to abort the pack and take 26 s a page to render.
+    #[test]
+    fn images_claiming_more_pixels_than_a_page_takes_are_listed_unbound() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // PNG signature, an IHDR chunk of 32768×32768 RGB, no data.
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&32768u32.to_be_bytes());
+        ihdr.extend_from_slice(&32768u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let mut crc = flate2::Crc::new();
+        crc.update(&ihdr);
+        let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0d".to_vec();
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc.sum().to_be_bytes());
+        let mut idat = b"IDAT".to_vec();
+        idat.extend_from_slice(&[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        let mut crc = flate2::Crc::new();
+        crc.update(&idat);
+        png.extend_from_slice(&8u32.to_be_bytes());
+        png.extend_from_slice(&idat);
+        png.extend_from_slice(&crc.sum().to_be_bytes());
+        png.extend_from_slice(b"\x00\x00\x00\x00IEND\xaeB`\x82");
+        // A baseline JPEG: SOI, SOF0 of 65500×65500, 3 components, EOI.
+        let mut jpg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08];
+        jpg.extend_from_slice(&65500u16.to_be_bytes());
+        jpg.extend_from_slice(&65500u16.to_be_bytes());
+        jpg.extend_from_slice(&[3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 0xFF, 0xD9]);
+        let (png_path, jpg_path) = (dir.path().join("huge.png"), dir.path().join("huge.jpg"));
+        std::fs::write(&png_path, &png).expect("png");
+        std::fs::write(&jpg_path, &jpg).expect("jpg");
+        let binder = Binder {
+            title: "t".into(),
+            cover: Vec::new(),
+            labels: BinderLabels::default(),
+            measures: vec![BinderMeasure {
+                title: "第1条".into(),
+                items: vec![BinderItem {
+                    title: "照片".into(),
+                    files: vec![
+                        file("huge.png", BinderSource::Image(png_path)),
+                        file("huge.jpg", BinderSource::Image(jpg_path)),
+                    ],
+                }],
+            }],
+        };
+        let (bytes, bound) = run(&binder);
+        let names: Vec<&str> = bound.unbound.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["huge.png", "huge.jpg"], "{:?}", bound.unbound);
+        for (_, reason) in &bound.unbound {
+            assert!(
+                reason.contains("megapixels a binder page takes"),
+                "{reason}"
+            );
+        }
+        assert!(
+            bytes.len() < 200_000,
+            "nothing huge embedded: {}",
+            bytes.len()
+        );
     }
 
     #[test]
