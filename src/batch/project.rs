@@ -83,8 +83,9 @@ pub fn base_of(config_path: &Path) -> PathBuf {
         .unwrap_or_default()
 }
 
-/// Whether `name` can be an output folder's name on every system.
-fn valid_name(name: &str) -> bool {
+/// Whether `name` can be an output folder's name on every system (and so names no
+/// folder outside the one it is joined to).
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.trim().is_empty()
         && !name.starts_with('.')
         && !name.contains(['/', '\\'])

@@ -354,6 +354,12 @@ pub enum CollectError {
     Io { path: String, error: std::io::Error },
     #[error("{path}: not a dossier report or summary: {error}")]
     Json { path: String, error: String },
+    /// A unit name in a `summary.json` that is no plain folder name (`../outside`, an
+    /// absolute path): reading `<folder>/<name>/report.json` would read outside it.
+    #[error(
+        "{path}: unit name {name:?} cannot name a unit's folder (no /, \\, leading dot or control characters)"
+    )]
+    BadName { path: String, name: String },
     #[error("unit {name:?} is in both {first} and {second}; give each unit's folder once")]
     Twice {
         name: String,
@@ -402,13 +408,24 @@ pub fn collect(dirs: &[PathBuf], previous: Option<&Path>) -> Result<Collected, C
         let report = dir.join("report.json");
         let mut found: Vec<(String, PathBuf, Option<String>)> = Vec::new();
         if listed.is_file() {
-            let text = std::fs::read(&listed).map_err(|e| io(&listed, e))?;
+            let limit = crate::limits::Limits::default().input_bytes;
+            let text =
+                crate::ingest::read_regular(&listed, limit).map_err(|e| CollectError::Json {
+                    path: listed.display().to_string(),
+                    error: e.to_string(),
+                })?;
             let league: League = serde_json::from_slice(&text).map_err(|e| CollectError::Json {
                 path: listed.display().to_string(),
                 error: e.to_string(),
             })?;
             as_of_failed.get_or_insert(league.as_of.clone());
             for u in league.units {
+                if !super::project::valid_name(&u.name) {
+                    return Err(CollectError::BadName {
+                        path: listed.display().to_string(),
+                        name: u.name,
+                    });
+                }
                 let path = dir.join(&u.name).join("report.json");
                 found.push((u.name, path, u.failed));
             }

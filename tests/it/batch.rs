@@ -514,3 +514,39 @@ fn previous_run_adds_each_units_change_and_summary_agrees() {
     let plain = std::fs::read_to_string(tmp.path().join("plain").join("summary.json")).unwrap();
     assert!(!plain.contains("since_last"), "{plain}");
 }
+
+/// A `summary.json` whose unit names lead out of its folder (`../outside`, an absolute
+/// path) is refused in one line: `summary` never reads a report outside the folders it
+/// was given (issue 18, item 6).
+#[test]
+fn summary_refuses_unit_names_that_lead_out_of_the_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    project(tmp.path(), false);
+    let (code, stderr) = run(tmp.path(), &["build", "--only", "gamma", "-o", "batch"]);
+    assert_eq!(code, 0, "{stderr}");
+    let listed = tmp.path().join("batch/summary.json");
+    let mut league = summary_json(&tmp.path().join("batch"));
+    // A report outside the folder, where the forged name points.
+    std::fs::create_dir_all(tmp.path().join("outside")).unwrap();
+    std::fs::copy(
+        tmp.path().join("batch/gamma/report.json"),
+        tmp.path().join("outside/report.json"),
+    )
+    .unwrap();
+    for forged in [
+        "../outside",
+        &tmp.path().join("outside").display().to_string(),
+    ] {
+        league["units"][0]["name"] = forged.into();
+        std::fs::write(&listed, serde_json::to_vec(&league).unwrap()).unwrap();
+        let out = dossier(tmp.path())
+            .args(["summary", "batch", "-o", "joined"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("cannot name a unit's folder"), "{stderr}");
+        assert!(!tmp.path().join("joined").exists());
+    }
+}
