@@ -298,6 +298,15 @@ fn verify_zip(path: &Path) -> Result<Verdict, VerifyError> {
         let Some(&i) = index.get(rel) else {
             return Err(std::io::Error::from(std::io::ErrorKind::NotFound));
         };
+        // dossier stores or deflates; any other method (bzip2 can take minutes on a
+        // few kilobytes) is not what it wrote, and is not decoded.
+        let method = archive.by_index_raw(i).map(|e| e.compression());
+        if !matches!(
+            method,
+            Ok(zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated)
+        ) {
+            return Ok(Hashed::Corrupt);
+        }
         let entry = match archive.by_index(i) {
             Ok(e) => e,
             // Unsupported method or encryption: not something dossier wrote.

@@ -520,6 +520,30 @@ fn verify_names_forged_duplicates_rewritten_manifests_and_fifos() {
     let out = verify(tmp.path(), &twice, 1);
     assert!(out.contains("duplicated: report.json"), "{out}");
 
+    // An entry compressed another way than dossier writes (bzip2, slow to inflate) is
+    // changed, not decoded.
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut other = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        let method = if name == "report.json" {
+            zip::CompressionMethod::Bzip2
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        other
+            .start_file(name, options.compression_method(method))
+            .unwrap();
+        other.write_all(&data).unwrap();
+    }
+    let bz = tmp.path().join("bzip2.zip");
+    std::fs::write(&bz, other.finish().unwrap().into_inner()).unwrap();
+    let out = verify(tmp.path(), &bz, 1);
+    assert!(out.contains("changed: report.json"), "{out}");
+
     // A folder pack with a file dropped and its line removed from manifest.sha256.
     let folder = pack_sample(tmp.path(), "pack", true, &[]);
     std::fs::remove_file(folder.join("report.json")).unwrap();
