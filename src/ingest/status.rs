@@ -34,12 +34,19 @@ const BUILT_IN: &[(StatusClass, Option<f64>, &[&str])] = &[
 /// The status vocabulary in force: the built-in terms plus any the project config adds.
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
+    /// In the order added; a term replaced by a later one with the same key is left
+    /// here emptied (its key blank), so adding stays linear in the terms a config holds.
     terms: Vec<Term>,
+    /// Where each key's live term is in `terms`.
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl Default for Vocabulary {
     fn default() -> Self {
-        let mut v = Vocabulary { terms: Vec::new() };
+        let mut v = Vocabulary {
+            terms: Vec::new(),
+            index: std::collections::HashMap::new(),
+        };
         for (class, credit, terms) in BUILT_IN {
             for t in *terms {
                 v.push(t, *class, *credit);
@@ -78,7 +85,14 @@ impl Vocabulary {
         if k.is_empty() {
             return;
         }
-        self.terms.retain(|t| t.key != k);
+        if let Some(&at) = self.index.get(&k) {
+            // Emptied, never matched: a blank key has no characters to start a text.
+            let old = &mut self.terms[at];
+            old.key.clear();
+            old.key_chars.clear();
+            old.chars = 0;
+        }
+        self.index.insert(k.clone(), self.terms.len());
         self.terms.push(Term {
             text: text.to_string(),
             chars: k.chars().count(),
@@ -125,6 +139,7 @@ impl Vocabulary {
         let mut rows = (Vec::new(), Vec::new());
         self.terms
             .iter()
+            .filter(|t| !t.key.is_empty())
             .map(|t| {
                 // Compare with the text's prefix of the term's length, since terms lead.
                 let prefix = &text[..text.len().min(t.key_chars.len() + 1)];
@@ -143,7 +158,7 @@ impl Vocabulary {
                 let terms = self
                     .terms
                     .iter()
-                    .filter(|t| t.class == class)
+                    .filter(|t| t.class == class && !t.key.is_empty())
                     .take(2)
                     .map(|t| t.text.as_str())
                     .collect::<Vec<_>>();
@@ -255,6 +270,37 @@ mod tests {
         assert_eq!(class_of("no progress yet"), StatusClass::NotStarted);
         assert_eq!(class_of("nah"), StatusClass::Unknown);
         assert_eq!(class_of("done today"), StatusClass::Done);
+    }
+
+    /// A config of 100,000 terms, each added twice: the later of two terms with one key
+    /// wins and the earlier is never matched or shown, with adding linear in the terms
+    /// (it was quadratic: 15 s for a check; issue 18, item 6).
+    #[test]
+    fn a_term_added_again_replaces_the_earlier_one() {
+        let mut v = Vocabulary::default();
+        for round in [StatusClass::NotStarted, StatusClass::Done] {
+            for i in 0..100_000 {
+                v.push(&format!("自定义{i}"), round, default_credit(round));
+            }
+        }
+        v.push("已完成", StatusClass::Partial, Some(0.5));
+        match v.classify("自定义99999") {
+            Classified::Known(s) => assert_eq!(s.class, StatusClass::Done),
+            other => panic!("{other:?}"),
+        }
+        match v.classify("已完成。验收") {
+            Classified::Known(s) => assert_eq!(s.class, StatusClass::Partial),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            v.index.len(),
+            v.terms.iter().filter(|t| !t.key.is_empty()).count()
+        );
+        assert!(
+            !v.summary().contains("自定义0/自定义1 (not_started)"),
+            "{}",
+            v.summary()
+        );
     }
 
     #[test]
