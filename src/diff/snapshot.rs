@@ -166,6 +166,8 @@ impl Snapshot {
             Some(other) => return Err(not_a_report(format!("its schema is {other:?}"))),
             None => return Err(not_a_report("it has no schema".into())),
         }
+        let mut value = value;
+        cut_strings(&mut value, crate::limits::Limits::default().cell_chars);
         Self::from_value(value, source, stem)
     }
 
@@ -301,6 +303,21 @@ fn read_side(path: &Path, options: &LoadOptions<'_>) -> Result<Snapshot, DiffErr
             let value = serde_json::to_value(&report).expect("report serialises");
             Snapshot::from_value(value, &source, &stem)
         }
+    }
+}
+
+/// Cuts every string of a parsed `report.json` to `max` characters. Every text dossier
+/// writes there came from one cell, which reading cuts to `cell_chars`; a longer one
+/// was written by hand, and one string of four million newlines would otherwise cost a
+/// gigabyte in the progress report's tables.
+fn cut_strings(value: &mut serde_json::Value, max: usize) {
+    match value {
+        serde_json::Value::String(s) => {
+            crate::ingest::grid::cut_text(s, max);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| cut_strings(v, max)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| cut_strings(v, max)),
+        _ => {}
     }
 }
 

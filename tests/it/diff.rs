@@ -588,3 +588,37 @@ fn progress_report_markdown_and_html() {
         assert!(!md.contains("pr_"), "{lang}: a label is missing: {md}");
     }
 }
+
+/// One string of four million newlines in a hand-made report.json is cut to a cell's
+/// length when read, so the progress report stays small (it cost 1.2 GB; issue 18,
+/// item 6).
+#[test]
+fn a_huge_string_in_a_report_is_cut_to_a_cells_length() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = build_json(tmp.path(), &sample("qingxi-town.xlsx"), "old", AS_OF);
+    let mut report: Value =
+        serde_json::from_slice(&std::fs::read(old.join("report.json")).unwrap()).unwrap();
+    let big = "\n".repeat(4_000_000);
+    report["measures"][0]["measure"] = big.clone().into();
+    report["measures"][0]["owners"] = vec![big.clone()].into();
+    report["measures"][0]["status"] = "not_started".into();
+    report["measures"][0]["status_text"] = "未启动".into();
+    for sheet in report["sheets"].as_array_mut().unwrap() {
+        sheet["title"] = big.clone().into();
+    }
+    let new = tmp.path().join("new.json");
+    std::fs::write(&new, serde_json::to_vec(&report).unwrap()).unwrap();
+    dossier(tmp.path())
+        .arg("diff")
+        .arg(old.join("report.json"))
+        .arg(&new)
+        .args(["-o", "d", "--format", "md,html"])
+        .assert()
+        .success();
+    for name in ["progress.md", "progress.html"] {
+        let len = std::fs::metadata(tmp.path().join("d").join(name))
+            .unwrap()
+            .len();
+        assert!(len < 1_000_000, "{name}: {len} bytes");
+    }
+}
