@@ -1449,6 +1449,11 @@ fn verify(pack: &Path) -> Result<i32, CliError> {
     for p in &verdict.unexpected {
         text.push_str(&format!("unexpected: {p}\n"));
     }
+    for p in &verdict.litter {
+        text.push_str(&format!(
+            "ignored: {p} (made by the operating system, not listed)\n"
+        ));
+    }
     for p in &verdict.duplicated {
         text.push_str(&format!(
             "duplicated: {p} (the zip holds it more than once)\n"

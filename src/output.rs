@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 const OTHER_NAMES: [&str; 3] = ["report.json", "score-by-set.svg", "open-by-owner.svg"];
 
 /// Files operating systems drop into any folder a person opens; replaced with the rest.
-const SYSTEM_LITTER: [&str; 3] = [".DS_Store", "Thumbs.db", "desktop.ini"];
+pub(crate) const SYSTEM_LITTER: [&str; 3] = [".DS_Store", "Thumbs.db", "desktop.ini"];
 
 /// Why an output folder was not written. Every variant names the target the user gave.
 #[derive(Debug, thiserror::Error)]

@@ -35,6 +35,11 @@ pub struct Verdict {
     /// Paths on which `manifest.json` and `manifest.sha256` disagree (listed in one
     /// only, or with another digest): one of them was rewritten.
     pub disagreeing: Vec<String>,
+    /// Files an operating system drops into any folder a person opens (`Thumbs.db`,
+    /// `.DS_Store`, `desktop.ini`), not listed: named, but the pack is still intact, as
+    /// `sha256sum -c` says. Any other file not listed makes it not intact: that is
+    /// what `sha256sum -c` cannot see, and what a forger slips in.
+    pub litter: Vec<String>,
 }
 
 impl Verdict {
@@ -399,10 +404,15 @@ fn judge(
             _ => verdict.changed.push(rel.clone()),
         }
     }
-    verdict.unexpected = present
+    let (litter, unexpected): (Vec<String>, Vec<String>) = present
         .into_iter()
         .filter(|p| p != MANIFEST && !listed.contains_key(p))
-        .collect();
+        .partition(|p| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            crate::output::SYSTEM_LITTER.contains(&name)
+        });
+    verdict.unexpected = unexpected;
+    verdict.litter = litter;
     Ok(verdict)
 }
 

@@ -129,13 +129,24 @@ fn verify_names_each_changed_missing_and_unexpected_file() {
     let tmp = tempfile::tempdir().unwrap();
     let folder = pack_sample(tmp.path(), "pack", true, &[]);
     assert!(verify(tmp.path(), &folder, 0).ends_with("files intact\n"));
+    std::fs::write(folder.join(".DS_Store"), "x").unwrap();
+    let out = verify(tmp.path(), &folder, 0);
+    assert!(
+        out.contains("ignored: .DS_Store") && out.ends_with("files intact\n"),
+        "{out}"
+    );
+    std::fs::remove_file(folder.join(".DS_Store")).unwrap();
     let changed = folder.join("report.json");
     let mut bytes = std::fs::read(&changed).unwrap();
     bytes[10] ^= 1;
     std::fs::write(&changed, bytes).unwrap();
     std::fs::remove_file(folder.join("00-目录.csv")).unwrap();
     std::fs::write(folder.join("extra.txt"), "x").unwrap();
+    // What Windows drops into a folder it shows is named, not counted against the pack.
+    std::fs::write(folder.join("Thumbs.db"), "x").unwrap();
     let out = verify(tmp.path(), &folder, 1);
+    assert!(out.contains("ignored: Thumbs.db"), "{out}");
+    assert!(!out.contains("unexpected: Thumbs.db"), "{out}");
     assert!(out.contains("changed: report.json\n"), "{out}");
     assert!(out.contains("missing: 00-目录.csv\n"), "{out}");
     assert!(out.contains("unexpected: extra.txt\n"), "{out}");
