@@ -13,7 +13,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The 0-based row of a split sheet's table header.
-const HEADER: usize = 8;
+pub(crate) const HEADER: usize = 8;
 
 fn split(dir: &Path, master: &Path) -> PathBuf {
     let out = dir.join("split");
@@ -76,7 +76,8 @@ fn save_filtered(path: &Path, rows: &[Vec<Cell>], hidden: &[usize]) {
     book.save(path).unwrap();
 }
 
-fn text(cell: &Cell) -> String {
+/// A cell as its text (the split sheets' cells are text; anything else shows its kind).
+pub(crate) fn text(cell: &Cell) -> String {
     match cell {
         Cell::Text(t) => t.clone(),
         Cell::Empty => String::new(),
@@ -84,7 +85,8 @@ fn text(cell: &Cell) -> String {
     }
 }
 
-fn col(rows: &[Vec<Cell>], header: &str) -> usize {
+/// The column of a split sheet's table headed `header`.
+pub(crate) fn col(rows: &[Vec<Cell>], header: &str) -> usize {
     rows[HEADER]
         .iter()
         .position(|c| text(c) == header)
@@ -92,7 +94,7 @@ fn col(rows: &[Vec<Cell>], header: &str) -> usize {
 }
 
 /// The table row (index into `rows`) of the measure `set`/`id`.
-fn row_of(rows: &[Vec<Cell>], set: &str, id: &str) -> usize {
+pub(crate) fn row_of(rows: &[Vec<Cell>], set: &str, id: &str) -> usize {
     let (s, i) = (col(rows, "措施来源"), col(rows, "序号"));
     (HEADER + 1..rows.len())
         .find(|&r| text(&rows[r][s]) == set && text(&rows[r][i]) == id)

@@ -5,14 +5,12 @@
 //! cell against the master: exactly the intended cells change.
 
 use crate::common::{AS_OF, dossier, sample};
+use crate::merge::{HEADER, col, row_of, text};
 use crate::xls_writer::{Cell, rows_from_range};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use dossier::merge::xlsx::{CellEdit, MasterXlsx, NewValue};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-
-/// The 0-based row of a split sheet's table header.
-const HEADER: usize = 8;
 
 struct Setup {
     _tmp: tempfile::TempDir,
@@ -48,29 +46,6 @@ fn rows(path: &Path) -> Vec<Vec<Cell>> {
     let mut book: Xlsx<_> = open_workbook(path).unwrap();
     let name = book.sheet_names()[0].clone();
     rows_from_range(&book.worksheet_range(&name).unwrap())
-}
-
-fn text(cell: &Cell) -> String {
-    match cell {
-        Cell::Text(t) => t.clone(),
-        Cell::Empty => String::new(),
-        other => format!("{other:?}"),
-    }
-}
-
-fn col(rows: &[Vec<Cell>], header: &str) -> usize {
-    rows[HEADER]
-        .iter()
-        .position(|c| text(c) == header)
-        .unwrap_or_else(|| panic!("no column {header}"))
-}
-
-/// The table row (index into `rows`) of the measure `set`/`id`.
-fn row_of(rows: &[Vec<Cell>], set: &str, id: &str) -> usize {
-    let (s, i) = (col(rows, "措施来源"), col(rows, "序号"));
-    (HEADER + 1..rows.len())
-        .find(|&r| text(&rows[r][s]) == set && text(&rows[r][i]) == id)
-        .unwrap_or_else(|| panic!("no row {set} {id}"))
 }
 
 /// Writes cells (0-based row, column) into the department's sheet the way a
