@@ -91,14 +91,25 @@ pub(crate) fn check_lines(text: &str, limits: &Limits) -> Result<(), InputError>
 }
 
 /// Reads delimited text into a one-sheet grid, within `limits`.
-pub fn read(text: &str, tsv_extension: bool, limits: &Limits) -> Result<Grid, InputError> {
+/// The CSV reader of `text` as dossier reads every delimited file: lines checked against
+/// `limits`, the delimiter sniffed, no header row, rows of any length. A master's
+/// conversion reads with it too, so its cells land where reading put them.
+pub(crate) fn records<'t>(
+    text: &'t str,
+    tsv_extension: bool,
+    limits: &Limits,
+) -> Result<csv::Reader<&'t [u8]>, InputError> {
     check_lines(text, limits)?;
     let delimiter = sniff_delimiter(text, tsv_extension);
-    let mut reader = csv::ReaderBuilder::new()
+    Ok(csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+        .from_reader(text.as_bytes()))
+}
+
+pub fn read(text: &str, tsv_extension: bool, limits: &Limits) -> Result<Grid, InputError> {
+    let mut reader = records(text, tsv_extension, limits)?;
     let mut cells = Vec::new();
     let mut cut_cells = Vec::new();
     let mut record = csv::StringRecord::new();

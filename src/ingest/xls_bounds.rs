@@ -176,27 +176,41 @@ impl<'d> Iterator for Records<'d> {
     }
 }
 
-/// The cells calamine will hold for the sheet whose records start at `stream`, read as
-/// its sheet loop reads them (nested substreams skipped, up to the sheet's EOF): refused
-/// when its DIMENSIONS or its first-to-last extent passes `cells_per_sheet`.
-fn sheet_cells(stream: &[u8], index: usize, limits: &Limits) -> Result<u64, InputError> {
-    let too_big = |what: String| Err(InputError::limit(what, "cells_per_sheet"));
-    let mut extent = Extent::default();
-    let mut seen_bof = false;
-    let mut depth = 0usize;
-    for (typ, body) in Records::new(stream) {
+/// The records of the sheet substream that starts at `stream`, as calamine's sheet loop
+/// reads them: its own BOF and EOF left out, nested substreams (a chart's) skipped, the
+/// end at the sheet's EOF. Both the bounds check and a master's conversion walk a sheet so.
+pub(crate) fn sheet_records(stream: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
+    let (mut seen_bof, mut depth, mut done) = (false, 0usize, false);
+    Records::new(stream).filter_map(move |(typ, body)| {
+        if done {
+            return None;
+        }
         if depth > 0 {
             match typ {
                 0x0809 => depth += 1,
                 0x000A => depth -= 1,
                 _ => {}
             }
-            continue;
+            return None;
         }
         match typ {
             0x0809 if seen_bof => depth += 1,
             0x0809 => seen_bof = true,
-            0x000A => break,
+            0x000A => done = true,
+            _ => return Some((typ, body)),
+        }
+        None
+    })
+}
+
+/// The cells calamine will hold for the sheet whose records start at `stream`, read as
+/// its sheet loop reads them (nested substreams skipped, up to the sheet's EOF): refused
+/// when its DIMENSIONS or its first-to-last extent passes `cells_per_sheet`.
+fn sheet_cells(stream: &[u8], index: usize, limits: &Limits) -> Result<u64, InputError> {
+    let too_big = |what: String| Err(InputError::limit(what, "cells_per_sheet"));
+    let mut extent = Extent::default();
+    for (typ, body) in sheet_records(stream) {
+        match typ {
             0x0200 => {
                 let declared = declared_cells(body);
                 if declared > limits.cells_per_sheet {

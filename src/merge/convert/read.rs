@@ -13,13 +13,7 @@ pub(super) fn from_text(
     use crate::ingest::delimited;
     let (text, _) = delimited::decode(bytes)?;
     let tsv = file_name.to_ascii_lowercase().ends_with(".tsv");
-    delimited::check_lines(&text, limits)?;
-    let delimiter = delimited::sniff_delimiter(&text, tsv);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let mut reader = delimited::records(&text, tsv, limits)?;
     let mut cells = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut row = 0u32;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ingest::xls_bounds::{Records, u16_at, u32_at};
+use crate::ingest::xls_bounds::{Records, sheet_records, u16_at, u32_at};
 
 fn f64_at(data: &[u8], at: usize) -> Option<f64> {
     let b = data.get(at..at + 8)?;
@@ -141,24 +141,12 @@ fn sheet_layout(stream: &[u8]) -> Layout {
         known: true,
         ..Layout::default()
     };
-    let (mut seen_bof, mut depth) = (false, 0usize);
     let (mut fit, mut setup_fit) = (false, None);
     let mut margins = [None; 6];
     let mut frozen = false;
     let mut pane = None;
-    for (typ, body) in Records::new(stream) {
-        if depth > 0 {
-            match typ {
-                0x0809 => depth += 1,
-                0x000A => depth -= 1,
-                _ => {}
-            }
-            continue;
-        }
+    for (typ, body) in sheet_records(stream) {
         match typ {
-            0x0809 if seen_bof => depth += 1,
-            0x0809 => seen_bof = true,
-            0x000A => break,
             // DEFCOLWIDTH: characters, without the padding.
             0x0055 => {
                 if let Some(chars) = u16_at(body, 0)
