@@ -9,8 +9,11 @@ use crate::model::{Severity, Workbook};
 use crate::pipeline::{self, Format, PipelineError, Unit, UnitSpec};
 use crate::render::templates::{TemplateError, Templates};
 use crate::render::{self, Lang, RenderError};
+use crate::verify::Signature;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod keygen;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -146,6 +149,19 @@ pub enum Command {
         #[arg(long, value_name = "DIR", conflicts_with = "output")]
         folder: Option<PathBuf>,
 
+        /// Sign manifest.sha256 with this minisign secret key (from `dossier keygen` or
+        /// `minisign -G`), writing manifest.sha256.minisig: inspectors check it with
+        /// `dossier verify --key PUB` or `minisign -V`. A password-protected key takes its
+        /// password from DOSSIER_KEY_PASSWORD, or asks at a terminal.
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+
+        /// Pack evidence files that changed after they were judged (a scanner or sync
+        /// client still writing) as they are now, instead of failing; the manifests
+        /// describe what was packed, and each such file is named.
+        #[arg(long)]
+        allow_changing: bool,
+
         #[command(flatten)]
         docs: DocArgs,
     },
@@ -203,7 +219,17 @@ pub enum Command {
         /// The pack: a zip, or a folder it was unpacked into.
         #[arg(value_name = "PACK.zip|DIR")]
         pack: PathBuf,
+
+        /// Also check the pack's signature with this minisign public key: says who signed
+        /// it, or `not signed` / `signed by another key` / `signature does not match`
+        /// (exit 1).
+        #[arg(long, value_name = "PUB")]
+        key: Option<PathBuf>,
     },
+    /// Make a minisign key pair for signing packs (`pack --sign`): DIR/dossier.key (secret,
+    /// readable by you only) and DIR/dossier.pub (give it to the inspectors). Existing
+    /// files are never overwritten.
+    Keygen(keygen::KeygenArgs),
     /// Write a starter project: the built-in templates to edit, a sample workbook, a
     /// config and a README on what to change.
     Init {
@@ -779,6 +805,8 @@ pub enum CliError {
     Gate(#[from] crate::gate::run::GateError),
     #[error(transparent)]
     Merge(#[from] crate::merge::run::MergeError),
+    #[error(transparent)]
+    Signature(#[from] crate::signature::SignatureError),
 }
 
 /// Runs the parsed command; returns the exit code.
@@ -830,8 +858,17 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             input,
             output,
             folder,
+            sign,
+            allow_changing,
             docs,
-        } => pack(&input, output, folder, &docs),
+        } => pack(
+            &input,
+            output,
+            folder,
+            sign.as_deref(),
+            allow_changing,
+            &docs,
+        ),
         Command::Diff {
             old,
             new,
@@ -857,7 +894,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             &format,
             &docs,
         ),
-        Command::Verify { pack } => verify(&pack),
+        Command::Verify { pack, key } => verify(&pack, key.as_deref()),
+        Command::Keygen(args) => keygen::run(&args),
         Command::Init { dir } => init(&dir),
         Command::Split(args) => split(&args),
         Command::Merge(flags) => merge(&flags),
@@ -1372,10 +1410,20 @@ fn pack(
     input: &InputArgs,
     output: Option<PathBuf>,
     folder: Option<PathBuf>,
+    sign: Option<&Path>,
+    allow_changing: bool,
     docs: &DocArgs,
 ) -> Result<i32, CliError> {
     use crate::pack::{PackError, Target};
     require_inputs(input)?;
+    // The key first: a wrong password should not cost a whole pack's work.
+    let key = match sign {
+        Some(path) => Some(crate::signature::SecretKey::from_file(
+            path,
+            &crate::signature::Password::FromEnvOrTerminal,
+        )?),
+        None => None,
+    };
     let templates = templates_of(docs)?;
     pipeline::labels(&templates, docs.lang.into())?;
     let first_stem = pipeline::first_stem(&input.inputs);
@@ -1417,10 +1465,17 @@ fn pack(
         official: official.as_ref().map(|o| o.faces(docs, &font)),
         limits: config.limits,
     };
-    let packed = crate::pack::pack(&unit, &opts, target)?;
+    let pack_opts = crate::pack::PackOptions {
+        sign: key.as_ref(),
+        allow_changing,
+    };
+    let packed = crate::pack::pack(&unit, &opts, target, &pack_opts)?;
     warn_missing_glyphs(&packed.missing_glyphs, &font.name);
     let analysis = unit.analyse();
     let mut err = std::io::stderr().lock();
+    for c in &packed.changed {
+        let _ = writeln!(err, "dossier: warning: {c}; packed as it is now");
+    }
     let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
     if let Some(e) = &unit.evidence {
         let _ = writeln!(err, "{}", e.summary_line());
@@ -1428,16 +1483,24 @@ fn pack(
     let shown = match target {
         Target::Folder(d) | Target::Zip(d) => d.display().to_string(),
     };
+    let signed = match &packed.signed_by {
+        Some(id) => format!(", signed with key {id}"),
+        None => String::new(),
+    };
     let _ = writeln!(
         err,
-        "packed {} files ({} binders) into {shown}",
+        "packed {} files ({} binders) into {shown}{signed}",
         packed.files, packed.binders
     );
     Ok(0)
 }
 
-fn verify(pack: &Path) -> Result<i32, CliError> {
-    let verdict = crate::verify::verify(pack)?;
+fn verify(pack: &Path, key: Option<&Path>) -> Result<i32, CliError> {
+    let key = match key {
+        Some(path) => Some(crate::signature::PublicKey::from_file(path)?),
+        None => None,
+    };
+    let verdict = crate::verify::verify_signed(pack, key.as_ref())?;
     let mut out = std::io::stdout().lock();
     let mut text = String::new();
     for p in &verdict.changed {
@@ -1469,6 +1532,11 @@ fn verify(pack: &Path) -> Result<i32, CliError> {
             "manifests disagree: {p} (manifest.json and manifest.sha256 differ)\n"
         ));
     }
+    for p in &verdict.miswritten {
+        text.push_str(&format!(
+            "manifest line changed: {p} (the file is what manifest.json says; its manifest.sha256 line was rewritten)\n"
+        ));
+    }
     if verdict.is_intact() {
         text.push_str(&format!("{} files intact\n", verdict.intact));
     } else {
@@ -1482,6 +1550,7 @@ fn verify(pack: &Path) -> Result<i32, CliError> {
             (verdict.duplicated.len(), "duplicated"),
             (verdict.not_files.len(), "not files"),
             (verdict.disagreeing.len(), "where the manifests disagree"),
+            (verdict.miswritten.len(), "manifest lines changed"),
         ] {
             if n > 0 {
                 counts.push_str(&format!(", {n} {what}"));
@@ -1493,8 +1562,43 @@ fn verify(pack: &Path) -> Result<i32, CliError> {
             verdict.intact
         ));
     }
+    let signed_ok = match &verdict.signature {
+        Signature::NotSigned if key.is_some() => {
+            text.push_str("not signed: the pack has no manifest.sha256.minisig\n");
+            false
+        }
+        Signature::NotSigned => true,
+        Signature::Unchecked { key_id } => {
+            text.push_str(&format!(
+                "signed with key {key_id} (not checked: give --key PUB)\n"
+            ));
+            true
+        }
+        Signature::Good {
+            key_id,
+            trusted_comment,
+        } => {
+            text.push_str(&format!("signed by key {key_id}: {trusted_comment}\n"));
+            true
+        }
+        Signature::OtherKey { key_id } => {
+            let given = key.as_ref().map_or("?", |k| k.key_id.as_str());
+            text.push_str(&format!(
+                "signed by another key: {key_id}, not {given} (the key given)\n"
+            ));
+            false
+        }
+        Signature::Mismatch { reason } => {
+            text.push_str(&format!("signature does not match: {reason}\n"));
+            false
+        }
+    };
     let _ = out.write_all(text.as_bytes());
-    Ok(if verdict.is_intact() { 0 } else { 1 })
+    Ok(if verdict.is_intact() && signed_ok {
+        0
+    } else {
+        1
+    })
 }
 
 /// Warns, once per PDF, about characters the font lacks (drawn as □).

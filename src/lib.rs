@@ -23,5 +23,6 @@ pub mod pack;
 pub mod pipeline;
 pub mod render;
 pub mod report;
+pub mod signature;
 pub mod split;
 pub mod verify;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use zip::ZipArchive;
 
 use crate::hash::sha256_reader;
+use crate::signature::SIGNATURE;
 
 /// The manifest's own name at the pack's root; it cannot list itself.
 pub const MANIFEST: &str = "manifest.sha256";
@@ -40,6 +41,42 @@ pub struct Verdict {
     /// `sha256sum -c` says. Any other file not listed makes it not intact: that is
     /// what `sha256sum -c` cannot see, and what a forger slips in.
     pub litter: Vec<String>,
+    /// Listed files whose content is what `manifest.json` says but not what their
+    /// `manifest.sha256` line says: the line was rewritten, not the file.
+    pub miswritten: Vec<String>,
+    /// What the pack's signature (`manifest.sha256.minisig`) says, if anything.
+    pub signature: Signature,
+}
+
+/// The pack's signature, as far as it could be checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Signature {
+    /// No `manifest.sha256.minisig` in the pack.
+    #[default]
+    NotSigned,
+    /// Signed, but no public key was given to check it with.
+    Unchecked {
+        /// The key id the signature names (`?` when unreadable).
+        key_id: String,
+    },
+    /// Made by the key given over this `manifest.sha256`.
+    Good {
+        /// The signer's key id.
+        key_id: String,
+        /// The signed comment: unit, as-of date, pack hash.
+        trusted_comment: String,
+    },
+    /// Signed by another key.
+    OtherKey {
+        /// The key id the signature names.
+        key_id: String,
+    },
+    /// Not a signature of this `manifest.sha256` by the key given, or its signed
+    /// comment does not name this manifest.
+    Mismatch {
+        /// What failed.
+        reason: String,
+    },
 }
 
 impl Verdict {
@@ -51,6 +88,7 @@ impl Verdict {
             && self.duplicated.is_empty()
             && self.not_files.is_empty()
             && self.disagreeing.is_empty()
+            && self.miswritten.is_empty()
     }
 }
 
@@ -123,14 +161,64 @@ pub enum VerifyError {
 
 /// Checks a pack, zipped or unpacked, against its `manifest.sha256`.
 pub fn verify(pack: &Path) -> Result<Verdict, VerifyError> {
+    verify_signed(pack, None)
+}
+
+/// [`verify`], and the signature checked with `key` when one is given.
+pub fn verify_signed(
+    pack: &Path,
+    key: Option<&crate::signature::PublicKey>,
+) -> Result<Verdict, VerifyError> {
     let meta = std::fs::metadata(pack).map_err(|source| VerifyError::Open {
         path: pack.to_path_buf(),
         source,
     })?;
-    if meta.is_dir() {
-        verify_folder(pack)
+    let (mut verdict, manifest, signature) = if meta.is_dir() {
+        verify_folder(pack)?
     } else {
-        verify_zip(pack)
+        verify_zip(pack)?
+    };
+    verdict.signature = match signature {
+        None => Signature::NotSigned,
+        Some(sig) => check_signature(&manifest, &String::from_utf8_lossy(&sig), key),
+    };
+    Ok(verdict)
+}
+
+/// The largest signature file read: minisign's are a few hundred bytes.
+const SIGNATURE_BYTES: u64 = 64 * 1024;
+
+/// What the signature says of `manifest` (the bytes of `manifest.sha256`).
+fn check_signature(
+    manifest: &[u8],
+    sig: &str,
+    key: Option<&crate::signature::PublicKey>,
+) -> Signature {
+    use crate::signature::{Check, check, signer_id};
+    let Some(key) = key else {
+        return Signature::Unchecked {
+            key_id: signer_id(sig).unwrap_or_else(|| "?".into()),
+        };
+    };
+    match check(key, sig, manifest) {
+        Check::Good {
+            key_id,
+            trusted_comment,
+        } => {
+            // The comment is signed too; dossier's names the manifest it was made for.
+            let want = crate::hash::sha256_bytes(manifest);
+            match trusted_comment.split("manifest.sha256: ").nth(1) {
+                Some(named) if named.trim() != want => Signature::Mismatch {
+                    reason: "the signed comment names another manifest.sha256".into(),
+                },
+                _ => Signature::Good {
+                    key_id,
+                    trusted_comment,
+                },
+            }
+        }
+        Check::OtherKey { key_id } => Signature::OtherKey { key_id },
+        Check::Mismatch { reason } => Signature::Mismatch { reason },
     }
 }
 
@@ -144,58 +232,83 @@ enum Hashed {
 
 /// Reads a manifest of at most [`MANIFEST_BYTES`] from `reader`.
 fn read_manifest(pack: &Path, entry: &str, reader: impl Read) -> Result<Vec<u8>, VerifyError> {
+    read_bounded(pack, entry, reader, MANIFEST_BYTES)
+}
+
+/// Reads a manifest or signature of at most `limit` bytes from `reader`.
+fn read_bounded(
+    pack: &Path,
+    entry: &str,
+    reader: impl Read,
+    limit: u64,
+) -> Result<Vec<u8>, VerifyError> {
     let mut text = Vec::new();
     reader
-        .take(MANIFEST_BYTES + 1)
+        .take(limit + 1)
         .read_to_end(&mut text)
         .map_err(|source| VerifyError::Read {
             path: pack.to_path_buf(),
             entry: entry.to_string(),
             source,
         })?;
-    if text.len() as u64 > MANIFEST_BYTES {
+    if text.len() as u64 > limit {
         return Err(VerifyError::ManifestTooLarge {
             path: pack.to_path_buf(),
             entry: entry.to_string(),
-            limit: MANIFEST_BYTES,
+            limit,
         });
     }
     Ok(text)
 }
 
-/// The paths on which `manifest.json` (when the pack has one that parses as dossier's)
-/// and the listed digests disagree.
-fn disagreements(json: Option<&[u8]>, listed: &BTreeMap<String, String>) -> Vec<String> {
+/// The digests `manifest.json` gives (when the pack has one that parses as dossier's).
+fn described(json: Option<&[u8]>) -> BTreeMap<String, String> {
+    let mut described: BTreeMap<String, String> = BTreeMap::new();
     let Some(json) = json else {
-        return Vec::new();
+        return described;
     };
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(json) else {
-        return Vec::new();
+        return described;
     };
     let Some(files) = value["files"].as_array() else {
-        return Vec::new();
+        return described;
     };
-    let mut described: BTreeMap<String, String> = BTreeMap::new();
     for f in files {
         if let (Some(p), Some(h)) = (f["path"].as_str(), f["sha256"].as_str()) {
             described.insert(p.to_string(), h.to_ascii_lowercase());
         }
     }
+    described
+}
+
+/// The paths on which `manifest.json` (when there is one) and the listed digests
+/// disagree.
+fn disagreements(
+    json: Option<&[u8]>,
+    described: &BTreeMap<String, String>,
+    listed: &BTreeMap<String, String>,
+) -> Vec<String> {
+    if json.is_none() {
+        return Vec::new();
+    }
     let mut out: BTreeSet<String> = BTreeSet::new();
-    for (p, h) in &described {
+    for (p, h) in described {
         if listed.get(p) != Some(h) {
             out.insert(p.clone());
         }
     }
     for p in listed.keys() {
-        if p != MANIFEST_JSON && !described.contains_key(p) {
+        if p != MANIFEST_JSON && p != SIGNATURE && !described.contains_key(p) {
             out.insert(p.clone());
         }
     }
     out.into_iter().collect()
 }
 
-fn verify_folder(root: &Path) -> Result<Verdict, VerifyError> {
+/// A verdict without its signature, `manifest.sha256`'s bytes and the signature's.
+type Checked = (Verdict, Vec<u8>, Option<Vec<u8>>);
+
+fn verify_folder(root: &Path) -> Result<Checked, VerifyError> {
     let mut present = BTreeSet::new();
     let mut special = BTreeSet::new();
     walk(root, root, &mut present, &mut special)?;
@@ -218,8 +331,19 @@ fn verify_folder(root: &Path) -> Result<Verdict, VerifyError> {
     } else {
         None
     };
-    let disagreeing = disagreements(json.as_deref(), &listed);
-    let mut verdict = judge(listed, present, |rel| {
+    let signature = if present.contains(SIGNATURE) {
+        Some(read_bounded(
+            root,
+            SIGNATURE,
+            open(SIGNATURE)?,
+            SIGNATURE_BYTES,
+        )?)
+    } else {
+        None
+    };
+    let described = described(json.as_deref());
+    let disagreeing = disagreements(json.as_deref(), &described, &listed);
+    let mut verdict = judge(listed, &described, present, |rel| {
         let full = rel.split('/').fold(root.to_path_buf(), |p, c| p.join(c));
         let file = File::open(&full)?;
         Ok(Hashed::Digest(sha256_reader(file)?.1))
@@ -231,10 +355,10 @@ fn verify_folder(root: &Path) -> Result<Verdict, VerifyError> {
     })?;
     verdict.not_files = special.into_iter().collect();
     verdict.disagreeing = disagreeing;
-    Ok(verdict)
+    Ok((verdict, text, signature))
 }
 
-fn verify_zip(path: &Path) -> Result<Verdict, VerifyError> {
+fn verify_zip(path: &Path) -> Result<Checked, VerifyError> {
     let file = File::open(path).map_err(|source| VerifyError::Open {
         path: path.to_path_buf(),
         source,
@@ -283,23 +407,28 @@ fn verify_zip(path: &Path) -> Result<Verdict, VerifyError> {
             path: path.to_path_buf(),
         });
     };
-    let mut entry_text = |at: usize, name: &str| {
+    let mut entry_text = |at: usize, name: &str, limit: u64| {
         let entry = archive.by_index(at).map_err(|e| VerifyError::Read {
             path: path.to_path_buf(),
             entry: name.to_string(),
             source: std::io::Error::other(e),
         })?;
-        read_manifest(path, name, entry)
+        read_bounded(path, name, entry, limit)
     };
-    let text = entry_text(manifest_at, MANIFEST)?;
+    let text = entry_text(manifest_at, MANIFEST, MANIFEST_BYTES)?;
     let json = match index.get(MANIFEST_JSON) {
-        Some(&at) => Some(entry_text(at, MANIFEST_JSON)?),
+        Some(&at) => Some(entry_text(at, MANIFEST_JSON, MANIFEST_BYTES)?),
+        None => None,
+    };
+    let signature = match index.get(SIGNATURE) {
+        Some(&at) => Some(entry_text(at, SIGNATURE, SIGNATURE_BYTES)?),
         None => None,
     };
     let listed = parse_manifest(path, &text)?;
-    let disagreeing = disagreements(json.as_deref(), &listed);
+    let described = described(json.as_deref());
+    let disagreeing = disagreements(json.as_deref(), &described, &listed);
     let present: BTreeSet<String> = index.keys().cloned().collect();
-    judge(listed, present, |rel| {
+    judge(listed, &described, present, |rel| {
         let Some(&i) = index.get(rel) else {
             return Err(std::io::Error::from(std::io::ErrorKind::NotFound));
         };
@@ -331,7 +460,7 @@ fn verify_zip(path: &Path) -> Result<Verdict, VerifyError> {
     .map(|mut verdict| {
         verdict.duplicated = duplicated;
         verdict.disagreeing = disagreeing;
-        verdict
+        (verdict, text, signature)
     })
 }
 
@@ -390,6 +519,7 @@ fn central_names(path: &Path) -> Option<Vec<String>> {
 /// Compares the manifest with what is present, hashing each listed file that is there.
 fn judge(
     listed: BTreeMap<String, String>,
+    described: &BTreeMap<String, String>,
     present: BTreeSet<String>,
     mut hash: impl FnMut(&str) -> std::io::Result<Hashed>,
 ) -> Result<Verdict, (String, std::io::Error)> {
@@ -401,12 +531,16 @@ fn judge(
         }
         match hash(rel).map_err(|e| (rel.clone(), e))? {
             Hashed::Digest(d) if d == *expected => verdict.intact += 1,
+            // The file is what manifest.json says: its manifest.sha256 line was changed.
+            Hashed::Digest(d) if described.get(rel) == Some(&d) => {
+                verdict.miswritten.push(rel.clone())
+            }
             _ => verdict.changed.push(rel.clone()),
         }
     }
     let (litter, unexpected): (Vec<String>, Vec<String>) = present
         .into_iter()
-        .filter(|p| p != MANIFEST && !listed.contains_key(p))
+        .filter(|p| p != MANIFEST && p != SIGNATURE && !listed.contains_key(p))
         .partition(|p| {
             let name = p.rsplit('/').next().unwrap_or(p);
             crate::output::SYSTEM_LITTER.contains(&name)

@@ -13,7 +13,7 @@ use crate::hash;
 use crate::pipeline::{self, DocOptions, Format, PipelineError, Unit};
 use crate::render::context::{Labels, fill, label};
 use crate::render::{self, DocKind, Document, RenderError};
-use archive::{ArchiveError, Entry, Source};
+use archive::{ArchiveError, Entry, Source, Written};
 use binder::{Binder, BinderFile, BinderItem, BinderLabels, BinderMeasure, BinderSource};
 use names::{NameSet, safe_component};
 use serde::Serialize;
@@ -74,6 +74,10 @@ pub enum PackError {
         "{0}: the folder exists and is not a pack (no manifest.sha256); a folder pack replaces its target whole, so give a new or empty folder"
     )]
     NotAPack(String),
+    /// Evidence files changed while the pack was being made (a scanner or a sync client
+    /// still writing): the pack would not describe what was judged. Nothing is written.
+    #[error("{}\n{} evidence file(s) changed while packing; nothing was written: pack again once they are finished, or give --allow-changing to pack them as they are now", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"), .0.len())]
+    ChangedDuringPack(Vec<Changed>),
 }
 
 /// Where the pack goes.
@@ -91,6 +95,10 @@ pub struct Packed {
     pub binders: usize,
     /// Characters the PDF font lacks, per generated file.
     pub missing_glyphs: Vec<(String, BTreeSet<char>)>,
+    /// Evidence packed as it was at the copy, not as judged (only with `allow_changing`).
+    pub changed: Vec<Changed>,
+    /// The signer's key id, when signed.
+    pub signed_by: Option<String>,
 }
 
 /// One row of the index (卷内目录).
@@ -137,14 +145,50 @@ struct Manifest<'a> {
     files: Vec<ManifestFile<'a>>,
 }
 
-/// A file to pack with what the manifests say of it.
+/// A file to pack: where it goes, where its bytes come from, and for an evidence file
+/// what the scan found (size and SHA-256), which the copy must find again.
 struct Packable {
     path: String,
     source: Source,
-    bytes: u64,
-    sha256: String,
+    /// (bytes, sha256) at the scan, for evidence files; generated files are hashed as
+    /// they are written.
+    scanned: Option<(u64, String)>,
     /// The evidence path it was copied from, or `generated`.
     origin: String,
+}
+
+/// How the pack is made beyond the documents' options.
+#[derive(Debug, Default)]
+pub struct PackOptions<'a> {
+    /// Sign `manifest.sha256` with this key (`manifest.sha256.minisig`).
+    pub sign: Option<&'a crate::signature::SecretKey>,
+    /// Pack evidence files that changed between the scan and the copy, describing what
+    /// was packed, instead of failing.
+    pub allow_changing: bool,
+}
+
+/// An evidence file whose bytes at the copy are not those the scan judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    /// The evidence path.
+    pub origin: String,
+    /// Bytes at the scan and as packed.
+    pub scanned: u64,
+    pub packed: u64,
+}
+
+impl std::fmt::Display for Changed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "evidence_changed_during_pack: {}: {} bytes when judged, {} bytes when packed",
+            self.origin, self.scanned, self.packed
+        )?;
+        if self.scanned == self.packed {
+            write!(f, " (same size, other content)")?;
+        }
+        Ok(())
+    }
 }
 
 fn io_err(path: &Path, error: std::io::Error) -> PackError {
@@ -205,7 +249,12 @@ fn unbound_reason(labels: &Labels, f: &EvidenceFile) -> Option<String> {
 }
 
 /// Builds the pack of one unit and writes it to `target`, all or nothing.
-pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Packed, PackError> {
+pub fn pack(
+    unit: &Unit,
+    docs: &DocOptions<'_>,
+    target: Target<'_>,
+    options: &PackOptions<'_>,
+) -> Result<Packed, PackError> {
     let judgement = unit.evidence.as_ref().ok_or(PackError::NoEvidence)?;
     if let Some(dir) = &unit.evidence_dir {
         refuse_overlap(dir, target)?;
@@ -230,11 +279,10 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
     let mut files: Vec<Packable> = Vec::new();
     let add_bytes = |files: &mut Vec<Packable>, path: String, bytes: Vec<u8>| {
         files.push(Packable {
-            sha256: hash::sha256_bytes(&bytes),
-            bytes: bytes.len() as u64,
             path,
             source: Source::Bytes(bytes),
-            origin: "generated".into(),
+            scanned: None,
+            origin: GENERATED.into(),
         });
     };
     // The three documents under their numbered names, and report.json.
@@ -367,8 +415,7 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
                     files.push(Packable {
                         path: pack_path.clone(),
                         source: Source::File(f.source.clone()),
-                        bytes: f.bytes,
-                        sha256: sha.clone(),
+                        scanned: Some((f.bytes, sha.clone())),
                         origin: f.path.clone(),
                     });
                     let caption = match f.date {
@@ -452,13 +499,11 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
                 .missing_glyphs
                 .push((binder_name.clone(), bound.missing));
         }
-        let (bytes, sha) = hash::sha256_file(tmp.path()).map_err(|e| io_err(tmp.path(), e))?;
         files.push(Packable {
             path: binder_name,
             source: Source::File(tmp.path().to_path_buf()),
-            bytes,
-            sha256: sha,
-            origin: "generated".into(),
+            scanned: None,
+            origin: GENERATED.into(),
         });
         temps.push(tmp);
         packed.binders += 1;
@@ -518,56 +563,133 @@ pub fn pack(unit: &Unit, docs: &DocOptions<'_>, target: Target<'_>) -> Result<Pa
     }
     add_bytes(&mut files, index_pdf, pdf.bytes);
 
-    // The manifests: manifest.json lists every file but the manifests; manifest.sha256
-    // every file but itself.
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    // The manifests and the signature are made from what was written, hashed as it was
+    // copied (one read): they describe the pack even if a file changed meanwhile, and a
+    // file that did change stops the pack unless the user allows it.
+    let manifest_head = ManifestHead {
+        unit: unit_name.clone(),
+        as_of: unit.as_of.to_string(),
+    };
+    let mut origins = std::collections::BTreeMap::new();
+    let mut scans = std::collections::BTreeMap::new();
+    let mut entries = Vec::with_capacity(files.len());
+    for f in files {
+        if let Some(scan) = f.scanned {
+            scans.insert(f.path.clone(), (scan, f.origin.clone()));
+        }
+        origins.insert(f.path.clone(), f.origin);
+        entries.push(Entry {
+            path: f.path,
+            source: f.source,
+        });
+    }
+    let mut changed = Vec::new();
+    let seal = |written: &[Written]| -> Result<Vec<Entry>, PackError> {
+        for w in written {
+            if let Some(((bytes, sha), origin)) = scans.get(&w.path)
+                && (*bytes != w.bytes || *sha != w.sha256)
+            {
+                changed.push(Changed {
+                    origin: origin.clone(),
+                    scanned: *bytes,
+                    packed: w.bytes,
+                });
+            }
+        }
+        if !changed.is_empty() && !options.allow_changing {
+            return Err(PackError::ChangedDuringPack(std::mem::take(&mut changed)));
+        }
+        Ok(seal_entries(
+            &manifest_head,
+            written,
+            &origins,
+            options.sign,
+        ))
+    };
+    let written = match target {
+        Target::Zip(path) => {
+            let stamp = unit.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+            archive::write_zip_sealed(entries, path, stamp, seal)?
+        }
+        Target::Folder(path) => archive::write_folder_as(entries, path, path, seal)?,
+    };
+    drop(temps);
+    packed.files = written.len();
+    packed.bytes = written.iter().map(|w| w.bytes).sum();
+    packed.changed = changed;
+    packed.signed_by = options.sign.map(|k| k.key_id());
+    Ok(packed)
+}
+
+/// What `manifest.json` says of the pack as a whole.
+struct ManifestHead {
+    unit: String,
+    as_of: String,
+}
+
+/// The origin recorded for files dossier generated.
+const GENERATED: &str = "generated";
+
+/// The manifests of what was written, and the signature when a key is given:
+/// `manifest.json` lists every file but the manifests, `manifest.sha256` every file but
+/// itself, and `manifest.sha256.minisig` signs `manifest.sha256`, its trusted comment
+/// naming the unit, the as-of date and the SHA-256 of `manifest.sha256` (the pack hash).
+fn seal_entries(
+    head: &ManifestHead,
+    written: &[Written],
+    origins: &std::collections::BTreeMap<String, String>,
+    key: Option<&crate::signature::SecretKey>,
+) -> Vec<Entry> {
     let manifest = Manifest {
         schema: SCHEMA,
-        unit: &unit_name,
-        as_of: unit.as_of.to_string(),
+        unit: &head.unit,
+        as_of: head.as_of.clone(),
         generator: format!("dossier {}", env!("CARGO_PKG_VERSION")),
-        files: files
+        files: written
             .iter()
-            .map(|f| ManifestFile {
-                path: &f.path,
-                bytes: f.bytes,
-                sha256: &f.sha256,
-                source: &f.origin,
+            .map(|w| ManifestFile {
+                path: &w.path,
+                bytes: w.bytes,
+                sha256: &w.sha256,
+                source: origins.get(&w.path).map_or(GENERATED, String::as_str),
             })
             .collect(),
     };
     let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
     json.push('\n');
-    add_bytes(&mut files, "manifest.json".into(), json.into_bytes());
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut sums = String::new();
-    for f in &files {
-        sums.push_str(&format!("{}  {}\n", f.sha256, f.path));
-    }
-    add_bytes(
-        &mut files,
-        crate::verify::MANIFEST.into(),
-        sums.into_bytes(),
-    );
-
-    packed.files = files.len();
-    packed.bytes = files.iter().map(|f| f.bytes).sum();
-    let entries: Vec<Entry> = files
-        .into_iter()
-        .map(|f| Entry {
-            path: f.path,
-            source: f.source,
-        })
+    let json_sha = hash::sha256_bytes(json.as_bytes());
+    let mut lines: Vec<(&str, &str)> = written
+        .iter()
+        .map(|w| (w.path.as_str(), w.sha256.as_str()))
         .collect();
-    match target {
-        Target::Zip(path) => {
-            let stamp = unit.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
-            archive::write_zip(entries, path, stamp)?;
-        }
-        Target::Folder(path) => archive::write_folder(entries, path)?,
+    lines.push((crate::verify::MANIFEST_JSON, &json_sha));
+    lines.sort();
+    let mut sums = String::new();
+    for (path, sha) in lines {
+        sums.push_str(&format!("{sha}  {path}\n"));
     }
-    drop(temps);
-    Ok(packed)
+    let mut out = Vec::new();
+    if let Some(key) = key {
+        let comment = format!(
+            "dossier pack; unit: {}; as_of: {}; manifest.sha256: {}",
+            head.unit,
+            head.as_of,
+            hash::sha256_bytes(sums.as_bytes())
+        );
+        out.push(Entry {
+            path: crate::signature::SIGNATURE.into(),
+            source: Source::Bytes(key.sign(sums.as_bytes(), &comment).into_bytes()),
+        });
+    }
+    out.push(Entry {
+        path: crate::verify::MANIFEST_JSON.into(),
+        source: Source::Bytes(json.into_bytes()),
+    });
+    out.push(Entry {
+        path: crate::verify::MANIFEST.into(),
+        source: Source::Bytes(sums.into_bytes()),
+    });
+    out
 }
 
 /// A folder pack replaces the target whole: only an empty folder or an earlier pack (it

@@ -3,7 +3,7 @@
 //! named while the others are built, the league table's figures and order, and shards
 //! joined by `dossier summary` equal the one-run league table.
 
-use crate::common::{AS_OF, dossier, sample, xlsx};
+use crate::common::{AS_OF, copy_dir, dossier, sample, xlsx};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,20 +48,6 @@ fn assert_same_tree(a: &Path, b: &Path) {
             a.display(),
             b.display()
         );
-    }
-}
-
-/// Copies a folder (links followed: the copy holds their targets' bytes).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let path = e.unwrap().path();
-        let dest = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &dest);
-        } else if path.exists() {
-            std::fs::copy(&path, &dest).unwrap();
-        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! not write. Each refusal is one line and exit 2, with every input byte for byte as it
 //! was (issue 18, item 1).
 
-use crate::common::{AS_OF, dossier, sample};
+use crate::common::{AS_OF, copy_dir, dossier, sample};
 use std::path::{Path, PathBuf};
 
 struct Case {
@@ -25,19 +25,6 @@ fn case() -> Case {
         dir,
         workbook,
         evidence,
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
     }
 }
 

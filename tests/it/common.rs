@@ -27,6 +27,20 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Copies a folder (links followed: the copy holds their targets' bytes).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let path = e.unwrap().path();
+        let dest = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &dest);
+        } else if path.exists() {
+            std::fs::copy(&path, &dest).unwrap();
+        }
+    }
+}
+
 /// A sample workbook in `inputs/`.
 pub fn sample(name: &str) -> PathBuf {
     root().join("inputs").join(name)

@@ -22,6 +22,7 @@ mod pack;
 mod pdf;
 mod properties;
 mod rules;
+mod sign;
 mod split;
 mod tagged;
 mod typeset;
