@@ -14,6 +14,7 @@ pub mod summary;
 use crate::config::{Config, EvidenceConfig};
 use crate::evidence::{EvidenceError, Period};
 use crate::output::OutputError;
+use crate::render::Lang;
 use crate::pipeline::{self, DocOptions, Format, PipelineError, Unit, UnitSpec};
 use crate::report::{self, Report};
 use chrono::NaiveDate;
@@ -72,6 +73,8 @@ pub enum BatchError {
     Io { path: String, error: std::io::Error },
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 /// Why one unit could not be built; said on one line in the log and the league table.
@@ -182,12 +185,69 @@ pub fn write_summary(
             &docs.font.name,
         );
     }
+    // The league's files go beside the units' folders, where a user may keep files of
+    // their own: one that is there and not an earlier summary stops the whole write.
+    for (name, bytes) in &files {
+        let path = root.join(name);
+        if std::fs::symlink_metadata(&path).is_ok() && !summary_file_is_ours(&path, bytes) {
+            return Err(OutputError::NotOurs {
+                target: path.display().to_string(),
+            }
+            .into());
+        }
+    }
     std::fs::create_dir_all(root).map_err(|error| BatchError::Io {
         path: root.display().to_string(),
         error,
     })?;
     write_files(root, &files)?;
     Ok(files.into_iter().map(|(n, _)| n).collect())
+}
+
+/// Whether the file at `path` is a league-table file dossier wrote, which a new one may
+/// replace: its schema (`summary.json`), generator tag (HTML), producer (PDF), for a
+/// chart the same opening tag, for Markdown the same title line as the new one (`new`).
+fn summary_file_is_ours(path: &Path, new: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    // A league table is far below this; a larger file is not one.
+    let mut old = Vec::new();
+    if file.take(256 << 20).read_to_end(&mut old).is_err() {
+        return false;
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let contains = |hay: &[u8], needle: &[u8]| memchr::memmem::find(hay, needle).is_some();
+    match ext {
+        "json" => serde_json::from_slice::<serde_json::Value>(&old)
+            .is_ok_and(|v| v["schema"].as_str() == Some(summary::SCHEMA)),
+        "html" => contains(&old, b"<meta name=\"generator\" content=\"dossier"),
+        "pdf" => old.starts_with(b"%PDF") && contains(&old, b"/Producer (dossier)"),
+        // Markdown carries no mark: the same title line as the new one, or the built-in
+        // title of another language.
+        "md" => {
+            let first = |b: &[u8]| b.split(|&c| c == b'\n').next().map(<[u8]>::to_vec);
+            let built_in = [Lang::ZhCn, Lang::ZhTw, Lang::En].map(|lang| {
+                let labels = crate::render::labels(&Default::default(), lang).unwrap_or_default();
+                format!("# {}", crate::render::context::label(&labels, "summary")).into_bytes()
+            });
+            let old_first = first(&old).unwrap_or_default();
+            !old.is_empty() && (first(new) == Some(old_first.clone()) || built_in.contains(&old_first))
+        }
+        // A chart: the same opening tag (size, role) as the new one up to its label.
+        "svg" => {
+            let head = |b: &[u8]| memchr::memmem::find(b, b"aria-label=").map(|at| b[..at].to_vec());
+            head(new).is_some_and(|h| old.starts_with(&h))
+        }
+        _ => false,
+    }
 }
 
 /// Writes files into `dir` so that none is ever seen half-written: each goes to a

@@ -536,3 +536,73 @@ fn summary_refuses_unit_names_that_lead_out_of_the_folder() {
         assert!(!tmp.path().join("joined").exists());
     }
 }
+
+/// The league table's files go beside the units' folders: a user's own `summary.md` (or
+/// any summary.* dossier did not write) there is never written over, while an earlier
+/// league table is replaced, in any language (issue 18, item 1).
+#[test]
+fn summary_never_writes_over_a_users_file_but_replaces_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    project(tmp.path(), false);
+    let (code, stderr) = run(tmp.path(), &["build", "--only", "gamma", "-o", "batch"]);
+    assert_eq!(code, 0, "{stderr}");
+    // Its own files, again and in English: replaced.
+    for lang in ["zh-CN", "en"] {
+        let out = dossier(tmp.path())
+            .args(["summary", "batch", "-o", "batch", "--lang", lang])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    for (name, mine) in [
+        ("summary.md", "# 我的笔记\n"),
+        ("summary.html", "<!DOCTYPE html><p>mine</p>"),
+        ("summary.pdf", "%PDF-1.4 mine"),
+        ("summary.json", "{\"schema\": \"mine\"}"),
+    ] {
+        let path = tmp.path().join("batch").join(name);
+        let before = std::fs::read(&path).unwrap();
+        std::fs::write(&path, mine).unwrap();
+        let out = dossier(tmp.path())
+            .args(["summary", "batch", "-o", "batch"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        // summary.json is also what `summary DIR` reads: refused there already.
+        let expected = if name == "summary.json" {
+            format!(
+                "dossier: {}: not a dossier report or summary: missing field `as_of` at line 1 column 18\n",
+                Path::new("batch").join(name).display()
+            )
+        } else {
+            format!(
+                "dossier: {}: a file is already there that dossier did not write; move it away or give another output path\n",
+                Path::new("batch").join(name).display()
+            )
+        };
+        assert_eq!(stderr, expected);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), mine);
+        std::fs::write(&path, before).unwrap();
+    }
+    // A summary.json of someone else's where the league table is to go.
+    std::fs::create_dir_all(tmp.path().join("joined")).unwrap();
+    std::fs::write(tmp.path().join("joined/summary.json"), "{\"schema\": \"mine\"}").unwrap();
+    let out = dossier(tmp.path())
+        .args(["summary", "batch", "-o", "joined"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "dossier: {}: a file is already there that dossier did not write; move it away or give another output path\n",
+            Path::new("joined").join("summary.json").display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("joined")).unwrap().count(),
+        1,
+        "nothing else written"
+    );
+}
