@@ -1447,14 +1447,6 @@ fn pack(
     if unit.evidence.is_none() {
         return Err(PackError::NoEvidence.into());
     }
-    if let Target::Zip(path) = target
-        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent).map_err(|error| CliError::Io {
-            path: parent.display().to_string(),
-            error,
-        })?;
-    }
     let opts = pipeline::DocOptions {
         lang: docs.lang.into(),
         unit: docs.unit.as_deref(),
@@ -1504,38 +1496,41 @@ fn verify(pack: &Path, key: Option<&Path>) -> Result<i32, CliError> {
     let mut out = std::io::stdout().lock();
     let mut text = String::new();
     for p in &verdict.changed {
-        text.push_str(&format!("changed: {p}\n"));
+        text.push_str(&format!("changed: {}\n", crate::model::visible(p)));
     }
     for p in &verdict.missing {
-        text.push_str(&format!("missing: {p}\n"));
+        text.push_str(&format!("missing: {}\n", crate::model::visible(p)));
     }
     for p in &verdict.unexpected {
-        text.push_str(&format!("unexpected: {p}\n"));
+        text.push_str(&format!("unexpected: {}\n", crate::model::visible(p)));
     }
     for p in &verdict.litter {
         text.push_str(&format!(
-            "ignored: {p} (made by the operating system, not listed)\n"
+            "ignored: {} (made by the operating system, not listed)\n",
+            crate::model::visible(p)
         ));
     }
     for p in &verdict.duplicated {
         text.push_str(&format!(
-            "duplicated: {p} (the zip holds it more than once)\n"
+            "duplicated: {} (the zip holds it more than once)\n",
+            crate::model::visible(p)
         ));
     }
     for p in &verdict.not_files {
         text.push_str(&format!(
-            "not a file: {p} (a FIFO, device or socket; not read)\n"
+            "not a file: {} (a FIFO, device or socket; not read)\n",
+            crate::model::visible(p)
         ));
     }
     for p in &verdict.disagreeing {
         text.push_str(&format!(
-            "manifests disagree: {p} (manifest.json and manifest.sha256 differ)\n"
+            "manifests disagree: {} (manifest.json and manifest.sha256 differ)\n",
+            crate::model::visible(p)
         ));
     }
     for p in &verdict.miswritten {
         text.push_str(&format!(
-            "manifest line changed: {p} (the file is what manifest.json says; its manifest.sha256 line was rewritten)\n"
-        ));
+            "manifest line changed: {} (the file is what manifest.json says; its manifest.sha256 line was rewritten)\n", crate::model::visible(p)        ));
     }
     if verdict.is_intact() {
         text.push_str(&format!("{} files intact\n", verdict.intact));

@@ -14,8 +14,8 @@ pub mod summary;
 use crate::config::{Config, EvidenceConfig};
 use crate::evidence::{EvidenceError, Period};
 use crate::output::OutputError;
-use crate::render::Lang;
 use crate::pipeline::{self, DocOptions, Format, PipelineError, Unit, UnitSpec};
+use crate::render::Lang;
 use crate::report::{self, Report};
 use chrono::NaiveDate;
 use project::UnitDef;
@@ -239,11 +239,13 @@ fn summary_file_is_ours(path: &Path, new: &[u8]) -> bool {
                 format!("# {}", crate::render::context::label(&labels, "summary")).into_bytes()
             });
             let old_first = first(&old).unwrap_or_default();
-            !old.is_empty() && (first(new) == Some(old_first.clone()) || built_in.contains(&old_first))
+            !old.is_empty()
+                && (first(new) == Some(old_first.clone()) || built_in.contains(&old_first))
         }
         // A chart: the same opening tag (size, role) as the new one up to its label.
         "svg" => {
-            let head = |b: &[u8]| memchr::memmem::find(b, b"aria-label=").map(|at| b[..at].to_vec());
+            let head =
+                |b: &[u8]| memchr::memmem::find(b, b"aria-label=").map(|at| b[..at].to_vec());
             head(new).is_some_and(|h| old.starts_with(&h))
         }
         _ => false,

@@ -135,12 +135,47 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.location, self.severity, self.message)?;
+        let location = self.location.to_string();
+        write!(
+            f,
+            "{}: {}: {}",
+            visible(&location),
+            self.severity,
+            visible(&self.message)
+        )?;
         if let Some(hint) = &self.hint {
-            write!(f, "; {hint}")?;
+            write!(f, "; {}", visible(hint))?;
         }
         Ok(())
     }
+}
+
+/// Whether `c` reorders the text around it (the Unicode bidirectional controls): U+202E
+/// makes `纪要\u{202e}fdp.exe` show as `纪要exe.pdf`.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with control and bidirectional characters shown as escapes (`\n`, `\u{202e}`),
+/// so a file name can neither break a one-line diagnostic nor disguise itself in one.
+/// Only for text shown to people: the data itself (report.json) keeps them.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("\\u{{{:04x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The JSON shape of a diagnostic in `report.json` and `check --format json`.
@@ -183,5 +218,21 @@ mod tests {
         assert_eq!(cell_name(0, 26), "AA1");
         assert_eq!(cell_name(9, 701), "ZZ10");
         assert_eq!(cell_name(0, 702), "AAA1");
+    }
+}
+
+#[cfg(test)]
+mod visible_tests {
+    use super::visible;
+
+    #[test]
+    fn line_breaks_and_bidi_controls_are_shown_not_obeyed() {
+        assert_eq!(visible("会议纪要.pdf"), "会议纪要.pdf");
+        assert_eq!(visible("a\nb"), "a\\nb");
+        assert_eq!(
+            visible("会议纪要\u{202e}fdp.exe"),
+            "会议纪要\\u{202e}fdp.exe"
+        );
+        assert_eq!(visible("x\u{7}"), "x\\u{0007}");
     }
 }

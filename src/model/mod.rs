@@ -5,7 +5,8 @@
 mod diagnostic;
 
 pub use diagnostic::{
-    Diagnostic, DiagnosticJson, Location, Severity, cell_name, sort as sort_diagnostics,
+    Diagnostic, DiagnosticJson, Location, Severity, cell_name, is_bidi_control,
+    sort as sort_diagnostics, visible,
 };
 
 use chrono::NaiveDate;

@@ -142,7 +142,7 @@ pub fn write_zip_sealed<E: From<ArchiveError>>(
         source,
     };
     let parent = parent_of(target);
-    std::fs::create_dir_all(&parent).map_err(werr)?;
+    let parents = Parents::create(&parent).map_err(werr)?;
     let prefix = temp_prefix(target);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix);
@@ -156,7 +156,7 @@ pub fn write_zip_sealed<E: From<ArchiveError>>(
         .tempfile_in(&parent)
         .map_err(|source| ArchiveError::Write {
             path: parent.clone(),
-            source,
+            source: plain(source),
         })?;
     let base = SimpleFileOptions::default()
         .last_modified_time(when)
@@ -222,8 +222,63 @@ pub fn write_zip_sealed<E: From<ArchiveError>>(
         .map_err(|e| werr(e.into_error()))?;
     set_utf8_flags(tmp.as_file()).map_err(werr)?;
     tmp.as_file().sync_all().map_err(werr)?;
-    tmp.persist(target).map_err(|e| werr(e.error))?;
+    tmp.persist(target).map_err(|e| werr(plain(e.error)))?;
+    parents.keep();
     Ok(written)
+}
+
+/// The folders made on the way to a target, removed again (when still empty) if the
+/// write fails: a failed pack leaves nothing behind, not even an empty folder.
+struct Parents {
+    made: Vec<PathBuf>,
+}
+
+impl Parents {
+    /// Creates `dir` and any missing ancestors, remembering which were new.
+    fn create(dir: &Path) -> std::io::Result<Parents> {
+        let mut missing = Vec::new();
+        let mut at = Some(dir);
+        while let Some(d) = at {
+            if d.as_os_str().is_empty() || std::fs::symlink_metadata(d).is_ok() {
+                break;
+            }
+            missing.push(d.to_path_buf());
+            at = d.parent();
+        }
+        let mut made = Parents { made: Vec::new() };
+        for d in missing.into_iter().rev() {
+            match std::fs::create_dir(&d) {
+                Ok(()) => made.made.push(d),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                // Dropping `made` removes what was already created.
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(made)
+    }
+
+    /// The write succeeded: the folders stay.
+    fn keep(mut self) {
+        self.made.clear();
+    }
+}
+
+impl Drop for Parents {
+    fn drop(&mut self) {
+        for d in self.made.iter().rev() {
+            // Only an empty folder goes (`remove_dir`): never anything someone put there.
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
+/// An I/O error without the path a library attached to it: the temporary names it
+/// carries mean nothing to the user, who is told the real target instead.
+fn plain(e: std::io::Error) -> std::io::Error {
+    match e.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None => std::io::Error::new(e.kind(), e.kind().to_string()),
+    }
 }
 
 /// The entries `seal` returned, checked like the others and against them.
@@ -296,6 +351,10 @@ pub fn write_folder_as<E: From<ArchiveError>>(
     seal: impl FnOnce(&[Written]) -> Result<Vec<Entry>, E>,
 ) -> Result<Vec<Written>, E> {
     let entries = checked(entries)?;
+    let parents = Parents::create(&parent_of(target)).map_err(|source| ArchiveError::Write {
+        path: shown.to_path_buf(),
+        source,
+    })?;
     let tmp = staging_dir(target)?;
     let werr = |path: &Path, source| ArchiveError::Write {
         path: path.to_path_buf(),
@@ -339,6 +398,7 @@ pub fn write_folder_as<E: From<ArchiveError>>(
         add(path, source, &mut written)?;
     }
     swap_in(tmp, target, shown)?;
+    parents.keep();
     Ok(written)
 }
 
@@ -354,7 +414,7 @@ pub(crate) fn staging_dir(target: &Path) -> Result<tempfile::TempDir, ArchiveErr
     tempfile::Builder::new()
         .prefix(&temp_prefix(target))
         .tempdir_in(&parent)
-        .map_err(werr)
+        .map_err(|e| werr(plain(e)))
 }
 
 /// Makes a finished staging folder readable like any folder and puts it at `target`,
@@ -404,7 +464,7 @@ fn replace_dir(tmp: tempfile::TempDir, target: &Path, shown: &Path) -> Result<()
     let holder = tempfile::Builder::new()
         .prefix(&format!(".{}.old-", file_name(target)))
         .tempdir_in(&parent)
-        .map_err(|e| werr(&parent, e))?;
+        .map_err(|e| werr(&parent, plain(e)))?;
     let old = holder.path().join("old");
     std::fs::rename(target, &old).map_err(|e| werr(shown, e))?;
     if let Err(e) = std::fs::rename(tmp.path(), target) {

@@ -182,7 +182,9 @@ impl std::fmt::Display for Changed {
         write!(
             f,
             "evidence_changed_during_pack: {}: {} bytes when judged, {} bytes when packed",
-            self.origin, self.scanned, self.packed
+            crate::model::visible(&self.origin),
+            self.scanned,
+            self.packed
         )?;
         if self.scanned == self.packed {
             write!(f, " (same size, other content)")?;
@@ -305,6 +307,7 @@ pub fn pack(
     let mut rows: Vec<IndexRow> = Vec::new();
     let mut temps: Vec<tempfile::NamedTempFile> = Vec::new();
     let (mut items_total, mut items_have, mut file_count) = (0usize, 0usize, 0usize);
+    let mut items_problem = 0usize;
     for (si, set) in analysis.sets.iter().enumerate() {
         let set_dir = safe_component(&format!("{:02} {}", si + 1, set.name));
         let mut binder_measures = Vec::new();
@@ -342,6 +345,10 @@ pub fn pack(
                 };
                 let number = format!("{:02}-{:03}-{no:02}", si + 1, k + 1);
                 let in_hand = item.is_some_and(|i| found.iter().any(|f| f == i));
+                let its: Vec<&EvidenceFile> = mfiles
+                    .iter()
+                    .filter(|f| f.item.as_deref() == item)
+                    .collect();
                 if item.is_some() {
                     items_total += 1;
                     if in_hand {
@@ -349,12 +356,12 @@ pub fn pack(
                         set_have += 1;
                     } else {
                         set_lack += 1;
+                        // Files there, none of them good: rows marked 问题, not 缺.
+                        if !its.is_empty() {
+                            items_problem += 1;
+                        }
                     }
                 }
-                let its: Vec<&EvidenceFile> = mfiles
-                    .iter()
-                    .filter(|f| f.item.as_deref() == item)
-                    .collect();
                 let base = IndexRow {
                     no: number.clone(),
                     set: set.name.clone(),
@@ -391,11 +398,24 @@ pub fn pack(
                         label(&labels, "pack_have")
                     };
                     let packed_here = f.sha256.is_some();
+                    // A file that is not packed has no path in the pack: the state says
+                    // where it was, so the clerk can find and fix it.
+                    let state = if packed_here {
+                        state
+                    } else {
+                        format!(
+                            "{state}{}",
+                            fill(
+                                &label(&labels, "pack_not_packed"),
+                                &[("path", f.path.clone())]
+                            )
+                        )
+                    };
                     rows.push(IndexRow {
                         path: if packed_here {
                             pack_path.clone()
                         } else {
-                            f.path.clone()
+                            String::new()
                         },
                         kind: label(&labels, &format!("ev_kind.{}", f.kind.key())),
                         pages: f.pages.map(|p| p.to_string()).unwrap_or_default(),
@@ -516,7 +536,12 @@ pub fn pack(
             ("measures", analysis.summary.measures.to_string()),
             ("items", items_total.to_string()),
             ("have", items_have.to_string()),
-            ("lack", (items_total - items_have).to_string()),
+            // 缺 counts the rows marked 缺: items with no file at all.
+            (
+                "lack",
+                (items_total - items_have - items_problem).to_string(),
+            ),
+            ("problem", items_problem.to_string()),
             ("files", file_count.to_string()),
         ],
     );

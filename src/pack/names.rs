@@ -87,7 +87,9 @@ fn fold(s: &str) -> String {
 /// Characters Windows refuses in a name, plus every control character (which breaks
 /// terminals, manifests and some unzip tools).
 fn is_forbidden(c: char) -> bool {
-    matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') || c.is_control()
+    matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*')
+        || c.is_control()
+        || crate::model::is_bidi_control(c)
 }
 
 /// Windows silently drops trailing dots and spaces, so a name ending in them would not

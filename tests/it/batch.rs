@@ -587,7 +587,11 @@ fn summary_never_writes_over_a_users_file_but_replaces_its_own() {
     }
     // A summary.json of someone else's where the league table is to go.
     std::fs::create_dir_all(tmp.path().join("joined")).unwrap();
-    std::fs::write(tmp.path().join("joined/summary.json"), "{\"schema\": \"mine\"}").unwrap();
+    std::fs::write(
+        tmp.path().join("joined/summary.json"),
+        "{\"schema\": \"mine\"}",
+    )
+    .unwrap();
     let out = dossier(tmp.path())
         .args(["summary", "batch", "-o", "joined"])
         .output()
@@ -601,7 +605,9 @@ fn summary_never_writes_over_a_users_file_but_replaces_its_own() {
         )
     );
     assert_eq!(
-        std::fs::read_dir(tmp.path().join("joined")).unwrap().count(),
+        std::fs::read_dir(tmp.path().join("joined"))
+            .unwrap()
+            .count(),
         1,
         "nothing else written"
     );

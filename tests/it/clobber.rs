@@ -161,3 +161,51 @@ fn diff_never_writes_into_a_side_and_merge_never_over_a_users_file() {
         "dossier did not write",
     );
 }
+
+/// A pack that fails leaves nothing: no empty folders made on the way to its target, no
+/// temporary file, and a message that names the target, not a temporary name
+/// (issue 18, item 5).
+#[test]
+fn a_failed_pack_leaves_no_folders_and_names_no_temporary_file() {
+    let c = case();
+    let ev = c.evidence.display().to_string();
+    let wb = c.workbook.display().to_string();
+    let out = dossier(&c.dir)
+        .args([
+            "pack",
+            &wb,
+            "--as-of",
+            "1975-01-01",
+            "--evidence",
+            &ev,
+            "-o",
+            "a/b/p.zip",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "dossier: cannot stamp a/b/p.zip: 1975-01-01 00:00:00 is outside the zip date range (1980–2107)\n"
+    );
+    assert!(!c.dir.join("a").exists());
+    let long = format!("c/{}.zip", "长".repeat(82));
+    let out = dossier(&c.dir)
+        .args([
+            "pack",
+            &wb,
+            "--as-of",
+            AS_OF,
+            "--evidence",
+            &ev,
+            "-o",
+            &long,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("dossier: cannot write c: "), "{err}");
+    assert!(!err.contains(".tmp-"), "{err}");
+    assert!(!c.dir.join("c").exists());
+}

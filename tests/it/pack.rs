@@ -328,6 +328,8 @@ fn hostile_file_names_come_out_safe_in_the_zip() {
         "trailing. ",
         long.as_str(),
         ascii.as_str(),
+        "会议纪要\u{202e}fdp.exe",
+        "两行\n名字.txt",
     ] {
         std::fs::write(dir.join(name), "x").unwrap();
     }
@@ -386,6 +388,63 @@ fn hostile_file_names_come_out_safe_in_the_zip() {
             .any(|f| f.ends_with("-bad.txt") && f.starts_with('_')),
         "{files:?}"
     );
+    // A bidi override cannot make an .exe pass for a .pdf, nor a newline split a name.
+    assert!(files.contains(&"会议纪要_fdp.exe"), "{files:?}");
+    assert!(files.contains(&"两行_名字.txt"), "{files:?}");
+    // In diagnostics both are shown, not obeyed: every line is one diagnostic.
+    let out = dossier(tmp.path())
+        .arg("check")
+        .arg(&book)
+        .args(["--as-of", AS_OF, "--evidence"])
+        .arg(&ev)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("会议纪要\\u{202e}fdp.exe"), "{text}");
+    assert!(text.contains("两行\\n名字.txt"), "{text}");
+    assert!(!text.contains('\u{202e}'), "{text}");
+    for line in text.lines() {
+        assert!(
+            line.starts_with("ev") || line.contains(": ") || line.starts_with("evidence"),
+            "a line that is no diagnostic: {line}"
+        );
+    }
+}
+
+/// The index's columns and counts agree with its rows: one 序号 (the measure's) and the
+/// pack's own 档号; the header's 缺 count is the number of 缺 rows, and items that have
+/// only problem files are counted apart (issue 18, item 5).
+#[test]
+fn the_index_header_counts_match_its_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = pack_sample(tmp.path(), "p", true, &[]);
+    let csv = std::fs::read_to_string(dir.join("00-目录.csv")).unwrap();
+    let header = csv.lines().next().unwrap().trim_start_matches('\u{feff}');
+    assert_eq!(
+        header,
+        "档号,措施清单,序号,措施内容,材料项,包内路径,类型,页数,日期,SHA-256,状态"
+    );
+    let lack_rows = csv.lines().filter(|l| l.ends_with(",缺")).count();
+    let html = std::fs::read_to_string(dir.join("00-目录.html")).unwrap();
+    let said = html
+        .split("缺 ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap();
+    assert_eq!(said, lack_rows.to_string(), "{said} vs {lack_rows}");
+    let problem_only = html
+        .split("仅有问题文件 ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap();
+    assert!(problem_only.parse::<usize>().unwrap() > 0);
+    let pdf = Command::new("pdftotext")
+        .arg(dir.join("00-目录.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) installed");
+    let pdf = String::from_utf8_lossy(&pdf.stdout);
+    assert!(pdf.contains(&format!("缺 {lack_rows} 项")), "{pdf}");
 }
 
 #[test]
