@@ -82,9 +82,19 @@ fn rezip(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
 
 /// A hand-made ods with `rows` of `content.xml` table rows in one sheet.
 fn ods(dir: &Path, name: &str, rows: &str) -> PathBuf {
+    ods_body(
+        dir,
+        name,
+        &format!(r#"<table:table table:name="台账">{rows}</table:table>"#),
+    )
+}
+
+/// A hand-made ods whose `office:spreadsheet` holds `body` as written (tables, or
+/// elements nested as no office program writes them).
+fn ods_body(dir: &Path, name: &str, body: &str) -> PathBuf {
     let content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="台账">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>"#
     );
     let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
@@ -319,6 +329,115 @@ fn repeated_empty_ods_rows_and_cells_cost_nothing() {
     let path = ods(dir.path(), "empty-repeats.ods", &rows);
     let out = check(dir.path(), &path, None);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+/// Issue 18, item 4: calamine reads a table up to its end tag and, at the end of
+/// `content.xml`, asks again for ever (and so for a cell comment). Under 1 KB, these
+/// spun for minutes; the pass that reads the file first the way calamine does refuses
+/// them at once.
+#[test]
+fn an_ods_sheet_or_comment_never_closed_is_refused_instead_of_read_for_ever() {
+    let dir = tempfile::tempdir().unwrap();
+    // The table's end tag sits in a cell's text, where calamine skips it.
+    let body = format!(
+        r#"<table:table table:name="台账">{}<table:table-row><table:table-cell office:value-type="string"><text:p>x</table:table></text:p></table:table-cell></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods_body(dir.path(), "unclosed.ods", &body);
+    assert!(std::fs::metadata(&path).unwrap().len() < 1024);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "unclosed.ods: the workbook is damaged or truncated: content.xml ends inside sheet \"台账\", whose table is never closed",
+        ],
+    );
+    let rows = format!(
+        r#"{}<table:table-row><table:table-cell office:value-type="string"><office:annotation><text:p>备注</text:p></table:table-cell></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "comment.ods", &rows);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "comment.ods: the workbook is damaged or truncated: content.xml ends inside a comment (office:annotation) of sheet \"台账\", which is never closed",
+        ],
+    );
+}
+
+/// Issue 18, item 4: an end tag closing the wrong element made the bounds pass give up
+/// (its reader checks end names; calamine's does not), so a row repeated a million times
+/// reached calamine unchecked and took gigabytes. Elements nested as calamine reads them
+/// are counted as calamine counts them.
+#[test]
+fn mis_nested_ods_elements_are_bounded_as_calamine_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        r#"{}<table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="string" table:number-columns-repeated="99"><text:p>x</text:q></table:table-cell></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "misnested.ods", &rows);
+    assert!(std::fs::metadata(&path).unwrap().len() < 1024);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "misnested.ods: sheet \"台账\" repeats a row holding a value 1000000 times (limits.ods_repeat)",
+        ],
+    );
+    // A row inside a string cell is text to calamine, and a cell outside a row is
+    // skipped: neither counts, and the measure reads.
+    let rows = format!(
+        r#"{}<table:table-row><table:table-cell office:value-type="string"><text:p>1</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>落实责任</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>已完成</text:p><table:table-row table:number-rows-repeated="999999999"><table:table-cell table:number-columns-repeated="999999999"/></table:table-row></table:table-cell></table:table-row><table:table-cell office:value-type="string" table:number-columns-repeated="999999999"><text:p>x</text:p></table:table-cell>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "nested-row.ods", &rows);
+    let stdout = assert_read(&check(dir.path(), &path, None));
+    assert!(stdout.starts_with("1 measures"), "{stdout}");
+}
+
+/// Issue 18, item 4: what calamine builds from a few hundred bytes, checked however the
+/// value is written: a number without `office:value-type` (the bounds pass took it for
+/// an empty cell), a `text:s` of two billion spaces, and sheets that each pass but
+/// together hold more cells than one sheet may (calamine builds every sheet at once).
+#[test]
+fn ods_repeats_are_bounded_however_the_value_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        r#"{}<table:table-row table:number-rows-repeated="6000"><table:table-cell office:value="1" table:number-columns-repeated="16384"/></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "untyped.ods", &rows);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "untyped.ods: sheet \"台账\" spans 98320384 cells from its first to its last value, more than 20000000 (an ods sheet is read whole) (limits.cells_per_sheet)",
+        ],
+    );
+    let rows = format!(
+        r#"{}<table:table-row><table:table-cell office:value-type="string"><text:p>1</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>落实<text:s text:c="2000000000"/>责任</text:p></table:table-cell></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "spaces.ods", &rows);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "spaces.ods: sheet \"台账\" holds more than 512 MB of text once its repeats are written out (limits.zip_part_bytes)",
+        ],
+    );
+    let sheet = format!(
+        r#"{}<table:table-row table:number-rows-repeated="100000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="150"/></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let body: String = (1..=10)
+        .map(|i| format!(r#"<table:table table:name="S{i}">{sheet}</table:table>"#))
+        .collect();
+    let path = ods_body(dir.path(), "sheets.ods", &body);
+    assert!(std::fs::metadata(&path).unwrap().len() < 1024);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "sheets.ods: its sheets span 30000300 cells together from their first to their last values, more than 20000000 (an ods is read whole, every sheet at once) (limits.cells_per_sheet)",
+        ],
+    );
 }
 
 #[cfg(unix)]
