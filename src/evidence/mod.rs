@@ -166,11 +166,12 @@ pub fn read_folder(
         .entries
         .into_par_iter()
         .map(|entry| {
-            let assignment = matcher.assign(&entry.parts);
+            let parts = entry.parts();
+            let assignment = matcher.assign(&parts);
             let item = assignment
                 .as_ref()
                 .and_then(|a| aliases.item_of(&measures[a.measure], &a.pieces));
-            let file_name = entry.parts.last().cloned().unwrap_or_default();
+            let file_name = parts.last().cloned().unwrap_or_default();
             let inspection = assignment
                 .is_some()
                 .then(|| inspect::inspect(&entry.path, &file_name, entry.bytes));
