@@ -57,17 +57,55 @@ struct Open {
     children: std::vec::IntoIter<std::fs::DirEntry>,
 }
 
-/// The entries of a folder, sorted by name.
-fn children(dir: &Path) -> std::io::Result<std::vec::IntoIter<std::fs::DirEntry>> {
-    let mut children: Vec<std::fs::DirEntry> =
-        std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
+/// Why a walk stopped.
+#[derive(Debug)]
+pub enum ScanError {
+    /// The folder itself cannot be read.
+    Io(std::io::Error),
+    /// It holds more files and folders than `limits.max_files`.
+    TooMany,
+}
+
+impl From<std::io::Error> for ScanError {
+    fn from(e: std::io::Error) -> ScanError {
+        ScanError::Io(e)
+    }
+}
+
+/// Entries read so far, against the most a walk may read.
+struct Budget {
+    seen: u64,
+    most: u64,
+}
+
+/// The entries of a folder, sorted by name; each counts against the budget, read or
+/// ignored, so a folder of millions of entries stops the walk while it is read.
+fn children(
+    dir: &Path,
+    budget: &mut Budget,
+) -> Result<std::vec::IntoIter<std::fs::DirEntry>, ScanError> {
+    let mut children: Vec<std::fs::DirEntry> = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        budget.seen += 1;
+        if budget.seen > budget.most {
+            return Err(ScanError::TooMany);
+        }
+        if let Ok(entry) = entry {
+            children.push(entry);
+        }
+    }
     children.sort_by_key(|e| e.file_name());
     Ok(children.into_iter())
 }
 
-/// Walks `root` (already known to be a readable folder), depth first, at any depth.
-pub fn scan(root: &Path) -> std::io::Result<Scan> {
+/// Walks `root` (already known to be a readable folder), depth first, at any depth,
+/// reading at most `max_files` entries (files and folders, ignored ones too).
+pub fn scan(root: &Path, max_files: u64) -> Result<Scan, ScanError> {
     let root_real = std::fs::canonicalize(root)?;
+    let mut budget = Budget {
+        seen: 0,
+        most: max_files,
+    };
     let mut scan = Scan::default();
     // The real paths of the folders open on the stack: a link back to one of them
     // would go round for ever.
@@ -76,7 +114,7 @@ pub fn scan(root: &Path) -> std::io::Result<Scan> {
     let mut stack = vec![Open {
         parts: Vec::new(),
         real: root_real.clone(),
-        children: children(root)?,
+        children: children(root, &mut budget)?,
     }];
     while let Some(open) = stack.last_mut() {
         let Some(child) = open.children.next() else {
@@ -86,7 +124,13 @@ pub fn scan(root: &Path) -> std::io::Result<Scan> {
             continue;
         };
         let parts = open.parts.clone();
-        if let Some(folder) = visit(&child, &root_real, parts, &mut ancestors, &mut scan) {
+        let walk = Walk {
+            root_real: &root_real,
+            ancestors: &mut ancestors,
+            scan: &mut scan,
+            budget: &mut budget,
+        };
+        if let Some(folder) = visit(&child, parts, walk)? {
             stack.push(folder);
         }
     }
@@ -123,39 +167,55 @@ fn join(parts: &[String]) -> String {
     parts.join("/")
 }
 
+/// What a walk keeps while it goes.
+struct Walk<'w> {
+    root_real: &'w Path,
+    ancestors: &'w mut HashSet<PathBuf>,
+    scan: &'w mut Scan,
+    budget: &'w mut Budget,
+}
+
 /// Looks at one entry of the folder at `parts`: a file is recorded, a folder to walk is
 /// opened and returned.
 fn visit(
     child: &std::fs::DirEntry,
-    root_real: &Path,
     parts: Vec<String>,
-    ancestors: &mut HashSet<PathBuf>,
-    scan: &mut Scan,
-) -> Option<Open> {
+    walk: Walk<'_>,
+) -> Result<Option<Open>, ScanError> {
+    let Walk {
+        root_real,
+        ancestors,
+        scan,
+        budget,
+    } = walk;
     let os_name = child.file_name();
     let (name, bad) = match os_name.to_str() {
         Some(n) => (n.nfc().collect::<String>(), false),
         None => (os_name.to_string_lossy().nfc().collect::<String>(), true),
     };
     if name.starts_with('.') {
-        return None;
+        return Ok(None);
     }
     let mut child_parts = parts;
     child_parts.push(name.clone());
     let rel = join(&child_parts);
     let path = child.path();
-    let file_type = child.file_type().ok()?;
+    let Ok(file_type) = child.file_type() else {
+        return Ok(None);
+    };
     let (is_dir, is_file, real) = if file_type.is_symlink() {
         match std::fs::canonicalize(&path) {
             Ok(real) if real.starts_with(root_real) => {
-                let meta = std::fs::metadata(&real).ok()?;
+                let Ok(meta) = std::fs::metadata(&real) else {
+                    return Ok(None);
+                };
                 (meta.is_dir(), meta.is_file(), Some(real))
             }
             _ => {
                 if !is_ignored_file(&name) {
                     scan.outside.push(rel);
                 }
-                return None;
+                return Ok(None);
             }
         }
     } else {
@@ -168,26 +228,27 @@ fn visit(
         };
         // A link back to a folder already being walked would go round for ever.
         if !ancestors.insert(real.clone()) {
-            return None;
+            return Ok(None);
         }
         if bad {
             scan.bad_names.push(rel.clone());
         }
-        match children(&path) {
-            Ok(children) => Some(Open {
+        match children(&path, budget) {
+            Ok(children) => Ok(Some(Open {
                 parts: child_parts,
                 real,
                 children,
-            }),
-            Err(e) => {
+            })),
+            Err(ScanError::Io(e)) => {
                 scan.unreadable.push((rel, e.to_string()));
                 ancestors.remove(&real);
-                None
+                Ok(None)
             }
+            Err(too_many) => Err(too_many),
         }
     } else if is_file {
         if is_ignored_file(&name) {
-            return None;
+            return Ok(None);
         }
         if bad {
             scan.bad_names.push(rel.clone());
@@ -201,17 +262,17 @@ fn visit(
                     let bytes = std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0);
                     (real, bytes)
                 }
-                Ok(real) if real.starts_with(root_real) => return None,
+                Ok(real) if real.starts_with(root_real) => return Ok(None),
                 _ => {
                     scan.outside.push(rel);
-                    return None;
+                    return Ok(None);
                 }
             },
             None => (path, bytes),
         };
         scan.entries.push(Entry { rel, path, bytes });
-        None
+        Ok(None)
     } else {
-        None
+        Ok(None)
     }
 }

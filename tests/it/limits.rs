@@ -477,6 +477,102 @@ fn a_kernel_pseudo_file_is_refused_without_reading_it() {
     }
 }
 
+/// Issue 18, item 2: `--evidence /` walked the whole machine (round `/proc/self/root`
+/// for ever) at 45 MB/s. An evidence folder holding more than `max_files` files and
+/// folders is refused while it is read, and the root of the file system and the
+/// kernel's folders are refused before.
+#[test]
+fn an_evidence_folder_past_max_files_or_at_the_root_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("台账.csv");
+    std::fs::write(&book, "序号,措施内容,落实情况\n1,落实责任,已完成\n").unwrap();
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(ev.join("市78条/1")).unwrap();
+    for i in 0..30 {
+        std::fs::write(ev.join(format!("市78条/1/{i:02}.txt")), i.to_string()).unwrap();
+    }
+    let run = |evidence: &Path, config: Option<&Path>| {
+        use std::ffi::OsStr;
+        let mut args: Vec<&OsStr> = vec![OsStr::new("check"), book.as_os_str()];
+        args.extend([OsStr::new("--as-of"), OsStr::new(AS_OF)]);
+        args.extend([OsStr::new("--evidence"), evidence.as_os_str()]);
+        if let Some(c) = config {
+            args.extend([OsStr::new("--config"), c.as_os_str()]);
+        }
+        capped(dir.path(), &args)
+    };
+    let config = limits_config(dir.path(), "max_files = 20");
+    assert_refused(
+        &run(&ev, Some(&config)),
+        &[&format!(
+            "dossier: evidence folder {}: more than 20 files and folders (limits.max_files); point evidence at the unit's own folder",
+            ev.display()
+        )],
+    );
+    // 32 entries (two folders, thirty files) are within a bound of 32.
+    let config = limits_config(dir.path(), "max_files = 32");
+    let stdout = assert_read(&run(&ev, Some(&config)));
+    assert!(stdout.contains("evidence ev: 30 files"), "{stdout}");
+    assert_refused(
+        &run(Path::new("/"), None),
+        &[
+            "dossier: evidence folder /: the root of the file system, not an evidence folder; point evidence at the unit's own folder",
+        ],
+    );
+    if cfg!(target_os = "linux") && Path::new("/proc/self").is_dir() {
+        assert_refused(
+            &run(Path::new("/proc/self"), None),
+            &[
+                "dossier: evidence folder /proc/self: a folder of the kernel (/proc, /sys, /dev), not an evidence folder",
+            ],
+        );
+    }
+}
+
+/// Issue 18, item 2: `units = "/**"` in dossier.toml globbed its way through the whole
+/// machine without end. The folders a `units` or `inputs` glob reads are counted first,
+/// and a glob reaching more than `max_files` files and folders is refused before it is
+/// walked.
+#[test]
+fn a_units_glob_reaching_past_max_files_is_refused_before_it_is_walked() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..30 {
+        std::fs::create_dir_all(dir.path().join(format!("towns/{i:02}"))).unwrap();
+    }
+    let build = |config: &str| {
+        std::fs::write(dir.path().join("dossier.toml"), config).unwrap();
+        capped(
+            dir.path(),
+            &["build".as_ref(), "--format".as_ref(), "json".as_ref()],
+        )
+    };
+    assert_refused(
+        &build("units = \"towns/**\"\n[limits]\nmax_files = 20\n"),
+        &[
+            "dossier: dossier.toml: units \"towns/**\" reaches more than 20 files and folders (limits.max_files); point it at the units' own folders",
+        ],
+    );
+    assert_refused(
+        &build("[[unit]]\nname = \"a\"\ninputs = \"towns/*/*.xlsx\"\n[limits]\nmax_files = 20\n"),
+        &[
+            "dossier: dossier.toml: inputs \"towns/*/*.xlsx\" reaches more than 20 files and folders (limits.max_files)",
+        ],
+    );
+    // Within the bound, the 30 unit folders are found (and fail: they hold no workbook).
+    let out = build("units = \"towns/*\"\n[limits]\nmax_files = 30\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("0 of 30 units built"), "{stderr}");
+    // `/**` (where /proc/self/root leads back to / for ever) ends with the default bound.
+    if Path::new("/proc/self/root").is_dir() {
+        assert_refused(
+            &build("units = \"/**\"\n"),
+            &[
+                "dossier: dossier.toml: units \"/**\" reaches more than 100000 files and folders (limits.max_files)",
+            ],
+        );
+    }
+}
+
 #[test]
 fn a_cell_over_the_character_limit_is_cut_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
