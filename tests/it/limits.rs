@@ -573,6 +573,40 @@ fn a_units_glob_reaching_past_max_files_is_refused_before_it_is_walked() {
     }
 }
 
+/// Issue 18, item 1: a display name of a megabyte in dossier.toml ran through every
+/// document's title and running header, and laying the PDFs out took minutes (the
+/// header, as long as the name, was laid out again on each of the pages the name
+/// filled). Names of units are short: the config refuses one past 200 characters before
+/// anything is read.
+#[test]
+fn a_display_name_of_a_megabyte_is_refused_when_the_config_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = dir.path().join("gamma");
+    std::fs::create_dir_all(&unit).unwrap();
+    std::fs::copy(
+        crate::common::sample("qingxi-town.xlsx"),
+        unit.join("qingxi-town.xlsx"),
+    )
+    .unwrap();
+    let display = "镇".repeat(350_000);
+    std::fs::write(
+        dir.path().join("dossier.toml"),
+        format!("[[unit]]\nname = \"gamma\"\ninputs = \"gamma/*.xlsx\"\ndisplay = \"{display}\"\n"),
+    )
+    .unwrap();
+    let out = capped(
+        dir.path(),
+        &["build".as_ref(), "--as-of".as_ref(), AS_OF.as_ref()],
+    );
+    assert_refused(
+        &out,
+        &[
+            "dossier: dossier.toml: [[unit]] \"gamma\": display is 350000 characters, more than the 200 a unit's name may have",
+        ],
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
 #[test]
 fn a_cell_over_the_character_limit_is_cut_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
