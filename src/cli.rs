@@ -1768,7 +1768,12 @@ fn build_project(
     let templates = templates_of(docs)?;
     pipeline::labels(&templates, docs.lang.into())?;
     let period = input.period.as_deref().map(Period::parse).transpose()?;
-    let units = project::resolve(&config.units, &project::base_of(&config_path), &shown)?;
+    let units = project::resolve(
+        &config.units,
+        &project::base_of(&config_path),
+        &shown,
+        config.limits.max_files,
+    )?;
     let units = project::pick(units, &args.only, &shown)?;
     let units = match &args.shard {
         Some(text) => {

@@ -12,6 +12,11 @@ use std::path::PathBuf;
 /// The file name looked for in the current folder when `--config` is not given.
 pub const FILE_NAME: &str = "dossier.toml";
 
+/// The most characters a unit's `name` or `display` may have. Names of units are short
+/// (广东省东莞市清溪镇安全生产委员会办公室 has 19); a display name runs through every
+/// document's title, header and metadata, and one of a megabyte took minutes to lay out.
+pub const UNIT_NAME_CHARS: usize = 200;
+
 /// The project config, checked.
 #[derive(Debug, Default)]
 pub struct Config {
@@ -135,6 +140,33 @@ pub enum ConfigError {
     UnknownClass(String),
     #[error("[evidence] period: {0}")]
     Period(String),
+    /// A unit's `name` or `display` longer than [`UNIT_NAME_CHARS`].
+    #[error(
+        "[[unit]] {unit:?}: {key} is {chars} characters, more than the {UNIT_NAME_CHARS} a unit's name may have"
+    )]
+    UnitNameTooLong {
+        /// The unit's name, its first 40 characters when it is the long one.
+        unit: String,
+        key: &'static str,
+        chars: usize,
+    },
+}
+
+/// Refuses a unit whose `name` or `display` is longer than [`UNIT_NAME_CHARS`].
+fn check_unit_names(t: &UnitTable) -> Result<(), ConfigError> {
+    let short: String = t.name.chars().take(40).collect();
+    let unit = if short.len() < t.name.len() {
+        format!("{short}…")
+    } else {
+        short
+    };
+    for (key, text) in [("name", Some(&t.name)), ("display", t.display.as_ref())] {
+        let chars = text.map_or(0, |x| x.chars().count());
+        if chars > UNIT_NAME_CHARS {
+            return Err(ConfigError::UnitNameTooLong { unit, key, chars });
+        }
+    }
+    Ok(())
 }
 
 impl Config {
@@ -150,6 +182,9 @@ impl Config {
                     statuses.insert(c, terms);
                 }
             }
+        }
+        for t in &raw.unit {
+            check_unit_names(t)?;
         }
         let as_of = match raw.as_of {
             None => None,
@@ -257,6 +292,25 @@ mod tests {
         assert_eq!(c.units.tables[1].inputs.as_slice(), ["b.xlsx", "b.csv"]);
         assert_eq!(c.units.tables[1].display.as_deref(), Some("乙镇"));
         assert!(Config::parse("[[unit]]\nname = \"a\"\ninputs = \"x\"\nfolder = \"y\"\n").is_err());
+    }
+
+    #[test]
+    fn a_unit_name_or_display_name_past_the_bound_is_refused() {
+        let display = "镇".repeat(UNIT_NAME_CHARS);
+        let ok = format!("[[unit]]\nname = \"a\"\ninputs = \"x\"\ndisplay = \"{display}\"\n");
+        assert!(Config::parse(&ok).is_ok());
+        let long = format!("[[unit]]\nname = \"a\"\ninputs = \"x\"\ndisplay = \"{display}镇\"\n");
+        assert_eq!(
+            Config::parse(&long).unwrap_err().to_string(),
+            "[[unit]] \"a\": display is 201 characters, more than the 200 a unit's name may have"
+        );
+        let name = "n".repeat(1000);
+        let long = format!("[[unit]]\nname = \"{name}\"\ninputs = \"x\"\n");
+        let err = Config::parse(&long).unwrap_err().to_string();
+        assert!(
+            err.ends_with("…\": name is 1000 characters, more than the 200 a unit's name may have"),
+            "{err}"
+        );
     }
 
     #[test]

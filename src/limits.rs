@@ -42,6 +42,10 @@ pub struct Limits {
     pub output_bytes: u64,
     /// Time one template may take to render, seconds.
     pub template_seconds: u64,
+    /// Files and folders an evidence folder may hold, and a glob of `units` or `inputs`
+    /// may read its way through: an evidence folder or a glob pointed at `/` would
+    /// otherwise walk the whole machine (and round `/proc/self/root` for ever).
+    pub max_files: u64,
 }
 
 impl Default for Limits {
@@ -61,6 +65,7 @@ impl Default for Limits {
             rows_per_sheet: 1_048_576,
             output_bytes: 1024 * 1024 * 1024,
             template_seconds: 60,
+            max_files: 100_000,
         }
     }
 }
@@ -82,6 +87,7 @@ pub struct RawLimits {
     return_extra_rows: Option<usize>,
     output_bytes: Option<u64>,
     template_seconds: Option<u64>,
+    max_files: Option<u64>,
 }
 
 impl RawLimits {
@@ -103,6 +109,7 @@ impl RawLimits {
             rows_per_sheet: d.rows_per_sheet,
             output_bytes: self.output_bytes.unwrap_or(d.output_bytes),
             template_seconds: self.template_seconds.unwrap_or(d.template_seconds),
+            max_files: self.max_files.unwrap_or(d.max_files),
         }
     }
 }

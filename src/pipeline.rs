@@ -92,6 +92,7 @@ pub fn read_unit(spec: &UnitSpec, config: &Config) -> Result<Unit, PipelineError
                 period,
                 sets: config.evidence.sets.clone(),
                 aliases: config.evidence.aliases.clone(),
+                max_files: config.limits.max_files,
             };
             let read = evidence::read_folder(dir, &book.measures, &options)?;
             let judgement = evidence::judge(read, &book.measures, &options);

@@ -53,6 +53,17 @@ pub enum ProjectError {
         pattern: String,
         error: String,
     },
+    /// A glob would read more files and folders than `limits.max_files` (pointed at
+    /// `/`, it would walk the whole machine).
+    #[error(
+        "{config}: {what} {pattern:?} reaches more than {limit} files and folders (limits.max_files); point it at the units' own folders"
+    )]
+    TooMany {
+        config: String,
+        what: &'static str,
+        pattern: String,
+        limit: u64,
+    },
     /// A unit's name cannot be a folder name.
     #[error(
         "{config}: unit name {name:?} cannot name an output folder (no /, \\, leading dot or control characters)"
@@ -92,24 +103,127 @@ pub(crate) fn valid_name(name: &str) -> bool {
         && !name.chars().any(char::is_control)
 }
 
-/// A glob's matches, sorted by path (the file system's order is not deterministic).
+/// A glob's matches, sorted by path (the file system's order is not deterministic). The
+/// folders glob would read are counted first, so a pattern reaching past `max_files`
+/// files and folders is refused before glob walks it.
 fn expand(
     base: &Path,
     pattern: &str,
     config: &str,
     what: &'static str,
+    max_files: u64,
 ) -> Result<Vec<PathBuf>, ProjectError> {
     let full = base.join(pattern);
     let text = full.to_string_lossy();
-    let paths = glob::glob(&text).map_err(|e| ProjectError::Pattern {
+    let bad = |e: glob::PatternError| ProjectError::Pattern {
         config: config.to_string(),
         what,
         pattern: pattern.to_string(),
         error: e.msg.to_string(),
-    })?;
+    };
+    glob::Pattern::new(&text).map_err(bad)?;
+    if !within_reach(&full, max_files) {
+        return Err(ProjectError::TooMany {
+            config: config.to_string(),
+            what,
+            pattern: pattern.to_string(),
+            limit: max_files,
+        });
+    }
+    let paths = glob::glob(&text).map_err(bad)?;
     let mut found: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
     found.sort();
     Ok(found)
+}
+
+/// Whether a pattern component holds wildcards (what makes glob read a folder).
+fn is_wild(component: &str) -> bool {
+    component.contains(['*', '?', '[', ']'])
+}
+
+/// Whether the folders glob reads for `pattern` hold at most `max_files` entries
+/// together, found by reading them (glob reads them all before it yields a match, so it
+/// cannot be stopped part way). Up to the first wildcard the path is followed as written.
+/// After it, each component's matches are read in turn, as glob does; a `**` (or a `..`
+/// after a wildcard) reads every folder below, links followed as glob follows them, so
+/// `/**` is counted until it passes the bound, never walked to its end.
+fn within_reach(pattern: &Path, max_files: u64) -> bool {
+    let mut start = PathBuf::new();
+    let mut rest: Vec<String> = Vec::new();
+    for c in pattern.components() {
+        let text = c.as_os_str().to_string_lossy();
+        if rest.is_empty() && !is_wild(&text) {
+            start.push(c.as_os_str());
+        } else {
+            rest.push(text.into_owned());
+        }
+    }
+    if start.as_os_str().is_empty() {
+        start = PathBuf::from(".");
+    }
+    let mut seen = 0u64;
+    // A folder's entries, each counted; `None` once the bound is passed.
+    let mut read = |dir: &Path| -> Option<Vec<PathBuf>> {
+        let mut entries = Vec::new();
+        let Ok(listing) = std::fs::read_dir(dir) else {
+            return Some(entries);
+        };
+        for entry in listing {
+            seen += 1;
+            if seen > max_files {
+                return None;
+            }
+            if let Ok(entry) = entry {
+                entries.push(entry.path());
+            }
+        }
+        Some(entries)
+    };
+    if rest.iter().any(|c| c == "**" || c == "..") {
+        // Everything below the start, or below the folder the `..`s climb to.
+        let mut top = start;
+        for _ in rest.iter().filter(|c| *c == "..") {
+            top.push("..");
+        }
+        let mut todo = vec![top];
+        while let Some(dir) = todo.pop() {
+            let Some(entries) = read(&dir) else {
+                return false;
+            };
+            todo.extend(entries.into_iter().filter(|p| p.is_dir()));
+        }
+        return true;
+    }
+    let mut todo = vec![(start, 0usize)];
+    while let Some((dir, i)) = todo.pop() {
+        let Some(component) = rest.get(i) else {
+            continue;
+        };
+        let last = i + 1 == rest.len();
+        if !is_wild(component) {
+            let next = dir.join(component);
+            if !last && next.is_dir() {
+                todo.push((next, i + 1));
+            }
+            continue;
+        }
+        let Some(entries) = read(&dir) else {
+            return false;
+        };
+        if last {
+            continue;
+        }
+        let Ok(matcher) = glob::Pattern::new(component) else {
+            continue;
+        };
+        for entry in entries {
+            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if matcher.matches(name) && entry.is_dir() {
+                todo.push((entry, i + 1));
+            }
+        }
+    }
+    true
 }
 
 /// The workbooks directly inside a unit folder, by name; lock files Office leaves
@@ -141,15 +255,17 @@ fn workbooks_in(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Resolves the project's units against `base` (the config file's folder), sorted by
-/// name. `config` names the file in messages.
+/// name. `config` names the file in messages; a glob reaching past `max_files` files and
+/// folders (`limits.max_files`) is refused.
 pub fn resolve(
     units: &UnitsConfig,
     base: &Path,
     config: &str,
+    max_files: u64,
 ) -> Result<Vec<UnitDef>, ProjectError> {
     let mut out: Vec<UnitDef> = Vec::new();
     if let Some(pattern) = &units.pattern {
-        for dir in expand(base, pattern, config, "units")? {
+        for dir in expand(base, pattern, config, "units", max_files)? {
             if !dir.is_dir() {
                 continue;
             }
@@ -173,7 +289,7 @@ pub fn resolve(
     for t in &units.tables {
         let mut inputs: Vec<PathBuf> = Vec::new();
         for pattern in t.inputs.as_slice() {
-            for p in expand(base, pattern, config, "inputs")? {
+            for p in expand(base, pattern, config, "inputs", max_files)? {
                 if p.is_file() && !inputs.contains(&p) {
                     inputs.push(p);
                 }

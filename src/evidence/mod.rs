@@ -63,6 +63,8 @@ pub struct EvidenceOptions {
     pub sets: BTreeMap<String, String>,
     /// Item → extra words (`[evidence.aliases]`), on top of the built-in table.
     pub aliases: BTreeMap<String, Vec<String>>,
+    /// The most files and folders the folder may hold (`limits.max_files`).
+    pub max_files: u64,
 }
 
 /// One file of the folder as read.
@@ -104,6 +106,18 @@ pub enum EvidenceError {
     InsideOutput { dir: String, out: String },
     #[error("period {0:?} is not FROM..TO with dates as YYYY-MM-DD (e.g. 2026-01-01..2026-12-15)")]
     Period(String),
+    /// The folder holds more than `limits.max_files` entries: pointed at a drive or the
+    /// whole machine, the walk would not end.
+    #[error(
+        "evidence folder {dir}: more than {limit} files and folders (limits.max_files); point evidence at the unit's own folder"
+    )]
+    TooMany { dir: String, limit: u64 },
+    /// The root of the file system or a folder of the kernel: never an office's
+    /// evidence, and a walk of it would not end.
+    #[error(
+        "evidence folder {dir}: {what}, not an evidence folder; point evidence at the unit's own folder"
+    )]
+    System { dir: String, what: &'static str },
 }
 
 /// Every item's extra words, normalised once: the built-in table and the config's.
@@ -156,9 +170,16 @@ pub fn read_folder(
     if !meta.is_dir() {
         return Err(EvidenceError::NotFolder(name));
     }
-    let scanned = scan::scan(dir).map_err(|error| EvidenceError::Unreadable {
-        dir: name.clone(),
-        error,
+    refuse_system_folder(dir, &name)?;
+    let scanned = scan::scan(dir, options.max_files).map_err(|e| match e {
+        scan::ScanError::Io(error) => EvidenceError::Unreadable {
+            dir: name.clone(),
+            error,
+        },
+        scan::ScanError::TooMany => EvidenceError::TooMany {
+            dir: name.clone(),
+            limit: options.max_files,
+        },
     })?;
     let matcher = assign::Matcher::new(measures, &options.sets);
     let aliases = Aliases::new(&options.aliases);
@@ -166,11 +187,12 @@ pub fn read_folder(
         .entries
         .into_par_iter()
         .map(|entry| {
-            let assignment = matcher.assign(&entry.parts);
+            let parts = entry.parts();
+            let assignment = matcher.assign(&parts);
             let item = assignment
                 .as_ref()
                 .and_then(|a| aliases.item_of(&measures[a.measure], &a.pieces));
-            let file_name = entry.parts.last().cloned().unwrap_or_default();
+            let file_name = parts.last().cloned().unwrap_or_default();
             let inspection = assignment
                 .is_some()
                 .then(|| inspect::inspect(&entry.path, &file_name, entry.bytes));
@@ -194,6 +216,30 @@ pub fn read_folder(
         scan_outside: scanned.outside,
         scan_bad_names: scanned.bad_names,
         scan_unreadable: scanned.unreadable,
+    })
+}
+
+/// Refuses the root of the file system, and on Linux the kernel's folders (`/proc`,
+/// `/sys`, `/dev`), as an evidence folder, by where the folder really is (links
+/// followed): `evidence = "/"` would walk the whole machine.
+fn refuse_system_folder(dir: &Path, name: &str) -> Result<(), EvidenceError> {
+    let Ok(real) = std::fs::canonicalize(dir) else {
+        return Ok(());
+    };
+    let what = if real.parent().is_none() {
+        "the root of the file system"
+    } else if cfg!(target_os = "linux")
+        && ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|k| real.starts_with(k))
+    {
+        "a folder of the kernel (/proc, /sys, /dev)"
+    } else {
+        return Ok(());
+    };
+    Err(EvidenceError::System {
+        dir: name.to_string(),
+        what,
     })
 }
 

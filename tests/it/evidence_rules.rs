@@ -1513,6 +1513,30 @@ fn links_inside_count_outside_and_dangling_are_skipped_and_loops_end() {
     );
 }
 
+/// Issue 18, item 3: every file is considered at any depth. The walk stopped at 64
+/// folders, and what lay deeper was left out without a word; a file 100 folders down
+/// in a measure folder is now counted and backs its item, and a link back up from there
+/// still ends.
+#[cfg(unix)]
+#[test]
+fn files_at_any_depth_are_counted_and_assigned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wb = book(tmp.path(), &[["市78条", "1", "已完成", "会议纪要", ""]]);
+    let ev = tmp.path().join("ev");
+    let deep: String = (1..=100).map(|i| format!("/{i}")).collect();
+    let rel = format!("市78条/1{deep}/会议纪要.txt");
+    text(&ev, &rel);
+    std::os::unix::fs::symlink("../../..", ev.join(format!("市78条/1{deep}/up"))).unwrap();
+    let r = ev_report(&wb, &ev, &[]);
+    assert_eq!(r["evidence"]["files"], 1);
+    assert_eq!(r["evidence"]["matched"], 1);
+    assert_eq!(paths(in_set(&r, "市78条", "1")), [rel.as_str()]);
+    assert_eq!(
+        strings(&in_set(&r, "市78条", "1")["evidence_found"]),
+        ["会议纪要"]
+    );
+}
+
 /// Where links cannot be made (a Windows checkout, some copies of shared drives) a link
 /// becomes a small text file holding its target: it is still a link.
 #[test]

@@ -82,9 +82,19 @@ fn rezip(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
 
 /// A hand-made ods with `rows` of `content.xml` table rows in one sheet.
 fn ods(dir: &Path, name: &str, rows: &str) -> PathBuf {
+    ods_body(
+        dir,
+        name,
+        &format!(r#"<table:table table:name="台账">{rows}</table:table>"#),
+    )
+}
+
+/// A hand-made ods whose `office:spreadsheet` holds `body` as written (tables, or
+/// elements nested as no office program writes them).
+fn ods_body(dir: &Path, name: &str, body: &str) -> PathBuf {
     let content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="台账">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>"#
     );
     let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
@@ -321,6 +331,115 @@ fn repeated_empty_ods_rows_and_cells_cost_nothing() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
 
+/// Issue 18, item 4: calamine reads a table up to its end tag and, at the end of
+/// `content.xml`, asks again for ever (and so for a cell comment). Under 1 KB, these
+/// spun for minutes; the pass that reads the file first the way calamine does refuses
+/// them at once.
+#[test]
+fn an_ods_sheet_or_comment_never_closed_is_refused_instead_of_read_for_ever() {
+    let dir = tempfile::tempdir().unwrap();
+    // The table's end tag sits in a cell's text, where calamine skips it.
+    let body = format!(
+        r#"<table:table table:name="台账">{}<table:table-row><table:table-cell office:value-type="string"><text:p>x</table:table></text:p></table:table-cell></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods_body(dir.path(), "unclosed.ods", &body);
+    assert!(std::fs::metadata(&path).unwrap().len() < 1024);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "unclosed.ods: the workbook is damaged or truncated: content.xml ends inside sheet \"台账\", whose table is never closed",
+        ],
+    );
+    let rows = format!(
+        r#"{}<table:table-row><table:table-cell office:value-type="string"><office:annotation><text:p>备注</text:p></table:table-cell></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "comment.ods", &rows);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "comment.ods: the workbook is damaged or truncated: content.xml ends inside a comment (office:annotation) of sheet \"台账\", which is never closed",
+        ],
+    );
+}
+
+/// Issue 18, item 4: an end tag closing the wrong element made the bounds pass give up
+/// (its reader checks end names; calamine's does not), so a row repeated a million times
+/// reached calamine unchecked and took gigabytes. Elements nested as calamine reads them
+/// are counted as calamine counts them.
+#[test]
+fn mis_nested_ods_elements_are_bounded_as_calamine_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        r#"{}<table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="string" table:number-columns-repeated="99"><text:p>x</text:q></table:table-cell></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "misnested.ods", &rows);
+    assert!(std::fs::metadata(&path).unwrap().len() < 1024);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "misnested.ods: sheet \"台账\" repeats a row holding a value 1000000 times (limits.ods_repeat)",
+        ],
+    );
+    // A row inside a string cell is text to calamine, and a cell outside a row is
+    // skipped: neither counts, and the measure reads.
+    let rows = format!(
+        r#"{}<table:table-row><table:table-cell office:value-type="string"><text:p>1</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>落实责任</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>已完成</text:p><table:table-row table:number-rows-repeated="999999999"><table:table-cell table:number-columns-repeated="999999999"/></table:table-row></table:table-cell></table:table-row><table:table-cell office:value-type="string" table:number-columns-repeated="999999999"><text:p>x</text:p></table:table-cell>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "nested-row.ods", &rows);
+    let stdout = assert_read(&check(dir.path(), &path, None));
+    assert!(stdout.starts_with("1 measures"), "{stdout}");
+}
+
+/// Issue 18, item 4: what calamine builds from a few hundred bytes, checked however the
+/// value is written: a number without `office:value-type` (the bounds pass took it for
+/// an empty cell), a `text:s` of two billion spaces, and sheets that each pass but
+/// together hold more cells than one sheet may (calamine builds every sheet at once).
+#[test]
+fn ods_repeats_are_bounded_however_the_value_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        r#"{}<table:table-row table:number-rows-repeated="6000"><table:table-cell office:value="1" table:number-columns-repeated="16384"/></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "untyped.ods", &rows);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "untyped.ods: sheet \"台账\" spans 98320384 cells from its first to its last value, more than 20000000 (an ods sheet is read whole) (limits.cells_per_sheet)",
+        ],
+    );
+    let rows = format!(
+        r#"{}<table:table-row><table:table-cell office:value-type="string"><text:p>1</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>落实<text:s text:c="2000000000"/>责任</text:p></table:table-cell></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let path = ods(dir.path(), "spaces.ods", &rows);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "spaces.ods: sheet \"台账\" holds more than 512 MB of text once its repeats are written out (limits.zip_part_bytes)",
+        ],
+    );
+    let sheet = format!(
+        r#"{}<table:table-row table:number-rows-repeated="100000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="150"/></table:table-row>"#,
+        ods_row(HEADER, None)
+    );
+    let body: String = (1..=10)
+        .map(|i| format!(r#"<table:table table:name="S{i}">{sheet}</table:table>"#))
+        .collect();
+    let path = ods_body(dir.path(), "sheets.ods", &body);
+    assert!(std::fs::metadata(&path).unwrap().len() < 1024);
+    assert_refused(
+        &check(dir.path(), &path, None),
+        &[
+            "sheets.ods: its sheets span 30000300 cells together from their first to their last values, more than 20000000 (an ods is read whole, every sheet at once) (limits.cells_per_sheet)",
+        ],
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_fifo_is_refused_without_blocking() {
@@ -356,6 +475,136 @@ fn a_kernel_pseudo_file_is_refused_without_reading_it() {
         let out = check(dir.path(), Path::new(path), None);
         assert_refused(&out, &["a pseudo-file of the kernel (/proc, /sys)"]);
     }
+}
+
+/// Issue 18, item 2: `--evidence /` walked the whole machine (round `/proc/self/root`
+/// for ever) at 45 MB/s. An evidence folder holding more than `max_files` files and
+/// folders is refused while it is read, and the root of the file system and the
+/// kernel's folders are refused before.
+#[test]
+fn an_evidence_folder_past_max_files_or_at_the_root_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("台账.csv");
+    std::fs::write(&book, "序号,措施内容,落实情况\n1,落实责任,已完成\n").unwrap();
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(ev.join("市78条/1")).unwrap();
+    for i in 0..30 {
+        std::fs::write(ev.join(format!("市78条/1/{i:02}.txt")), i.to_string()).unwrap();
+    }
+    let run = |evidence: &Path, config: Option<&Path>| {
+        use std::ffi::OsStr;
+        let mut args: Vec<&OsStr> = vec![OsStr::new("check"), book.as_os_str()];
+        args.extend([OsStr::new("--as-of"), OsStr::new(AS_OF)]);
+        args.extend([OsStr::new("--evidence"), evidence.as_os_str()]);
+        if let Some(c) = config {
+            args.extend([OsStr::new("--config"), c.as_os_str()]);
+        }
+        capped(dir.path(), &args)
+    };
+    let config = limits_config(dir.path(), "max_files = 20");
+    assert_refused(
+        &run(&ev, Some(&config)),
+        &[&format!(
+            "dossier: evidence folder {}: more than 20 files and folders (limits.max_files); point evidence at the unit's own folder",
+            ev.display()
+        )],
+    );
+    // 32 entries (two folders, thirty files) are within a bound of 32.
+    let config = limits_config(dir.path(), "max_files = 32");
+    let stdout = assert_read(&run(&ev, Some(&config)));
+    assert!(stdout.contains("evidence ev: 30 files"), "{stdout}");
+    assert_refused(
+        &run(Path::new("/"), None),
+        &[
+            "dossier: evidence folder /: the root of the file system, not an evidence folder; point evidence at the unit's own folder",
+        ],
+    );
+    if cfg!(target_os = "linux") && Path::new("/proc/self").is_dir() {
+        assert_refused(
+            &run(Path::new("/proc/self"), None),
+            &[
+                "dossier: evidence folder /proc/self: a folder of the kernel (/proc, /sys, /dev), not an evidence folder",
+            ],
+        );
+    }
+}
+
+/// Issue 18, item 2: `units = "/**"` in dossier.toml globbed its way through the whole
+/// machine without end. The folders a `units` or `inputs` glob reads are counted first,
+/// and a glob reaching more than `max_files` files and folders is refused before it is
+/// walked.
+#[test]
+fn a_units_glob_reaching_past_max_files_is_refused_before_it_is_walked() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..30 {
+        std::fs::create_dir_all(dir.path().join(format!("towns/{i:02}"))).unwrap();
+    }
+    let build = |config: &str| {
+        std::fs::write(dir.path().join("dossier.toml"), config).unwrap();
+        capped(
+            dir.path(),
+            &["build".as_ref(), "--format".as_ref(), "json".as_ref()],
+        )
+    };
+    assert_refused(
+        &build("units = \"towns/**\"\n[limits]\nmax_files = 20\n"),
+        &[
+            "dossier: dossier.toml: units \"towns/**\" reaches more than 20 files and folders (limits.max_files); point it at the units' own folders",
+        ],
+    );
+    assert_refused(
+        &build("[[unit]]\nname = \"a\"\ninputs = \"towns/*/*.xlsx\"\n[limits]\nmax_files = 20\n"),
+        &[
+            "dossier: dossier.toml: inputs \"towns/*/*.xlsx\" reaches more than 20 files and folders (limits.max_files)",
+        ],
+    );
+    // Within the bound, the 30 unit folders are found (and fail: they hold no workbook).
+    let out = build("units = \"towns/*\"\n[limits]\nmax_files = 30\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("0 of 30 units built"), "{stderr}");
+    // `/**` (where /proc/self/root leads back to / for ever) ends with the default bound.
+    if Path::new("/proc/self/root").is_dir() {
+        assert_refused(
+            &build("units = \"/**\"\n"),
+            &[
+                "dossier: dossier.toml: units \"/**\" reaches more than 100000 files and folders (limits.max_files)",
+            ],
+        );
+    }
+}
+
+/// Issue 18, item 1: a display name of a megabyte in dossier.toml ran through every
+/// document's title and running header, and laying the PDFs out took minutes (the
+/// header, as long as the name, was laid out again on each of the pages the name
+/// filled). Names of units are short: the config refuses one past 200 characters before
+/// anything is read.
+#[test]
+fn a_display_name_of_a_megabyte_is_refused_when_the_config_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = dir.path().join("gamma");
+    std::fs::create_dir_all(&unit).unwrap();
+    std::fs::copy(
+        crate::common::sample("qingxi-town.xlsx"),
+        unit.join("qingxi-town.xlsx"),
+    )
+    .unwrap();
+    let display = "镇".repeat(350_000);
+    std::fs::write(
+        dir.path().join("dossier.toml"),
+        format!("[[unit]]\nname = \"gamma\"\ninputs = \"gamma/*.xlsx\"\ndisplay = \"{display}\"\n"),
+    )
+    .unwrap();
+    let out = capped(
+        dir.path(),
+        &["build".as_ref(), "--as-of".as_ref(), AS_OF.as_ref()],
+    );
+    assert_refused(
+        &out,
+        &[
+            "dossier: dossier.toml: [[unit]] \"gamma\": display is 350000 characters, more than the 200 a unit's name may have",
+        ],
+    );
+    assert!(!dir.path().join("out").exists());
 }
 
 #[test]

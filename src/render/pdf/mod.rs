@@ -124,6 +124,9 @@ fn substitute(block: &mut Block, font: &Font, missing: &mut BTreeSet<char>) {
     }
 }
 
+/// The size of the running header and the page footer, in points.
+const HEADER_SIZE: f32 = 8.0;
+
 /// The running header and the page footer, drawn on each page as it is written: all
 /// they need (the page count, the sections' pages) is known after the first pass. An
 /// official document has neither: only its page numbers.
@@ -155,12 +158,19 @@ impl<'a> Decor<'a> {
                 visible(text, font, missing)
             }
         };
+        // Cut once to the line it is drawn on: it is laid out again on every page.
+        let header_left = text::fit_line(
+            &shown(opts.header_left, missing),
+            setup.right() - setup.margin_x,
+            HEADER_SIZE,
+            font,
+        );
         Decor {
             setup,
             font,
             official,
             // An official document draws neither: its characters are not looked for.
-            header_left: shown(opts.header_left, missing),
+            header_left,
             header_right: shown(opts.header_right, missing),
             page_of: shown(opts.page_of, missing),
             total: paged.pages,
@@ -190,7 +200,7 @@ impl<'a> Decor<'a> {
         if self.official {
             return official::page_number(page, &self.setup, m).to_vec();
         }
-        let size = 8.0;
+        let size = HEADER_SIZE;
         let width = |t: &str| t.chars().map(|c| m.advance(c, false)).sum::<f32>() * size;
         let setup = self.setup;
         let top = setup.margin_top * 0.55;

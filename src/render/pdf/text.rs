@@ -757,6 +757,34 @@ pub fn break_cell(spans: &[Span], size: f32, max_width: f32, m: &dyn Metrics) ->
     wrap(spans, size, max_width, 0.0, m, true)
 }
 
+/// `text` as it fits one line of `width` points at `size` points: whole when it fits,
+/// else its first characters and "…". A running header is one line, and is laid out on
+/// every page: cut once, a name of a megabyte costs what a line does, not a megabyte a
+/// page.
+pub fn fit_line(text: &str, width: f32, size: f32, m: &dyn Metrics) -> String {
+    let advance = |c: char| m.advance(c, false) * size;
+    let mut total = 0.0;
+    let fits = text.chars().all(|c| {
+        total += advance(c);
+        total <= width + EPS
+    });
+    if fits {
+        return text.to_string();
+    }
+    let room = width - advance('…');
+    let mut used = 0.0;
+    let mut cut = String::new();
+    for c in text.chars() {
+        used += advance(c);
+        if used > room + EPS {
+            break;
+        }
+        cut.push(c);
+    }
+    cut.push('…');
+    cut
+}
+
 /// A one-line label (a chart's bar, a running header) with its quarter-em gaps, so it is
 /// spaced like the body text around it.
 pub fn label(text: &str, m: &dyn Metrics) -> String {
@@ -1039,6 +1067,18 @@ pub(crate) mod tests {
     fn a_piece_of_its_own_may_stand_alone_in_a_cell() {
         let lines = break_cell(&span("已完成、否"), 10.0, 40.0, &Mono);
         assert_eq!(texts(&lines), ["已完成、", "否"]);
+    }
+
+    #[test]
+    fn a_line_too_long_for_its_width_is_cut_once_with_an_ellipsis() {
+        let m = Mono;
+        assert_eq!(fit_line("清溪镇", 10.0, 1.0, &m), "清溪镇");
+        let long = "镇".repeat(1_000_000);
+        let cut = fit_line(&long, 10.0, 1.0, &m);
+        assert!(cut.ends_with('…'), "{cut}");
+        let width: f32 = cut.chars().map(|c| m.advance(c, false)).sum();
+        assert!(width <= 10.0 + EPS, "{width}");
+        assert!(cut.chars().count() > 5, "{cut}");
     }
 
     #[test]
