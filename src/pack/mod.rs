@@ -377,6 +377,17 @@ pub fn pack(
                 };
                 if its.is_empty() {
                     rows.push(base);
+                    // The binder's contents list a missing item too, so the inspector sees
+                    // what is not there as well as what is.
+                    if item.is_some() {
+                        binder_items.push(BinderItem {
+                            title: fill(
+                                &label(&labels, "binder_item_lack"),
+                                &[("item", format!("{no:02} {item_name}"))],
+                            ),
+                            files: Vec::new(),
+                        });
+                    }
                     continue;
                 }
                 let mut binder_files = Vec::new();

@@ -257,6 +257,22 @@ fn binders_open_have_the_pages_their_contents_say_and_bookmark_every_measure() {
                 "{set}: a bookmark for measure {id}: {titles:?}"
             );
         }
+        // Measures with no file at all are in the contents too, their items marked 缺.
+        for m in report["measures"].as_array().unwrap() {
+            let required = m["evidence"].as_array().map_or(0, Vec::len);
+            if m["set"] != set || required == 0 {
+                continue;
+            }
+            let id = m["id"].as_str().unwrap();
+            assert!(
+                titles.iter().any(|t| t.split(' ').nth(1) == Some(id)),
+                "{set}: a bookmark for measure {id}, files or not: {titles:?}"
+            );
+        }
+        assert!(
+            titles.iter().any(|t| t.ends_with("（缺）")),
+            "{set}: missing items are named: {titles:?}"
+        );
         let first_page = toc
             .toc
             .iter()
