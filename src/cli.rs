@@ -9,6 +9,7 @@ use crate::model::{Severity, Workbook};
 use crate::pipeline::{self, Format, PipelineError, Unit, UnitSpec};
 use crate::render::templates::{TemplateError, Templates};
 use crate::render::{self, Lang, RenderError};
+use crate::signature::Check;
 use crate::verify::Signature;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -1569,21 +1570,21 @@ fn verify(pack: &Path, key: Option<&Path>) -> Result<i32, CliError> {
             ));
             true
         }
-        Signature::Good {
+        Signature::Checked(Check::Good {
             key_id,
             trusted_comment,
-        } => {
+        }) => {
             text.push_str(&format!("signed by key {key_id}: {trusted_comment}\n"));
             true
         }
-        Signature::OtherKey { key_id } => {
+        Signature::Checked(Check::OtherKey { key_id }) => {
             let given = key.as_ref().map_or("?", |k| k.key_id.as_str());
             text.push_str(&format!(
                 "signed by another key: {key_id}, not {given} (the key given)\n"
             ));
             false
         }
-        Signature::Mismatch { reason } => {
+        Signature::Checked(Check::Mismatch { reason }) => {
             text.push_str(&format!("signature does not match: {reason}\n"));
             false
         }

@@ -59,24 +59,9 @@ pub enum Signature {
         /// The key id the signature names (`?` when unreadable).
         key_id: String,
     },
-    /// Made by the key given over this `manifest.sha256`.
-    Good {
-        /// The signer's key id.
-        key_id: String,
-        /// The signed comment: unit, as-of date, pack hash.
-        trusted_comment: String,
-    },
-    /// Signed by another key.
-    OtherKey {
-        /// The key id the signature names.
-        key_id: String,
-    },
-    /// Not a signature of this `manifest.sha256` by the key given, or its signed
-    /// comment does not name this manifest.
-    Mismatch {
-        /// What failed.
-        reason: String,
-    },
+    /// Checked with the key given: good, another key's, or not matching (also when its
+    /// signed comment names another `manifest.sha256`).
+    Checked(crate::signature::Check),
 }
 
 impl Verdict {
@@ -200,26 +185,22 @@ fn check_signature(
             key_id: signer_id(sig).unwrap_or_else(|| "?".into()),
         };
     };
-    match check(key, sig, manifest) {
+    let checked = match check(key, sig, manifest) {
+        // The comment is signed too; dossier's names the manifest it was made for.
         Check::Good {
-            key_id,
-            trusted_comment,
-        } => {
-            // The comment is signed too; dossier's names the manifest it was made for.
-            let want = crate::hash::sha256_bytes(manifest);
-            match trusted_comment.split("manifest.sha256: ").nth(1) {
-                Some(named) if named.trim() != want => Signature::Mismatch {
-                    reason: "the signed comment names another manifest.sha256".into(),
-                },
-                _ => Signature::Good {
-                    key_id,
-                    trusted_comment,
-                },
+            trusted_comment, ..
+        } if trusted_comment
+            .split("manifest.sha256: ")
+            .nth(1)
+            .is_some_and(|named| named.trim() != crate::hash::sha256_bytes(manifest)) =>
+        {
+            Check::Mismatch {
+                reason: "the signed comment names another manifest.sha256".into(),
             }
         }
-        Check::OtherKey { key_id } => Signature::OtherKey { key_id },
-        Check::Mismatch { reason } => Signature::Mismatch { reason },
-    }
+        other => other,
+    };
+    Signature::Checked(checked)
 }
 
 /// What hashing one file gave.

@@ -231,32 +231,22 @@ fn a_password_protected_key_signs_with_its_password_only() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let sign = ["--sign", "k/dossier.key"];
-    dossier(tmp.path())
-        .arg("pack")
-        .arg(sample("qingxi-town.xlsx"))
-        .args(["--as-of", AS_OF, "--evidence"])
-        .arg(evidence())
-        .args(["--folder", "p"])
-        .args(sign)
-        .env("DOSSIER_KEY_PASSWORD", "wrong")
-        .assert()
-        .code(2)
-        .stderr(format!(
-            "dossier: {}: wrong password for this key (DOSSIER_KEY_PASSWORD or the one typed)\n",
-            Path::new("k/dossier.key").display()
-        ));
+    let pack_with = |password: &str| {
+        dossier(tmp.path())
+            .arg("pack")
+            .arg(sample("qingxi-town.xlsx"))
+            .args(["--as-of", AS_OF, "--evidence"])
+            .arg(evidence())
+            .args(["--folder", "p", "--sign", "k/dossier.key"])
+            .env("DOSSIER_KEY_PASSWORD", password)
+            .assert()
+    };
+    pack_with("wrong").code(2).stderr(format!(
+        "dossier: {}: wrong password for this key (DOSSIER_KEY_PASSWORD or the one typed)\n",
+        Path::new("k/dossier.key").display()
+    ));
     assert!(!tmp.path().join("p").exists());
-    dossier(tmp.path())
-        .arg("pack")
-        .arg(sample("qingxi-town.xlsx"))
-        .args(["--as-of", AS_OF, "--evidence"])
-        .arg(evidence())
-        .args(["--folder", "p"])
-        .args(sign)
-        .env("DOSSIER_KEY_PASSWORD", "青溪-2026")
-        .assert()
-        .success();
+    pack_with("青溪-2026").success();
     let out = verify(tmp.path(), "p", Some(&tmp.path().join("k/dossier.pub")), 0);
     assert!(out.lines().last().unwrap().starts_with("signed by key "));
 }
