@@ -11,6 +11,7 @@
 //! engine (so the CJK glyphs are embedded as one subset) and merged in the same way; a
 //! stamp on an imported page is a Form XObject drawn on top of the page's own content.
 
+use crate::evidence::pdf_budget;
 use crate::render::pdf::MISSING_MARK;
 use crate::render::pdf::Paper;
 use crate::render::pdf::blocks::Span;
@@ -738,10 +739,19 @@ fn stamp_matrix(b: [f32; 4], rotate: i64, w: f32, h: f32) -> [f32; 6] {
     ]
 }
 
-/// Loads a source PDF and writes its pages; an unreadable one is `Failed`.
+/// Loads a source PDF and writes its pages; an unreadable one is `Failed`. It is loaded
+/// through [`pdf_budget`], so its object streams inflate to at most
+/// [`pdf_budget::INFLATE_BUDGET`]; its pages' content is copied as it is, never inflated.
 fn import_pdf(path: &Path, out: &mut PdfOut<'_>, ctx: &Ctx) -> io::Result<Placed> {
-    let doc = match Document::load(path) {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Ok(Placed::Failed(e.to_string())),
+    };
+    let loaded = pdf_budget::load(&bytes);
+    drop(bytes);
+    let doc = match loaded {
         Ok(doc) => doc,
+        Err(pdf_budget::OpenError::Password) => return Ok(Placed::Failed("encrypted".into())),
         Err(e) => return Ok(Placed::Failed(e.to_string())),
     };
     if doc.is_encrypted() || doc.was_encrypted() {
@@ -1680,6 +1690,37 @@ mod tests {
             bytes.len() < 200_000,
             "nothing huge embedded: {}",
             bytes.len()
+        );
+    }
+
+    /// A PDF whose object stream inflates past the budget (changed since the check, or
+    /// bound by a caller that did not check it) is listed unbound with the reason, and
+    /// nothing of it is inflated past the budget (issue 18, item 3).
+    #[test]
+    fn a_pdf_inflating_past_the_budget_is_listed_unbound() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bomb.pdf");
+        let pad = usize::try_from(pdf_budget::INFLATE_BUDGET).expect("fits") + (1 << 20);
+        std::fs::write(&path, crate::evidence::pdf_budget::objstm_pdf(pad, "")).expect("write");
+        let binder = Binder {
+            title: "t".into(),
+            cover: Vec::new(),
+            labels: BinderLabels::default(),
+            measures: vec![BinderMeasure {
+                title: "第1条".into(),
+                items: vec![BinderItem {
+                    title: "值班表".into(),
+                    files: vec![file("bomb.pdf", BinderSource::Pdf { path, pages: 1 })],
+                }],
+            }],
+        };
+        let (_, bound) = run(&binder);
+        assert_eq!(
+            bound.unbound,
+            [(
+                "bomb.pdf".to_string(),
+                "无法读取（its compressed streams inflate past 64 MB, the most dossier inflates of one PDF (docs/limits.md)）".to_string()
+            )]
         );
     }
 
