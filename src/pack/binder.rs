@@ -2,7 +2,9 @@
 //! contents list with the binder page each measure starts on, then every PDF's pages as
 //! they are (imported, not re-rendered) and every image on its own captioned page, with
 //! bookmarks set › measure › item › file and every page stamped with its binder page
-//! number (档案页号) at the top right.
+//! number (档案页号) at the top right. A PDF locked by an owner password only (an empty user
+//! password opens it, as in every viewer) is bound decrypted; one that needs a user
+//! password is listed as not bound.
 //!
 //! Memory depends on one source file, not on the binder: each source PDF is loaded on its
 //! own, its pages and what they reference are renumbered and written out at once, and only
@@ -496,7 +498,8 @@ impl<'d> Importer<'d> {
             };
             match doc.objects.get(&old) {
                 Some(Object::Stream(s)) => {
-                    let dict = self.convert_dict(&s.dict, &[b"Length"], out);
+                    let mut dict = self.convert_dict(&s.dict, &[b"Length"], out);
+                    drop_crypt_filter(&mut dict);
                     out.stream(id, &dict, &s.content)?;
                 }
                 Some(o) => {
@@ -720,6 +723,34 @@ impl<'d> Importer<'d> {
     }
 }
 
+/// Takes a `/Crypt` filter out of a stream's filters (and its parameters): a stream of a
+/// decrypted PDF is in clear, and the binder has no encryption for it to name.
+fn drop_crypt_filter(dict: &mut Dictionary) {
+    let crypt = |o: &Object| o.as_name().ok() == Some(b"Crypt".as_slice());
+    match dict.get(b"Filter") {
+        Ok(o) if crypt(o) => {
+            dict.remove(b"Filter");
+            dict.remove(b"DecodeParms");
+        }
+        Ok(Object::Array(filters)) => {
+            let Some(at) = filters.iter().position(crypt) else {
+                return;
+            };
+            let mut filters = filters.clone();
+            filters.remove(at);
+            if let Ok(Object::Array(parms)) = dict.get(b"DecodeParms") {
+                let mut parms = parms.clone();
+                if at < parms.len() {
+                    parms.remove(at);
+                }
+                dict.set("DecodeParms", Object::Array(parms));
+            }
+            dict.set("Filter", Object::Array(filters));
+        }
+        _ => {}
+    }
+}
+
 /// The matrix placing a stamp drawn at the top right of a `w`×`h` generated page at the
 /// visible top right of a page with box `b` and rotation `rotate`, upright as displayed.
 fn stamp_matrix(b: [f32; 4], rotate: i64, w: f32, h: f32) -> [f32; 6] {
@@ -739,7 +770,8 @@ fn stamp_matrix(b: [f32; 4], rotate: i64, w: f32, h: f32) -> [f32; 6] {
     ]
 }
 
-/// Loads a source PDF and writes its pages; an unreadable one is `Failed`. It is loaded
+/// Loads a source PDF and writes its pages; an unreadable one, or one that needs a user
+/// password, is `Failed`. It is loaded
 /// through [`pdf_budget`], so its object streams inflate to at most
 /// [`pdf_budget::INFLATE_BUDGET`]; its pages' content is copied as it is, never inflated.
 fn import_pdf(path: &Path, out: &mut PdfOut<'_>, ctx: &Ctx) -> io::Result<Placed> {
@@ -749,14 +781,14 @@ fn import_pdf(path: &Path, out: &mut PdfOut<'_>, ctx: &Ctx) -> io::Result<Placed
     };
     let loaded = pdf_budget::load(&bytes);
     drop(bytes);
+    // A PDF locked by an owner password only opens with the empty user password, as in
+    // every viewer: it comes back decrypted and is bound in clear. One that needs a user
+    // password is not bound.
     let doc = match loaded {
         Ok(doc) => doc,
         Err(pdf_budget::OpenError::Password) => return Ok(Placed::Failed("encrypted".into())),
         Err(e) => return Ok(Placed::Failed(e.to_string())),
     };
-    if doc.is_encrypted() || doc.was_encrypted() {
-        return Ok(Placed::Failed("encrypted".into()));
-    }
     let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
         return Ok(Placed::Failed("no pages".into()));
@@ -1834,6 +1866,34 @@ mod tests {
             assert!(titles.iter().any(|x| x == t), "{t} in {titles:?}");
         }
         assert!(!titles.iter().any(|x| x == "bad.pdf" || x == "video.mp4"));
+    }
+
+    /// A decrypted stream keeps no `/Crypt` filter: the binder is not encrypted.
+    #[test]
+    fn a_crypt_filter_is_dropped_from_a_decrypted_stream() {
+        let mut one = dictionary! { "Filter" => "Crypt", "DecodeParms" => dictionary! {} };
+        drop_crypt_filter(&mut one);
+        assert!(!one.has(b"Filter") && !one.has(b"DecodeParms"));
+        let mut chain = dictionary! {
+            "Filter" => vec![Object::Name(b"Crypt".to_vec()), Object::Name(b"FlateDecode".to_vec())],
+            "DecodeParms" => vec![Object::Dictionary(dictionary! { "Name" => "StdCF" }), Object::Null],
+        };
+        drop_crypt_filter(&mut chain);
+        assert_eq!(
+            chain
+                .get(b"Filter")
+                .and_then(Object::as_array)
+                .map(Vec::len)
+                .ok(),
+            Some(1)
+        );
+        assert_eq!(
+            chain.get(b"DecodeParms").and_then(Object::as_array).ok(),
+            Some(&vec![Object::Null])
+        );
+        let mut plain = dictionary! { "Filter" => "FlateDecode" };
+        drop_crypt_filter(&mut plain);
+        assert!(plain.has(b"Filter"));
     }
 
     #[test]

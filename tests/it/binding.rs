@@ -87,6 +87,19 @@ fn pdftotext(pdf: &Path, pages: Option<(usize, usize)>) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The page count `pdfinfo` (poppler) reads.
+fn pdfinfo_pages(pdf: &Path) -> usize {
+    let out = std::process::Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no page count: {text}"))
+}
+
 /// The lines of `text` that name `file` (a path under MEASURE).
 fn lines_naming<'a>(text: &'a str, file: &str) -> Vec<&'a str> {
     let path = format!("{MEASURE}/{file}");
@@ -427,4 +440,117 @@ fn an_encrypted_pdfs_object_streams_count_against_the_budget_once_decrypted() {
     let note = page.get(b"Note").unwrap().as_reference().unwrap();
     let note = doc.get_object(note).unwrap().as_str().unwrap();
     assert!(note.len() == 3 << 20 && note.iter().all(|&c| c == b' '));
+}
+
+/// PDFs locked by an owner password only, as offices send them (an empty user password
+/// opens them in every viewer), made by qpdf in AES-256, AES-128, RC4-128 and RC4-40 (one
+/// with object streams): `check` judges them good, and the binder binds their pages
+/// decrypted, their text readable. A PDF that needs a user password is still listed
+/// unbound as encrypted (issue 18, item 5).
+#[test]
+fn pdfs_locked_by_an_owner_password_only_are_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ev = evidence(tmp.path());
+    // (file, qpdf's options before `--`, the page's text)
+    let kinds: [(&str, &[&str], &str); 5] = [
+        (
+            "2026-06-09 值班表 a.pdf",
+            &["--encrypt", "", "owner", "256"],
+            "aes-256 page",
+        ),
+        (
+            "2026-06-09 值班表 b.pdf",
+            &[
+                "--object-streams=generate",
+                "--encrypt",
+                "",
+                "owner",
+                "128",
+                "--use-aes=y",
+            ],
+            "aes-128 page",
+        ),
+        (
+            "2026-06-09 值班表 c.pdf",
+            &[
+                "--allow-weak-crypto",
+                "--encrypt",
+                "",
+                "owner",
+                "128",
+                "--use-aes=n",
+            ],
+            "rc4-128 page",
+        ),
+        (
+            "2026-06-09 值班表 d.pdf",
+            &["--allow-weak-crypto", "--encrypt", "", "owner", "40"],
+            "rc4-40 page",
+        ),
+        (
+            "2026-06-09 值班表 e.pdf",
+            &["--encrypt", "user", "owner", "256"],
+            "needs a user password",
+        ),
+    ];
+    for (name, options, text) in kinds {
+        let src = tmp.path().join("src.pdf");
+        plain_pdf(&src, text, 0);
+        let mut args: Vec<&std::ffi::OsStr> = options.iter().map(|o| o.as_ref()).collect();
+        let target = ev.join(MEASURE).join(name);
+        args.extend(["--".as_ref(), src.as_os_str(), target.as_os_str()]);
+        if qpdf(&args).is_none() {
+            eprintln!("qpdf is not installed: skipped");
+            return;
+        }
+    }
+    let out = check(tmp.path(), &ev, 2_000_000);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for (name, _, _) in &kinds[..4] {
+        assert_eq!(lines_naming(&stdout, name), Vec::<&str>::new(), "{stdout}");
+    }
+    assert_eq!(
+        lines_naming(&stdout, kinds[4].0),
+        [format!(
+            "{MEASURE}/{}: warning: the file is password-protected; save a copy without a password; inspectors cannot open it",
+            kinds[4].0
+        )],
+        "{stdout}"
+    );
+
+    let (out, folder) = pack(tmp.path(), &ev, 2_000_000);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let path = binder(&folder);
+    let pages = pdfinfo_pages(&path);
+    // The four bound pages come last, in the order of their files.
+    let bound = [
+        "aes-256 page",
+        "aes-128 page",
+        "rc4-128 page",
+        "rc4-40 page",
+    ];
+    for (i, text) in bound.iter().enumerate() {
+        let n = pages - bound.len() + i + 1;
+        let page = pdftotext(&path, Some((n, n)));
+        assert!(page.contains(text), "page {n} of {pages}: {page:?}");
+    }
+    let front = pdftotext(&path, Some((1, pages - bound.len())));
+    for text in bound {
+        assert!(!front.contains(text), "{text} in the front pages: {front}");
+    }
+    let squeezed: String = front.split_whitespace().collect();
+    assert!(
+        squeezed.contains("2026-06-09值班表e.pdf附件（未装订）：已加密"),
+        "{front}"
+    );
+    assert!(!pdftotext(&path, None).contains("needs a user password"));
+    // The binder itself is not encrypted and holds no trace of the sources' encryption.
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&info.stdout).contains("Encrypted:       no"),
+        "{info:?}"
+    );
 }
