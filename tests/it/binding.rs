@@ -554,3 +554,66 @@ fn pdfs_locked_by_an_owner_password_only_are_bound() {
         "{info:?}"
     );
 }
+
+/// Page `n` of a PDF rasterised by `pdftoppm` (poppler) at `dpi`, as a person would see it.
+fn raster(pdf: &Path, n: usize, dpi: u32) -> image::RgbImage {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("page");
+    let out = std::process::Command::new("pdftoppm")
+        .args([
+            "-r",
+            &dpi.to_string(),
+            "-f",
+            &n.to_string(),
+            "-l",
+            &n.to_string(),
+        ])
+        .args(["-png", "-singlefile"])
+        .arg(pdf)
+        .arg(&prefix)
+        .output()
+        .expect("pdftoppm runs");
+    assert!(out.status.success(), "{out:?}");
+    image::open(prefix.with_extension("png"))
+        .unwrap()
+        .into_rgb8()
+}
+
+/// A 3-page TIFF, as a fax or a scanner's feeder writes one, in red, green and blue: the
+/// binder has a page for each, in order, each captioned with its number (it bound the
+/// first alone, silently; issue 18, item 5).
+#[test]
+fn every_page_of_a_multi_page_tiff_is_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ev = evidence(tmp.path());
+    let colours = [[200u8, 0, 0], [0, 160, 0], [0, 0, 200]];
+    let mut tif = std::io::Cursor::new(Vec::new());
+    {
+        let mut enc = tiff::encoder::TiffEncoder::new(&mut tif).unwrap();
+        for c in colours {
+            let px: Vec<u8> = (0..60 * 40).flat_map(|_| c).collect();
+            enc.write_image::<tiff::encoder::colortype::RGB8>(60, 40, &px)
+                .unwrap();
+        }
+    }
+    let name = "2026-06-09 值班表 传真.tif";
+    std::fs::write(ev.join(MEASURE).join(name), tif.into_inner()).unwrap();
+
+    let (out, folder) = pack(tmp.path(), &ev, 2_000_000);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let path = binder(&folder);
+    let pages = pdfinfo_pages(&path);
+    for (i, c) in colours.iter().enumerate() {
+        let n = pages - 2 + i;
+        let text: String = pdftotext(&path, Some((n, n))).split_whitespace().collect();
+        assert!(text.contains(&format!("·{}/3", i + 1)), "page {n}: {text}");
+        let page = raster(&path, n, 20);
+        let centre = page.get_pixel(page.width() / 2, page.height() / 2).0;
+        let near = centre.iter().zip(c).all(|(a, b)| a.abs_diff(*b) < 40);
+        assert!(near, "page {n} shows {centre:?}, not {c:?}");
+    }
+    // The front pages hold none of the TIFF.
+    let page = raster(&path, pages - 3, 20);
+    let centre = page.get_pixel(page.width() / 2, page.height() / 2).0;
+    assert!(!colours.contains(&centre), "{centre:?}");
+}
