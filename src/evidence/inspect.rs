@@ -2,7 +2,8 @@
 //! extension, the per-kind checks of the contract (PDF parse, pages and encryption;
 //! image headers and EXIF dates; OOXML/ODF/OFD zips and their created dates; OLE2
 //! signatures), its date and its SHA-256. Files are streamed; none is held whole in
-//! memory except a PDF while it is parsed.
+//! memory except a PDF while it is parsed, which inflates at most
+//! [`super::pdf_budget::INFLATE_BUDGET`] of its streams.
 
 use super::dates::{date_in_name, iso_date, pdf_date};
 use crate::hash::sha256_file;
@@ -212,7 +213,7 @@ fn check(path: &Path, kind: Kind, name: &str) -> Verdict {
 const FULL_PARSE_MAX: u64 = 64 * 1024 * 1024;
 
 fn check_pdf(path: &Path) -> Verdict {
-    use lopdf::Document;
+    use super::pdf_budget::{self, OpenError};
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => return Verdict::Unreadable(e.to_string()),
@@ -225,9 +226,9 @@ fn check_pdf(path: &Path) -> Verdict {
             Ok(m) => m,
             Err(e) => return Verdict::Unreadable(e.to_string()),
         };
-        return match Document::load_metadata_mem(&map) {
+        return match pdf_budget::metadata(&map) {
             Ok(meta) if meta.encrypted && meta.page_count == 0 => {
-                Verdict::Encrypted("the PDF needs a password to open".into())
+                Verdict::Encrypted(OpenError::Password.to_string())
             }
             Ok(meta) if meta.page_count == 0 => Verdict::Unreadable("the PDF has no pages".into()),
             Ok(meta) => Verdict::Good {
@@ -238,62 +239,64 @@ fn check_pdf(path: &Path) -> Verdict {
                     .and_then(pdf_date)
                     .map(|d| (d, DateSource::Pdf)),
             },
-            Err(lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword) => {
-                Verdict::Encrypted("the PDF needs a password to open".into())
-            }
-            Err(e) => Verdict::Unreadable(format!("not a readable PDF: {e}")),
+            Err(e) => pdf_error(e),
         };
     }
-    drop(file);
-    let first = pdf_verdict(Document::load(path));
-    match first {
-        Verdict::Unreadable(_) => {
-            // A damaged cross-reference table that rebuilding from the objects repairs
-            // still parses, as it does in every PDF reader.
-            let repaired = std::fs::read(path)
-                .ok()
-                .and_then(|bytes| super::pdf_repair::with_rebuilt_xref(&bytes))
-                .map(|bytes| pdf_verdict(Document::load_mem(&bytes)));
-            match repaired {
-                Some(v @ (Verdict::Good { .. } | Verdict::Encrypted(_))) => v,
-                _ => first,
-            }
-        }
-        v => v,
+    let mut bytes = Vec::new();
+    if let Err(e) = file.take(FULL_PARSE_MAX + 1).read_to_end(&mut bytes) {
+        return Verdict::Unreadable(e.to_string());
+    }
+    let first = match pdf_budget::load(&bytes) {
+        Ok(doc) => pdf_verdict(&doc),
+        Err(e @ OpenError::Damaged(_)) => pdf_error(e),
+        // Rebuilding the cross-reference table changes none of these.
+        Err(e) => return pdf_error(e),
+    };
+    if !matches!(first, Verdict::Unreadable(_)) {
+        return first;
+    }
+    // A damaged cross-reference table that rebuilding from the objects repairs still
+    // parses, as it does in every PDF reader.
+    let repaired = super::pdf_repair::with_rebuilt_xref(&bytes);
+    drop(bytes);
+    match repaired.map(|b| pdf_budget::load(&b)) {
+        Some(Ok(doc)) => match pdf_verdict(&doc) {
+            v @ Verdict::Good { .. } => v,
+            _ => first,
+        },
+        Some(Err(e @ OpenError::Password)) => pdf_error(e),
+        _ => first,
+    }
+}
+
+/// The verdict on a PDF that could not be opened.
+fn pdf_error(e: super::pdf_budget::OpenError) -> Verdict {
+    match e {
+        super::pdf_budget::OpenError::Password => Verdict::Encrypted(e.to_string()),
+        e => Verdict::Unreadable(e.to_string()),
     }
 }
 
 /// What a load of the whole PDF says of it.
-fn pdf_verdict(loaded: Result<lopdf::Document, lopdf::Error>) -> Verdict {
-    match loaded {
-        Ok(doc) => {
-            if doc.is_encrypted() && !doc.was_encrypted() {
-                return Verdict::Encrypted("the PDF needs a password to open".into());
-            }
-            let pages = u32::try_from(doc.get_pages().len()).ok();
-            let date = doc
-                .trailer
-                .get(b"Info")
-                .ok()
-                .and_then(|info| match info {
-                    lopdf::Object::Reference(id) => doc.get_dictionary(*id).ok(),
-                    lopdf::Object::Dictionary(d) => Some(d),
-                    _ => None,
-                })
-                .and_then(|info| info.get(b"CreationDate").ok())
-                .and_then(|v| v.as_str().ok())
-                .and_then(|raw| pdf_date(&String::from_utf8_lossy(raw)))
-                .map(|d| (d, DateSource::Pdf));
-            if pages == Some(0) {
-                return Verdict::Unreadable("the PDF has no pages".into());
-            }
-            Verdict::Good { pages, date }
-        }
-        Err(lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword) => {
-            Verdict::Encrypted("the PDF needs a password to open".into())
-        }
-        Err(e) => Verdict::Unreadable(format!("not a readable PDF: {e}")),
+fn pdf_verdict(doc: &lopdf::Document) -> Verdict {
+    let pages = u32::try_from(doc.get_pages().len()).ok();
+    let date = doc
+        .trailer
+        .get(b"Info")
+        .ok()
+        .and_then(|info| match info {
+            lopdf::Object::Reference(id) => doc.get_dictionary(*id).ok(),
+            lopdf::Object::Dictionary(d) => Some(d),
+            _ => None,
+        })
+        .and_then(|info| info.get(b"CreationDate").ok())
+        .and_then(|v| v.as_str().ok())
+        .and_then(|raw| pdf_date(&String::from_utf8_lossy(raw)))
+        .map(|d| (d, DateSource::Pdf));
+    if pages == Some(0) {
+        return Verdict::Unreadable("the PDF has no pages".into());
     }
+    Verdict::Good { pages, date }
 }
 
 fn read_head(path: &Path, n: usize) -> std::io::Result<Vec<u8>> {
@@ -303,6 +306,14 @@ fn read_head(path: &Path, n: usize) -> std::io::Result<Vec<u8>> {
         .read_to_end(&mut head)?;
     Ok(head)
 }
+
+/// The most pixels one byte of a JPEG or PNG can hold: deflate makes at most 1032 bytes of
+/// one, and a 1-bit image packs 8 pixels in a byte (a JPEG holds fewer still: it spends at
+/// least a bit on every 8×8 block). A header claiming more lies about the size, as a
+/// 693-byte JPEG claiming 65500×65500 pixels does, which a viewer would try to allocate
+/// 12 GB for (issue 18, item 3). TIFF and BMP are not held to it: a fax page in CCITT G4
+/// or a BMP in RLE may be smaller still.
+const MAX_PIXELS_PER_BYTE: u64 = 8 * 1032;
 
 fn check_image(path: &Path, ext: &str) -> Verdict {
     let good = |date| Verdict::Good { pages: None, date };
@@ -332,8 +343,20 @@ fn check_image(path: &Path, ext: &str) -> Verdict {
     if reader.format().is_none() {
         return Verdict::Unreadable("not an image: no known image signature".into());
     }
+    let format = reader.format();
     match reader.into_dimensions() {
-        Ok((w, h)) if w > 0 && h > 0 => {}
+        Ok((w, h)) if w > 0 && h > 0 => {
+            let packed = matches!(
+                format,
+                Some(image::ImageFormat::Jpeg | image::ImageFormat::Png)
+            );
+            let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
+            if packed && u64::from(w) * u64::from(h) > bytes.saturating_mul(MAX_PIXELS_PER_BYTE) {
+                return Verdict::Unreadable(format!(
+                    "the image claims {w}×{h} pixels, more than its {bytes} bytes can hold"
+                ));
+            }
+        }
         Ok(_) => return Verdict::Unreadable("the image has no pixels".into()),
         Err(e) => return Verdict::Unreadable(format!("the image header does not read: {e}")),
     }

@@ -10,6 +10,7 @@ pub mod dates;
 pub mod inspect;
 pub mod judge;
 pub mod names;
+pub mod pdf_budget;
 pub mod pdf_repair;
 pub mod scan;
 

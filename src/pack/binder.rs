@@ -2,7 +2,9 @@
 //! contents list with the binder page each measure starts on, then every PDF's pages as
 //! they are (imported, not re-rendered) and every image on its own captioned page, with
 //! bookmarks set › measure › item › file and every page stamped with its binder page
-//! number (档案页号) at the top right.
+//! number (档案页号) at the top right. A PDF locked by an owner password only (an empty user
+//! password opens it, as in every viewer) is bound decrypted; one that needs a user
+//! password is listed as not bound.
 //!
 //! Memory depends on one source file, not on the binder: each source PDF is loaded on its
 //! own, its pages and what they reference are renumbered and written out at once, and only
@@ -11,6 +13,7 @@
 //! engine (so the CJK glyphs are embedded as one subset) and merged in the same way; a
 //! stamp on an imported page is a Form XObject drawn on top of the page's own content.
 
+use crate::evidence::pdf_budget;
 use crate::render::pdf::MISSING_MARK;
 use crate::render::pdf::Paper;
 use crate::render::pdf::blocks::Span;
@@ -227,11 +230,13 @@ pub fn bind(
                     push_stamp(&mut laid, &mut kinds, Some(*page));
                 }
             }
-            Placed::Image(image) => {
-                let (draws, matrix) = image_page(image, setup, font, &mut missing);
-                laid.pages.push(draws);
-                kinds.push(Gen::Page(Some((image.id, matrix))));
-                push_stamp(&mut laid, &mut kinds, None);
+            Placed::Images(images) => {
+                for image in images {
+                    let (draws, matrix) = image_page(image, setup, font, &mut missing);
+                    laid.pages.push(draws);
+                    kinds.push(Gen::Page(Some((image.id, matrix))));
+                    push_stamp(&mut laid, &mut kinds, None);
+                }
             }
             Placed::Unbound(_) | Placed::Failed(_) => {}
         }
@@ -355,7 +360,8 @@ struct ImageObj {
 /// What a file became.
 enum Placed {
     Pdf(Vec<Imported>),
-    Image(ImageObj),
+    /// An image, one page each (the pages of a multi-page TIFF).
+    Images(Vec<ImageObj>),
     Unbound(String),
     /// Unreadable at bind time; becomes `Unbound` with the reason.
     Failed(String),
@@ -378,7 +384,7 @@ fn start_pages(placed: &[Vec<Vec<Placed>>], before: usize) -> Vec<Option<usize>>
     for file in placed.iter().flatten().flatten() {
         let n = match file {
             Placed::Pdf(pages) => pages.len(),
-            Placed::Image(_) => 1,
+            Placed::Images(images) => images.len(),
             Placed::Unbound(_) | Placed::Failed(_) => 0,
         };
         starts.push((n > 0).then_some(next));
@@ -495,7 +501,8 @@ impl<'d> Importer<'d> {
             };
             match doc.objects.get(&old) {
                 Some(Object::Stream(s)) => {
-                    let dict = self.convert_dict(&s.dict, &[b"Length"], out);
+                    let mut dict = self.convert_dict(&s.dict, &[b"Length"], out);
+                    drop_crypt_filter(&mut dict);
                     out.stream(id, &dict, &s.content)?;
                 }
                 Some(o) => {
@@ -719,6 +726,34 @@ impl<'d> Importer<'d> {
     }
 }
 
+/// Takes a `/Crypt` filter out of a stream's filters (and its parameters): a stream of a
+/// decrypted PDF is in clear, and the binder has no encryption for it to name.
+fn drop_crypt_filter(dict: &mut Dictionary) {
+    let crypt = |o: &Object| o.as_name().ok() == Some(b"Crypt".as_slice());
+    match dict.get(b"Filter") {
+        Ok(o) if crypt(o) => {
+            dict.remove(b"Filter");
+            dict.remove(b"DecodeParms");
+        }
+        Ok(Object::Array(filters)) => {
+            let Some(at) = filters.iter().position(crypt) else {
+                return;
+            };
+            let mut filters = filters.clone();
+            filters.remove(at);
+            if let Ok(Object::Array(parms)) = dict.get(b"DecodeParms") {
+                let mut parms = parms.clone();
+                if at < parms.len() {
+                    parms.remove(at);
+                }
+                dict.set("DecodeParms", Object::Array(parms));
+            }
+            dict.set("Filter", Object::Array(filters));
+        }
+        _ => {}
+    }
+}
+
 /// The matrix placing a stamp drawn at the top right of a `w`×`h` generated page at the
 /// visible top right of a page with box `b` and rotation `rotate`, upright as displayed.
 fn stamp_matrix(b: [f32; 4], rotate: i64, w: f32, h: f32) -> [f32; 6] {
@@ -738,15 +773,25 @@ fn stamp_matrix(b: [f32; 4], rotate: i64, w: f32, h: f32) -> [f32; 6] {
     ]
 }
 
-/// Loads a source PDF and writes its pages; an unreadable one is `Failed`.
+/// Loads a source PDF and writes its pages; an unreadable one, or one that needs a user
+/// password, is `Failed`. It is loaded
+/// through [`pdf_budget`], so its object streams inflate to at most
+/// [`pdf_budget::INFLATE_BUDGET`]; its pages' content is copied as it is, never inflated.
 fn import_pdf(path: &Path, out: &mut PdfOut<'_>, ctx: &Ctx) -> io::Result<Placed> {
-    let doc = match Document::load(path) {
-        Ok(doc) => doc,
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
         Err(e) => return Ok(Placed::Failed(e.to_string())),
     };
-    if doc.is_encrypted() || doc.was_encrypted() {
-        return Ok(Placed::Failed("encrypted".into()));
-    }
+    let loaded = pdf_budget::load(&bytes);
+    drop(bytes);
+    // A PDF locked by an owner password only opens with the empty user password, as in
+    // every viewer: it comes back decrypted and is bound in clear. One that needs a user
+    // password is not bound.
+    let doc = match loaded {
+        Ok(doc) => doc,
+        Err(pdf_budget::OpenError::Password) => return Ok(Placed::Failed("encrypted".into())),
+        Err(e) => return Ok(Placed::Failed(e.to_string())),
+    };
     let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
         return Ok(Placed::Failed("no pages".into()));
@@ -887,30 +932,30 @@ fn image_dict(w: u32, h: u32, space: &[u8], filter: &[u8]) -> Dictionary {
     d
 }
 
-/// Writes an image as an XObject: a JPEG as it is, anything else decoded, flattened onto
-/// white and compressed. An unreadable image is `Failed`.
+/// The most pages of one TIFF bound, and the most megapixels they may have together:
+/// a fax or a scanner's multi-page TIFF has a few dozen pages; each is decoded on its own,
+/// under [`MAX_IMAGE_PIXELS`], so these bound the time a TIFF takes, not the memory.
+pub const MAX_TIFF_PAGES: usize = 1_000;
+/// See [`MAX_TIFF_PAGES`].
+pub const MAX_TIFF_PIXELS: u64 = 10 * MAX_IMAGE_PIXELS;
+
+/// Why an image of `w`×`h` pixels is not bound, if it is not.
+fn too_large(w: u32, h: u32) -> Option<String> {
+    (u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS).then(|| {
+        format!(
+            "the image claims {w}×{h} pixels, more than the {} megapixels a binder page takes",
+            MAX_IMAGE_PIXELS / 1_000_000
+        )
+    })
+}
+
+/// Writes an image as XObjects, one per page: a JPEG as it is, anything else decoded,
+/// flattened onto white and compressed; every page of a multi-page TIFF. An unreadable
+/// image is `Failed`.
 fn write_image(path: &Path, caption: &str, out: &mut PdfOut<'_>) -> io::Result<Placed> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return Ok(Placed::Failed(e.to_string())),
-    };
-    let place = |id: u32, w: u32, h: u32, o: u32| {
-        let (width, height) = if o >= 5 { (h, w) } else { (w, h) };
-        Placed::Image(ImageObj {
-            id,
-            width: width as f32,
-            height: height as f32,
-            orient: orientation_matrix(o),
-            caption: caption.to_string(),
-        })
-    };
-    let too_large = |w: u32, h: u32| {
-        (u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS).then(|| {
-            format!(
-                "the image claims {w}×{h} pixels, more than the {} megapixels a binder page takes",
-                MAX_IMAGE_PIXELS / 1_000_000
-            )
-        })
     };
     if let Some((w, h, comps, adobe)) = jpeg_info(&bytes) {
         // Not decoded here, but every reader of the binder would have to.
@@ -930,41 +975,164 @@ fn write_image(path: &Path, caption: &str, out: &mut PdfOut<'_>) -> io::Result<P
         let o = jpeg_orientation(&bytes);
         let id = out.reserve();
         out.stream(id, &d, &bytes)?;
-        return Ok(place(id, w, h, o));
+        let (width, height) = if o >= 5 { (h, w) } else { (w, h) };
+        return Ok(Placed::Images(vec![ImageObj {
+            id,
+            width: width as f32,
+            height: height as f32,
+            orient: orientation_matrix(o),
+            caption: caption.to_string(),
+        }]));
     }
-    let decoded = (|| -> Result<image::DynamicImage, String> {
-        use image::ImageDecoder;
-        let reader = || {
-            image::ImageReader::new(io::Cursor::new(&bytes))
-                .with_guessed_format()
-                .map_err(|e| e.to_string())
-        };
-        // The header first: a 68-byte PNG may declare 32768×32768 pixels.
-        let (w, h) = reader()?.into_dimensions().map_err(|e| e.to_string())?;
-        if let Some(e) = too_large(w, h) {
-            return Err(e);
+    let pages = match tiff_pages(&bytes) {
+        Ok(Some(pages)) => pages,
+        Ok(None) => {
+            let img = decode_image(&bytes);
+            drop(bytes);
+            return Ok(match img {
+                Ok(img) => Placed::Images(vec![write_pixels(img, caption, out)?]),
+                Err(e) => Placed::Failed(e),
+            });
         }
-        let mut reader = reader()?;
-        let mut limits = image::Limits::default();
-        limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4 + 64 * 1024 * 1024);
-        reader.limits(limits);
-        let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-        let orientation = decoder
-            .orientation()
-            .unwrap_or(image::metadata::Orientation::NoTransforms);
-        let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
-        img.apply_orientation(orientation);
-        Ok(img)
-    })();
-    drop(bytes);
-    let img = match decoded {
-        Ok(img) => img,
         Err(e) => return Ok(Placed::Failed(e)),
     };
-    let (w, h) = (img.width(), img.height());
-    if w == 0 || h == 0 {
-        return Ok(Placed::Failed("empty image".into()));
+    // Each page decoded in turn as the first image of the file, its header pointed at it.
+    let mut bytes = bytes;
+    let n = pages.len();
+    let mut images = Vec::with_capacity(n);
+    for (i, page) in pages.iter().enumerate() {
+        page.point_header(&mut bytes);
+        let img = match decode_image(&bytes) {
+            Ok(img) => img,
+            Err(e) if n == 1 => return Ok(Placed::Failed(e)),
+            Err(e) => return Ok(Placed::Failed(format!("page {} of {n}: {e}", i + 1))),
+        };
+        let caption = if n == 1 {
+            caption.to_string()
+        } else {
+            format!("{caption} · {}/{n}", i + 1)
+        };
+        images.push(write_pixels(img, &caption, out)?);
     }
+    Ok(Placed::Images(images))
+}
+
+/// A page of a TIFF: where its directory is, and how the header points at it.
+struct TiffPage {
+    ifd: u64,
+    big: bool,
+    little: bool,
+}
+
+impl TiffPage {
+    /// Points the header's first directory at this page, so a decoder reads it first.
+    fn point_header(&self, bytes: &mut [u8]) {
+        let at: Option<&mut [u8]> = if self.big {
+            bytes.get_mut(8..16)
+        } else {
+            bytes.get_mut(4..8)
+        };
+        let Some(slot) = at else { return };
+        match (self.big, self.little) {
+            (true, true) => slot.copy_from_slice(&self.ifd.to_le_bytes()),
+            (true, false) => slot.copy_from_slice(&self.ifd.to_be_bytes()),
+            (false, little) => {
+                let ifd = u32::try_from(self.ifd).unwrap_or(u32::MAX);
+                slot.copy_from_slice(&if little {
+                    ifd.to_le_bytes()
+                } else {
+                    ifd.to_be_bytes()
+                });
+            }
+        }
+    }
+}
+
+/// The pages of a TIFF (`None` when it is not one): every image in its chain of
+/// directories but reduced-resolution copies (thumbnails) after the first. All their
+/// sizes are read, and checked against the limits, before any is decoded.
+fn tiff_pages(bytes: &[u8]) -> Result<Option<Vec<TiffPage>>, String> {
+    let little = match bytes.get(..4) {
+        Some(b"II*\0" | b"II+\0") => true,
+        Some(b"MM\0*" | b"MM\0+") => false,
+        _ => return Ok(None),
+    };
+    let big = bytes.get(2..4).is_some_and(|v| v == b"+\0" || v == b"\0+");
+    let bad = |e: tiff::TiffError| format!("the TIFF does not read: {e}");
+    let mut dec = tiff::decoder::Decoder::new(io::Cursor::new(bytes)).map_err(bad)?;
+    let mut pages = Vec::new();
+    let mut pixels = 0u64;
+    loop {
+        let thumbnail = dec
+            .find_tag_unsigned::<u32>(tiff::tags::Tag::NewSubfileType)
+            .ok()
+            .flatten()
+            .is_some_and(|t| t & 1 == 1);
+        if pages.is_empty() || !thumbnail {
+            let (w, h) = dec.dimensions().map_err(bad)?;
+            if let Some(e) = too_large(w, h) {
+                return Err(format!("page {}: {e}", pages.len() + 1));
+            }
+            pixels = pixels.saturating_add(u64::from(w) * u64::from(h));
+            let Some(ifd) = dec.ifd_pointer() else {
+                return Err("the TIFF does not say where its pages are".into());
+            };
+            pages.push(TiffPage {
+                ifd: ifd.0,
+                big,
+                little,
+            });
+            if pages.len() > MAX_TIFF_PAGES || pixels > MAX_TIFF_PIXELS {
+                return Err(format!(
+                    "the TIFF holds more than {MAX_TIFF_PAGES} pages or {} megapixels, more than a binder takes of one file",
+                    MAX_TIFF_PIXELS / 1_000_000
+                ));
+            }
+        }
+        if !dec.more_images() {
+            return Ok(Some(pages));
+        }
+        dec.next_image()
+            .map_err(|e| format!("page {} of the TIFF does not read: {e}", pages.len() + 1))?;
+    }
+}
+
+/// Decodes an image, its header checked first (a 68-byte PNG may declare 32768×32768
+/// pixels) and its decoding under the `image` crate's allocation limit.
+fn decode_image(bytes: &[u8]) -> Result<image::DynamicImage, String> {
+    use image::ImageDecoder;
+    let reader = || {
+        image::ImageReader::new(io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| e.to_string())
+    };
+    let (w, h) = reader()?.into_dimensions().map_err(|e| e.to_string())?;
+    if let Some(e) = too_large(w, h) {
+        return Err(e);
+    }
+    let mut reader = reader()?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4 + 64 * 1024 * 1024);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
+    img.apply_orientation(orientation);
+    if img.width() == 0 || img.height() == 0 {
+        return Err("empty image".into());
+    }
+    Ok(img)
+}
+
+/// Writes decoded pixels as an XObject, flattened onto white and compressed.
+fn write_pixels(
+    img: image::DynamicImage,
+    caption: &str,
+    out: &mut PdfOut<'_>,
+) -> io::Result<ImageObj> {
+    let (w, h) = (img.width(), img.height());
     let color = img.color();
     let gray = !color.has_color();
     let pixels: Vec<u8> = if color.has_alpha() {
@@ -995,7 +1163,13 @@ fn write_image(path: &Path, caption: &str, out: &mut PdfOut<'_>) -> io::Result<P
     let space: &[u8] = if gray { b"DeviceGray" } else { b"DeviceRGB" };
     let id = out.reserve();
     out.stream(id, &image_dict(w, h, space, b"FlateDecode"), &data)?;
-    Ok(place(id, w, h, 1))
+    Ok(ImageObj {
+        id,
+        width: w as f32,
+        height: h as f32,
+        orient: orientation_matrix(1),
+        caption: caption.to_string(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1261,7 +1435,7 @@ fn contents_pages(
                         let text = format!("{}　{unbound}：{reason}", file.title);
                         entry(&mut c, &mut y, &text, 2, None, missing);
                     }
-                    Placed::Pdf(_) | Placed::Image(_) => {
+                    Placed::Pdf(_) | Placed::Images(_) => {
                         entry(&mut c, &mut y, &file.title, 2, start, missing);
                     }
                 }
@@ -1683,6 +1857,37 @@ mod tests {
         );
     }
 
+    /// A PDF whose object stream inflates past the budget (changed since the check, or
+    /// bound by a caller that did not check it) is listed unbound with the reason, and
+    /// nothing of it is inflated past the budget (issue 18, item 3).
+    #[test]
+    fn a_pdf_inflating_past_the_budget_is_listed_unbound() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bomb.pdf");
+        let pad = usize::try_from(pdf_budget::INFLATE_BUDGET).expect("fits") + (1 << 20);
+        std::fs::write(&path, crate::evidence::pdf_budget::objstm_pdf(pad, "")).expect("write");
+        let binder = Binder {
+            title: "t".into(),
+            cover: Vec::new(),
+            labels: BinderLabels::default(),
+            measures: vec![BinderMeasure {
+                title: "第1条".into(),
+                items: vec![BinderItem {
+                    title: "值班表".into(),
+                    files: vec![file("bomb.pdf", BinderSource::Pdf { path, pages: 1 })],
+                }],
+            }],
+        };
+        let (_, bound) = run(&binder);
+        assert_eq!(
+            bound.unbound,
+            [(
+                "bomb.pdf".to_string(),
+                "无法读取（its compressed streams inflate past 64 MB, the most dossier inflates of one PDF (docs/limits.md)）".to_string()
+            )]
+        );
+    }
+
     #[test]
     fn binds_pages_images_stamps_bookmarks_and_contents() {
         let f = fixture();
@@ -1793,6 +1998,116 @@ mod tests {
             assert!(titles.iter().any(|x| x == t), "{t} in {titles:?}");
         }
         assert!(!titles.iter().any(|x| x == "bad.pdf" || x == "video.mp4"));
+    }
+
+    /// A decrypted stream keeps no `/Crypt` filter: the binder is not encrypted.
+    #[test]
+    fn a_crypt_filter_is_dropped_from_a_decrypted_stream() {
+        let mut one = dictionary! { "Filter" => "Crypt", "DecodeParms" => dictionary! {} };
+        drop_crypt_filter(&mut one);
+        assert!(!one.has(b"Filter") && !one.has(b"DecodeParms"));
+        let mut chain = dictionary! {
+            "Filter" => vec![Object::Name(b"Crypt".to_vec()), Object::Name(b"FlateDecode".to_vec())],
+            "DecodeParms" => vec![Object::Dictionary(dictionary! { "Name" => "StdCF" }), Object::Null],
+        };
+        drop_crypt_filter(&mut chain);
+        assert_eq!(
+            chain
+                .get(b"Filter")
+                .and_then(Object::as_array)
+                .map(Vec::len)
+                .ok(),
+            Some(1)
+        );
+        assert_eq!(
+            chain.get(b"DecodeParms").and_then(Object::as_array).ok(),
+            Some(&vec![Object::Null])
+        );
+        let mut plain = dictionary! { "Filter" => "FlateDecode" };
+        drop_crypt_filter(&mut plain);
+        assert!(plain.has(b"Filter"));
+    }
+
+    /// A TIFF of `pages` (width, height, grey level), written by the tiff crate.
+    fn tiff(path: &Path, pages: &[(u32, u32, u8)]) {
+        use tiff::encoder::{Compression, DeflateLevel};
+        let mut out = io::Cursor::new(Vec::new());
+        {
+            let mut enc = tiff::encoder::TiffEncoder::new(&mut out)
+                .expect("encoder")
+                .with_compression(Compression::Deflate(DeflateLevel::Fast));
+            for &(w, h, level) in pages {
+                let px = vec![level; (w * h) as usize];
+                enc.write_image::<tiff::encoder::colortype::Gray8>(w, h, &px)
+                    .expect("page");
+            }
+        }
+        std::fs::write(path, out.into_inner()).expect("tiff");
+    }
+
+    /// Every page of a multi-page TIFF is bound on a page of its own, each captioned with
+    /// its number; the image crate alone gave the first only (issue 18, item 5).
+    #[test]
+    fn every_page_of_a_multi_page_tiff_is_bound() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fax.tif");
+        tiff(&path, &[(40, 30, 10), (30, 40, 120), (50, 20, 240)]);
+        let binder = Binder {
+            title: "t".into(),
+            cover: Vec::new(),
+            labels: BinderLabels::default(),
+            measures: vec![BinderMeasure {
+                title: "第1条".into(),
+                items: vec![BinderItem {
+                    title: "通报".into(),
+                    files: vec![file("fax.tif", BinderSource::Image(path))],
+                }],
+            }],
+        };
+        let (bytes, bound) = run(&binder);
+        assert!(bound.unbound.is_empty(), "{:?}", bound.unbound);
+        let doc = Document::load_mem(&bytes).expect("the binder reads back");
+        // Cover, contents, three pages.
+        assert_eq!(bound.pages, 5);
+        let mut sizes: Vec<(i64, i64)> = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_stream().ok())
+            .filter(|s| s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Image"))
+            .map(|s| {
+                let n = |k: &[u8]| s.dict.get(k).and_then(Object::as_i64).expect("size");
+                (n(b"Width"), n(b"Height"))
+            })
+            .collect();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [(30, 40), (40, 30), (50, 20)]);
+        let text: String = (3..=5)
+            .map(|p| doc.extract_text(&[p]).expect("text"))
+            .collect();
+        let squeezed: String = text.split_whitespace().collect();
+        for n in 1..=3 {
+            assert!(
+                squeezed.contains(&format!("fax.tif·2026-05-01·{n}/3")),
+                "{text}"
+            );
+        }
+    }
+
+    /// A TIFF is held to the pixel limit page by page, every page's size read before any
+    /// is decoded.
+    #[test]
+    fn a_tiff_page_past_the_pixel_limit_leaves_the_file_unbound() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("scan.tif");
+        tiff(&path, &[(40, 30, 10), (8000, 7000, 255)]);
+        let pages = tiff_pages(&std::fs::read(&path).expect("read"));
+        assert_eq!(
+            pages.err().as_deref(),
+            Some(
+                "page 2: the image claims 8000×7000 pixels, more than the 50 megapixels a binder page takes"
+            )
+        );
+        assert!(matches!(tiff_pages(b"\x89PNG"), Ok(None)));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod batch;
+mod binding;
 mod clobber;
 mod common;
 mod contract;
