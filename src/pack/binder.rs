@@ -18,7 +18,7 @@ use crate::render::pdf::MISSING_MARK;
 use crate::render::pdf::Paper;
 use crate::render::pdf::blocks::Span;
 use crate::render::pdf::font::{Font, FontError};
-use crate::render::pdf::layout::{Draw, Laid, PageSetup};
+use crate::render::pdf::layout::{Draw, Laid, PageSetup, Paint};
 use crate::render::pdf::out::{self, PdfOut, num, reference, text_string};
 use crate::render::pdf::text::{Metrics, break_lines};
 use crate::render::pdf::write;
@@ -143,6 +143,8 @@ pub enum BinderError {
 const STAMP_SIZE: f32 = 9.0;
 const STAMP_RIGHT: f32 = 28.0;
 const STAMP_TOP: f32 = 26.0;
+/// The white margin around the number, in points.
+const STAMP_PAD: f32 = 3.0;
 /// The caption under an image.
 const CAPTION_SIZE: f32 = 9.0;
 /// Guard against cyclic /Parent chains in damaged files.
@@ -215,7 +217,7 @@ pub fn bind(
     let mut binder_page = 0;
     let mut push_stamp = |laid: &mut Laid, kinds: &mut Vec<Gen>, page: Option<Imported>| {
         binder_page += 1;
-        laid.pages.push(vec![stamp(binder_page, setup, font)]);
+        laid.pages.push(stamp(binder_page, setup, font));
         kinds.push(Gen::Stamp(page));
     };
     for page in cover.into_iter().chain(contents.pages.iter().cloned()) {
@@ -1226,16 +1228,30 @@ fn draw_line(
     }
 }
 
-/// The binder page number, right-aligned at the top right.
-fn stamp(n: usize, setup: PageSetup, font: &Font) -> Draw {
+/// The binder page number, right-aligned at the top right, black on a white patch: it
+/// is drawn on top of the page, whose corner may be dark (a scan's black border, a photo),
+/// where black alone vanished (issue 18, item 5). The patch covers the page only where
+/// the number stands.
+fn stamp(n: usize, setup: PageSetup, font: &Font) -> Vec<Draw> {
     let text = n.to_string();
-    Draw::Text {
-        x: setup.width - STAMP_RIGHT - text_width(&text, STAMP_SIZE, font),
-        y: STAMP_TOP,
-        size: STAMP_SIZE,
-        bold: false,
-        text,
-    }
+    let width = text_width(&text, STAMP_SIZE, font);
+    let x = setup.width - STAMP_RIGHT - width;
+    vec![
+        Draw::Rect {
+            x: x - STAMP_PAD,
+            y: STAMP_TOP - STAMP_SIZE - STAMP_PAD,
+            w: width + 2.0 * STAMP_PAD,
+            h: STAMP_SIZE * 1.25 + 2.0 * STAMP_PAD,
+            paint: Paint::Gray(1.0),
+        },
+        Draw::Text {
+            x,
+            y: STAMP_TOP,
+            size: STAMP_SIZE,
+            bold: false,
+            text,
+        },
+    ]
 }
 
 /// The cover: the title, then the label/value rows.
@@ -2108,6 +2124,32 @@ mod tests {
             )
         );
         assert!(matches!(tiff_pages(b"\x89PNG"), Ok(None)));
+    }
+
+    /// The number sits inside a white patch drawn before it, so it reads on any page.
+    #[test]
+    fn the_stamp_is_drawn_on_a_white_patch() {
+        let font = Font::built_in().expect("font");
+        let setup = PageSetup::from_mm(210.0, 297.0, false);
+        let draws = stamp(1234, setup, &font);
+        let [
+            Draw::Rect { x, y, w, h, paint },
+            Draw::Text {
+                x: tx,
+                y: ty,
+                size,
+                text,
+                ..
+            },
+        ] = draws.as_slice()
+        else {
+            panic!("{draws:?}");
+        };
+        assert_eq!((*paint, text.as_str()), (Paint::Gray(1.0), "1234"));
+        let width = text_width(text, *size, &font);
+        assert!(*x < *tx && tx + width < x + w, "{draws:?}");
+        assert!(*y < ty - size && *ty < y + h, "{draws:?}");
+        assert!(x + w < setup.width && *y > 0.0, "{draws:?}");
     }
 
     #[test]

@@ -634,3 +634,89 @@ fn every_page_of_a_multi_page_tiff_is_bound() {
     let centre = page.get_pixel(page.width() / 2, page.height() / 2).0;
     assert!(!colours.contains(&centre), "{centre:?}");
 }
+
+/// A PDF of one all-black page, turned by `rotate` degrees.
+fn black_pdf(rotate: i64) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.4");
+    let pages = doc.new_object_id();
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"0 0 0 rg 0 0 595 842 re f".to_vec(),
+    ));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages, "Contents" => content,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Rotate" => rotate,
+    });
+    doc.objects.insert(
+        pages,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// The binder's page number stays legible on a black page: rasterised by pdftoppm at 50
+/// dpi, the stamp's corner holds a white patch with the dark number in it, while the page
+/// around it is black; on a page shown upright or turned a quarter (it vanished, black on
+/// black; issue 18, item 5).
+#[test]
+fn the_page_number_is_legible_on_a_black_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ev = evidence(tmp.path());
+    std::fs::write(
+        ev.join(MEASURE).join("2026-06-09 值班表 a.pdf"),
+        black_pdf(0),
+    )
+    .unwrap();
+    std::fs::write(
+        ev.join(MEASURE).join("2026-06-09 值班表 b.pdf"),
+        black_pdf(90),
+    )
+    .unwrap();
+    let (out, folder) = pack(tmp.path(), &ev, 2_000_000);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let path = binder(&folder);
+    let pages = pdfinfo_pages(&path);
+    for n in [pages - 1, pages] {
+        let page = raster(&path, n, 50);
+        let px = |pt: f32| (pt * 50.0 / 72.0).round() as u32;
+        let (w, h) = (page.width(), page.height());
+        // The top-right corner where the number stands: 12 to 60 points from the right
+        // edge, 8 to 36 from the top.
+        let mut white = 0;
+        let mut dark_inside = 0;
+        let patch: Vec<(u32, u32)> = (w - px(60.0)..w - px(12.0))
+            .flat_map(|x| (px(8.0)..px(36.0)).map(move |y| (x, y)))
+            .collect();
+        for &(x, y) in &patch {
+            let [r, g, b] = page.get_pixel(x, y).0;
+            if r > 230 && g > 230 && b > 230 {
+                white += 1;
+            }
+        }
+        // Dark pixels with white on both sides along the row: the strokes of the number.
+        for &(x, y) in &patch {
+            let lum = |x: u32| page.get_pixel(x, y).0[0];
+            if lum(x) < 128
+                && (x.saturating_sub(4)..x).any(|l| lum(l) > 230)
+                && (x + 1..x + 5).any(|r| lum(r) > 230)
+            {
+                dark_inside += 1;
+            }
+        }
+        assert!(white >= 40, "page {n}: {white} white pixels at the stamp");
+        assert!(dark_inside >= 2, "page {n}: no number in the patch");
+        // The rest of the page is as black as it was.
+        let centre = page.get_pixel(w / 2, h / 2).0;
+        assert_eq!(centre, [0, 0, 0], "page {n}");
+        let corner = page.get_pixel(w - px(150.0), px(20.0)).0;
+        assert_eq!(corner, [0, 0, 0], "page {n} beside the stamp");
+    }
+}
