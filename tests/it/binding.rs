@@ -662,7 +662,7 @@ fn black_pdf(rotate: i64) -> Vec<u8> {
     out
 }
 
-/// The binder's page number stays legible on a black page: rasterised by pdftoppm at 50
+/// The binder's page number stays legible on a black page: rasterised by pdftoppm at 100
 /// dpi, the stamp's corner holds a white patch with the dark number in it, while the page
 /// around it is black; on a page shown upright or turned a quarter (it vanished, black on
 /// black; issue 18, item 5).
@@ -685,8 +685,9 @@ fn the_page_number_is_legible_on_a_black_page() {
     let path = binder(&folder);
     let pages = pdfinfo_pages(&path);
     for n in [pages - 1, pages] {
-        let page = raster(&path, n, 50);
-        let px = |pt: f32| (pt * 50.0 / 72.0).round() as u32;
+        // 100 dpi: at 50 a one-digit number's strokes are antialiased to grey.
+        let page = raster(&path, n, 100);
+        let px = |pt: f32| (pt * 100.0 / 72.0).round() as u32;
         let (w, h) = (page.width(), page.height());
         // The top-right corner where the number stands: 12 to 60 points from the right
         // edge, 8 to 36 from the top.
