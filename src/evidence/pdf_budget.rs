@@ -201,8 +201,11 @@ pub struct Scan {
 /// names of those lopdf would inflate with are in the file (from `/` to the name's end).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
+    /// The object's number and generation, to find it among what lopdf decrypted.
     pub id: (u32, u16),
+    /// Its filters in decoding order, to inflate it as lopdf would.
     pub filters: Vec<Vec<u8>>,
+    /// Where the names of the filters lopdf inflates with are, to rename them in the copy.
     pub names: Vec<(usize, usize)>,
 }
 
