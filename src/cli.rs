@@ -1469,6 +1469,14 @@ fn pack(
     for c in &packed.changed {
         let _ = writeln!(err, "dossier: warning: {c}; packed as it is now");
     }
+    for (binder, path, reason) in &packed.unbound {
+        let _ = writeln!(
+            err,
+            "dossier: warning: {binder}: {} is packed but not bound: {}",
+            crate::model::visible(path),
+            crate::model::visible(reason)
+        );
+    }
     let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
     if let Some(e) = &unit.evidence {
         let _ = writeln!(err, "{}", e.summary_line());

@@ -42,6 +42,7 @@ fuzz_target!(|data: &[u8]| {
                 title: "现场照片".into(),
                 files: vec![BinderFile {
                     title: name.clone(),
+                    path: format!("材料/{name}"),
                     caption: format!("{name} · 2026-03-01"),
                     source,
                 }],

@@ -85,6 +85,8 @@ pub struct BinderItem {
 pub struct BinderFile {
     /// The file name, for the bookmark and the contents.
     pub title: String,
+    /// Where the file is in the pack: how a warning about it names it.
+    pub path: String,
     /// For images: the line under the picture (path · date).
     pub caption: String,
     pub source: BinderSource,
@@ -121,8 +123,8 @@ pub struct Bound {
     pub pages: usize,
     /// Characters the font lacks; each was drawn as □.
     pub missing: BTreeSet<char>,
-    /// Files that turned out unreadable at bind time: (file title, reason). They are listed
-    /// in the contents as not bound.
+    /// Files that turned out unreadable at bind time: (path in the pack, reason). They are
+    /// listed in the contents as not bound, and the clerk is told.
     pub unbound: Vec<(String, String)>,
 }
 
@@ -187,7 +189,7 @@ pub fn bind(
                 let p = match p {
                     Placed::Failed(e) => {
                         let reason = format!("{}（{e}）", binder.labels.unreadable);
-                        ctx.bound.unbound.push((file.title.clone(), reason.clone()));
+                        ctx.bound.unbound.push((file.path.clone(), reason.clone()));
                         Placed::Unbound(reason)
                     }
                     p => p,
@@ -1706,6 +1708,7 @@ mod tests {
     fn file(title: &str, source: BinderSource) -> BinderFile {
         BinderFile {
             title: title.into(),
+            path: format!("材料/{title}"),
             caption: format!("{title} · 2026-05-01"),
             source,
         }
@@ -1859,7 +1862,12 @@ mod tests {
         };
         let (bytes, bound) = run(&binder);
         let names: Vec<&str> = bound.unbound.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["huge.png", "huge.jpg"], "{:?}", bound.unbound);
+        assert_eq!(
+            names,
+            ["材料/huge.png", "材料/huge.jpg"],
+            "{:?}",
+            bound.unbound
+        );
         for (_, reason) in &bound.unbound {
             assert!(
                 reason.contains("megapixels a binder page takes"),
@@ -1898,7 +1906,7 @@ mod tests {
         assert_eq!(
             bound.unbound,
             [(
-                "bomb.pdf".to_string(),
+                "材料/bomb.pdf".to_string(),
                 "无法读取（its compressed streams inflate past 64 MB, the most dossier inflates of one PDF (docs/limits.md)）".to_string()
             )]
         );
@@ -1914,7 +1922,7 @@ mod tests {
         assert_eq!(pages.len(), 1 + 1 + 2 + 3 + 2);
         assert_eq!(bound.pages, pages.len());
         assert_eq!(bound.unbound.len(), 1);
-        assert_eq!(bound.unbound[0].0, "bad.pdf");
+        assert_eq!(bound.unbound[0].0, "材料/bad.pdf");
         assert!(bound.missing.is_empty(), "{:?}", bound.missing);
 
         // Every page carries its stamp on top.

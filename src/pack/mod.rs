@@ -99,6 +99,9 @@ pub struct Packed {
     pub changed: Vec<Changed>,
     /// The signer's key id, when signed.
     pub signed_by: Option<String>,
+    /// Files judged bindable that the binder could not read after all: (binder, path in
+    /// the pack, reason). They are packed but not bound; the clerk is told.
+    pub unbound: Vec<(String, String, String)>,
 }
 
 /// One row of the index (卷内目录).
@@ -463,6 +466,7 @@ pub fn pack(
                     };
                     binder_files.push(BinderFile {
                         title: name,
+                        path: pack_path.clone(),
                         caption,
                         source,
                     });
@@ -529,6 +533,16 @@ pub fn pack(
             packed
                 .missing_glyphs
                 .push((binder_name.clone(), bound.missing));
+        }
+        // The index says so too, beside the file's row.
+        for (path, reason) in bound.unbound {
+            if let Some(row) = rows.iter_mut().find(|r| r.path == path) {
+                row.state.push_str(&fill(
+                    &label(&labels, "pack_not_bound"),
+                    &[("reason", reason.clone())],
+                ));
+            }
+            packed.unbound.push((binder_name.clone(), path, reason));
         }
         files.push(Packable {
             path: binder_name,

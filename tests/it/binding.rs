@@ -338,6 +338,25 @@ fn images_claiming_more_pixels_than_their_bytes_hold_are_refused_and_never_rende
 
     let (out, folder) = pack(tmp.path(), &ev, 1_000_000);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // The PNG was judged readable and turned out unbindable only in the binder: the clerk
+    // is told, and the index says so beside the file (it said 有 alone before).
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warned: Vec<&str> = stderr.lines().filter(|l| l.contains("全景.png")).collect();
+    assert_eq!(warned.len(), 1, "{stderr}");
+    assert!(
+        warned[0].starts_with("dossier: warning: 装订/03 市78条.pdf: 材料/03 市78条/")
+            && warned[0].ends_with(
+                "/2026-06-09 值班表 全景.png is packed but not bound: 无法读取（the image claims 30000×30000 pixels, more than the 50 megapixels a binder page takes）"
+            ),
+        "{stderr}"
+    );
+    let csv = std::fs::read_to_string(folder.join("00-目录.csv")).unwrap();
+    let row: Vec<&str> = csv.lines().filter(|l| l.contains("全景.png")).collect();
+    assert_eq!(row.len(), 1, "{csv}");
+    assert!(
+        row[0].contains("有（未装订：无法读取（the image claims 30000×30000 pixels"),
+        "{csv}"
+    );
     let path = binder(&folder);
     let text = pdftotext(&path, None);
     let squeezed: String = text.split_whitespace().collect();

@@ -421,6 +421,40 @@ fn lead(t: &Token<'_>, space: f32, size: f32) -> f32 {
     }
 }
 
+/// Where a word too wide for its line breaks best within `text[from..at]`: after a
+/// path's or a name's separator (`/`, `_`, `-`) or before a point, so `scan_0315.pdf`
+/// parts as `scan_` / `0315.pdf` and never as `.p` / `df`; the line keeps at least
+/// `least` points. A file's extension (`.pdf`, `.docx`) is never parted from its point.
+fn soft_cut(
+    text: &str,
+    from: usize,
+    at: usize,
+    least: f32,
+    advance: &dyn Fn(char) -> f32,
+) -> Option<usize> {
+    let ext = text.rfind('.').filter(|&dot| {
+        let tail = &text[dot + 1..];
+        (1..=5).contains(&tail.chars().count()) && tail.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    let mut best = None;
+    let mut w = 0.0;
+    let mut last = None;
+    for (p, c) in text[from..at].char_indices() {
+        let p = from + p;
+        let after_separator = matches!(last, Some('/' | '\\' | '_' | '-'));
+        if p > from && (c == '.' || after_separator) && w >= least {
+            best = Some(p);
+        }
+        w += advance(c);
+        last = Some(c);
+    }
+    match ext {
+        // A cut inside the extension moves before its point, whatever the line keeps.
+        Some(dot) if dot > from && dot < at => Some(dot),
+        _ => best,
+    }
+}
+
 /// A line breaker over one text's tokens.
 struct Wrap<'t, 's> {
     toks: &'t [Token<'s>],
@@ -529,10 +563,11 @@ impl<'s> Wrap<'_, 's> {
         for (at, c) in text.char_indices() {
             let a = advance(c);
             if w + a > self.max && at > from {
+                let room = self.max - start;
                 let cut = if is_closing(c) && prev > from {
                     prev
                 } else {
-                    at
+                    soft_cut(text, from, at, room / 3.0, &advance).unwrap_or(at)
                 };
                 let part = &text[from..cut];
                 let pw = part.chars().map(advance).sum();
@@ -1174,5 +1209,25 @@ pub(crate) mod tests {
         assert_eq!(texts(&lines), ["abcd", "efgh"]);
         let lines = break_lines(&span("abcdefghi"), 10.0, 20.0, &Mono);
         assert_eq!(texts(&lines), ["abcd", "efg", "hi"]);
+    }
+
+    /// The index listed `scan0315.pdf` as `scan0315.p` over `df` in a narrow column.
+    #[test]
+    fn a_long_file_name_breaks_at_its_separators_and_keeps_its_extension() {
+        let lines = break_cell(&span("scan0315.pdf"), 10.0, 50.0, &Mono);
+        assert_eq!(texts(&lines), ["scan0315", ".pdf"]);
+        let lines = break_cell(&span("IMG_20260315_0930.jpeg"), 10.0, 60.0, &Mono);
+        assert_eq!(texts(&lines), ["IMG_", "20260315_", "0930.jpeg"]);
+        let lines = break_cell(&span("材料/A1/会议纪要.pdf"), 10.0, 45.0, &Mono);
+        assert!(
+            texts(&lines)
+                .iter()
+                .all(|l| !l.ends_with(".p") && l != "df"),
+            "{:?}",
+            texts(&lines)
+        );
+        // Too short a first line is not worth the separator: cut between characters.
+        let lines = break_cell(&span("a_bcdefghijklmnopqrstu"), 10.0, 60.0, &Mono);
+        assert_eq!(texts(&lines)[0], "a_bcdefghijk");
     }
 }
