@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod limits;
 pub mod manual;
 pub mod merge;
+pub mod messages;
 pub mod model;
 pub mod output;
 pub mod pack;
