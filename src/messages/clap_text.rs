@@ -6,7 +6,7 @@
 //! flag) from `messages.toml`. [`error_text`] says clap's parse errors — an unknown
 //! command, a bad value — the same way, keeping clap's suggestion ("did you mean").
 
-use super::{Entry, fill, text};
+use super::{Entry, text};
 use crate::render::Lang;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, Command};
@@ -108,7 +108,7 @@ fn one(cmd: Command, lang: Lang) -> Command {
     let options = text(lang, "clap.options", &[]);
     let arguments = text(lang, "clap.arguments", &[]);
     let template = format!(
-        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+        "{{before-help}}{{about-with-newline}}\n{}{{usage}}\n\n{{all-args}}{{after-help}}",
         text(lang, "clap.usage", &[])
     );
     let mut cmd = cmd;
@@ -261,7 +261,8 @@ impl std::error::Error for ValueError {}
 
 /// What clap's error says, in `lang`, as the lines to print (without a final newline),
 /// or `None` for help and version output and for English, which clap prints itself.
-pub fn error_text(e: &clap::Error, lang: Lang) -> Option<String> {
+/// `help` is the command that tells more ([`help_command`]).
+pub fn error_text(e: &clap::Error, lang: Lang, help: &str) -> Option<String> {
     if lang == Lang::En {
         return None;
     }
@@ -325,20 +326,109 @@ pub fn error_text(e: &clap::Error, lang: Lang) -> Option<String> {
         let usage = usage.trim();
         let usage = usage.strip_prefix("Usage:").unwrap_or(usage).trim();
         out.push('\n');
-        out.push_str(&fill(
-            &t("clap.usage_line", &[]),
-            &[("usage", usage), ("help", &help_command(usage))],
-        ));
+        out.push_str(&t("clap.usage", &[]));
+        out.push_str(usage);
     }
+    out.push('\n');
+    out.push_str(&t("clap.more", &[("help", help)]));
     Some(out)
 }
 
-/// `dossier build --help` from a usage line `dossier build [OPTIONS] [INPUT]...`: the
-/// words before the first placeholder.
-fn help_command(usage: &str) -> String {
-    let words: Vec<&str> = usage
-        .split_whitespace()
-        .take_while(|w| !w.starts_with(['[', '<', '-']))
-        .collect();
-    format!("{} --help", words.join(" "))
+/// The help command for what `args` were asking: `dossier build --help` when the first
+/// argument names one of `cmd`'s subcommands, else `dossier --help`.
+pub fn help_command(cmd: &Command, args: &[std::ffi::OsString]) -> String {
+    let name = cmd.get_name();
+    let sub = args
+        .get(1)
+        .map(|a| a.to_string_lossy())
+        .filter(|a| cmd.find_subcommand(a.as_ref()).is_some());
+    match sub {
+        Some(s) => format!("{name} {s} --help"),
+        None => format!("{name} --help"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command shaped like dossier's, with two of its help texts.
+    fn toy() -> Command {
+        Command::new("dossier").version("1.0").subcommand(
+            Command::new("build")
+                .about("Read and judge the inputs and write the documents into an output folder")
+                .arg(
+                    Arg::new("as_of")
+                        .long("as-of")
+                        .value_name("YYYY-MM-DD")
+                        .help("The date every judgement of time is made against [default: the config's as_of, else today]"),
+                )
+                .arg(
+                    Arg::new("format")
+                        .long("format")
+                        .value_parser(["json", "md", "pdf"])
+                        .default_value("pdf"),
+                ),
+        )
+    }
+
+    #[test]
+    fn help_comes_in_chinese_with_clap_words_too() {
+        let mut cmd = localize(toy(), Lang::ZhCn);
+        let help = cmd
+            .find_subcommand_mut("build")
+            .expect("build")
+            .render_help()
+            .to_string();
+        assert!(
+            help.starts_with("读取并评判输入，将各类文档写入输出文件夹\n"),
+            "{help}"
+        );
+        assert!(help.contains("\n用法：build [OPTIONS]\n"), "{help}");
+        assert!(help.contains("\n选项:\n"), "{help}");
+        assert!(help.contains("统计截至日期"), "{help}");
+        assert!(
+            help.contains("［默认：pdf］［可选：json、md、pdf］"),
+            "{help}"
+        );
+        assert!(
+            help.contains("-h, --help") && help.contains("显示帮助"),
+            "{help}"
+        );
+        assert!(!help.contains("Print help"), "{help}");
+        // English stays clap's own.
+        let english = localize(toy(), Lang::En)
+            .find_subcommand_mut("build")
+            .expect("build")
+            .render_help()
+            .to_string();
+        assert!(english.contains("\nUsage: build [OPTIONS]\n"), "{english}");
+    }
+
+    #[test]
+    fn clap_errors_are_said_in_the_language_with_the_suggestion() {
+        let e = localize(toy(), Lang::ZhCn)
+            .try_get_matches_from(["dossier", "bild"])
+            .expect_err("no such command");
+        let args: Vec<std::ffi::OsString> = vec!["dossier".into(), "bild".into()];
+        let text = error_text(&e, Lang::ZhCn, &help_command(&toy(), &args)).expect("said");
+        assert!(
+            text.starts_with("dossier: 没有“bild”这个命令；是否应为“build”？\n用法："),
+            "{text}"
+        );
+        assert!(text.ends_with("\n详见：dossier --help"), "{text}");
+        let e = localize(toy(), Lang::ZhTw)
+            .try_get_matches_from(["dossier", "build", "--format", "pdfx"])
+            .expect_err("bad value");
+        let args: Vec<std::ffi::OsString> = vec!["dossier".into(), "build".into()];
+        let text = error_text(&e, Lang::ZhTw, &help_command(&toy(), &args)).expect("said");
+        assert!(
+            text.starts_with(
+                "dossier: --format <format> 不接受「pdfx」；可用的值：json、md、pdf；是否應為「pdf」？"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("\n詳見：dossier build --help"), "{text}");
+        assert_eq!(error_text(&e, Lang::En, "dossier --help"), None);
+    }
 }
