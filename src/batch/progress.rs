@@ -58,7 +58,7 @@ impl Progress {
     pub fn finish(&self, name: &str, result: &Result<Digest, Failed>) {
         let k = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let line = match result {
-            Ok(d) => format!(
+            Ok(d) => crate::msg!(
                 "[{k}/{}] {name}: score {}, grade {}; {} open, {} overdue",
                 self.total,
                 crate::render::context::score_text(d.score),
@@ -66,7 +66,7 @@ impl Progress {
                 d.open,
                 d.overdue
             ),
-            Err(f) => format!("[{k}/{}] {name}: failed: {}", self.total, f.reason),
+            Err(f) => crate::msg!("[{k}/{}] {name}: failed: {}", self.total, f.reason),
         };
         match &self.bar {
             Some(bar) => {
@@ -105,12 +105,12 @@ impl Progress {
 }
 
 fn glyph_warning(file: &str, chars: &BTreeSet<char>, font: &str) -> String {
-    format!(
+    crate::msg!(
         "dossier: warning: {file}: {} not in the font {font}, drawn as {}: {}",
         if chars.len() == 1 {
-            "a character is"
+            crate::msg!("a character is")
         } else {
-            "characters are"
+            crate::msg!("characters are")
         },
         crate::render::pdf::MISSING_MARK,
         super::glyph_list(chars)

@@ -199,7 +199,7 @@ impl Diff {
     pub fn summary_line(&self) -> String {
         let score = |s: Option<f64>| s.map_or("—".to_string(), |v| format!("{v:.1}"));
         let grade = |g: &Option<String>| g.clone().unwrap_or_else(|| "—".into());
-        format!(
+        crate::msg!(
             "score {} → {}, grade {} → {}; {} improved, {} regressed, {} done, {} newly overdue, {} added, {} removed; evidence items {} gained, {} lost",
             score(self.score_before),
             score(self.score_after),

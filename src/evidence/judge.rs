@@ -63,7 +63,7 @@ pub struct Judgement {
 impl Judgement {
     /// One line for the command line: what the folder held and how much of it counts.
     pub fn summary_line(&self) -> String {
-        format!(
+        crate::msg!(
             "evidence {}: {} files, {} matched to measures, {} with problems, {} orphans",
             self.root,
             self.files,

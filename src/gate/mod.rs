@@ -288,7 +288,7 @@ pub fn one_line(text: &str) -> String {
 /// A violation's line on stderr (no newline):
 /// `dossier: gate: UNIT: RULE: SUBJECT: DETAIL (LOCATION)`.
 pub fn line(unit: &str, v: &Violation) -> String {
-    let mut text = format!(
+    let mut text = crate::msg!(
         "dossier: gate: {unit}: {}: {}: {}",
         v.rule.key(),
         v.subject,
@@ -300,26 +300,32 @@ pub fn line(unit: &str, v: &Violation) -> String {
     one_line(&text)
 }
 
-/// `N thing(s)`.
-fn count(n: usize, what: &str) -> String {
+/// `N unit(s)`, each form a line of the catalogue of its own.
+fn units(n: usize) -> String {
     if n == 1 {
-        format!("1 {what}")
+        crate::msg!("1 unit")
     } else {
-        format!("{n} {what}s")
+        crate::msg!("{n} units")
+    }
+}
+
+/// `N violation(s)`.
+fn violations(n: usize) -> String {
+    if n == 1 {
+        crate::msg!("1 violation")
+    } else {
+        crate::msg!("{n} violations")
     }
 }
 
 /// The last line of a gated run (no newline): `dossier: gate failed: N violations in K of
 /// M units (veto 6, overdue 16)` with the count per rule, or `dossier: gate passed: 0
-/// violations in M units`.
+/// violations in M units`. The rules keep their keys in every language.
 pub fn total_line(verdicts: &[Verdict]) -> String {
-    let units = verdicts.len();
+    let count = verdicts.len();
     let total: usize = verdicts.iter().map(|v| v.violations.len()).sum();
     if total == 0 {
-        return format!(
-            "dossier: gate passed: 0 violations in {}",
-            count(units, "unit")
-        );
+        return crate::msg!("dossier: gate passed: 0 violations in {}", units(count));
     }
     let failing = verdicts.iter().filter(|v| !v.violations.is_empty()).count();
     let per_rule: Vec<String> = Rule::ALL
@@ -333,10 +339,10 @@ pub fn total_line(verdicts: &[Verdict]) -> String {
             (n > 0).then(|| format!("{} {n}", r.key()))
         })
         .collect();
-    format!(
+    crate::msg!(
         "dossier: gate failed: {} in {failing} of {} ({})",
-        count(total, "violation"),
-        count(units, "unit"),
+        violations(total),
+        units(count),
         per_rule.join(", ")
     )
 }

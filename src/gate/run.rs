@@ -250,8 +250,11 @@ impl Gate {
             if let Err(e) = appended {
                 let _ = writeln!(
                     std::io::stderr().lock(),
-                    "dossier: warning: {}: cannot append the step summary: {e}",
-                    file.display()
+                    "{}",
+                    crate::msg!(
+                        "dossier: warning: {}: cannot append the step summary: {e}",
+                        file.display()
+                    )
                 );
             }
         }

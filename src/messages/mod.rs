@@ -13,6 +13,7 @@
 //! translation).
 
 pub mod clap_text;
+pub mod errors;
 pub mod io;
 
 use crate::render::Lang;
