@@ -89,7 +89,7 @@ fn templates() -> &'static [Template] {
             })
             .collect();
         // The most specific first: `{path}: {error}` matches nearly anything.
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|t| std::cmp::Reverse(t.0));
         out.into_iter().map(|(_, t)| t).collect()
     })
 }
