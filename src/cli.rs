@@ -68,8 +68,9 @@ pub enum Command {
     /// readable by you only) and DIR/dossier.pub (give it to the inspectors). Existing
     /// files are never overwritten.
     Keygen(keygen::KeygenArgs),
-    /// Write a starter project: the built-in templates to edit, a sample workbook, a
-    /// config and a README on what to change.
+    /// Write a starter project that `dossier build` builds as it stands: the built-in
+    /// templates to edit, a sample workbook, a config naming both, and a README on what
+    /// to change. A folder that is not empty is refused unless --force.
     Init(init::InitArgs),
     /// Write one workbook per lead department (督办) into DIR: its measures (open and
     /// missing-evidence first), the cells it may update (status, progress, deadline,

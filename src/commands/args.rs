@@ -153,7 +153,8 @@ pub struct DocArgs {
     #[arg(long, value_name = "NAME")]
     pub unit: Option<String>,
 
-    /// A folder of templates laid over the built-in ones, file by file (see `dossier init`).
+    /// A folder of templates laid over the built-in ones, file by file (see `dossier init`)
+    /// [default: the config's templates].
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 

@@ -74,7 +74,10 @@ fn build_unit(
     gate: &GateArgs,
 ) -> Result<i32, CliError> {
     let gate = gate.gate();
-    let templates = templates_of(docs)?;
+    // Read first for its `templates`; a config that cannot be used still fails below,
+    // where it always has.
+    let config = load_config(input.config.as_deref());
+    let templates = templates_of(docs.templates.as_deref(), config.as_ref().ok())?;
     // Labels first: a broken label file fails before the inputs are read.
     pipeline::labels(&templates, docs.lang.into())?;
     let first_stem = pipeline::first_stem(&input.inputs);
@@ -84,7 +87,7 @@ fn build_unit(
         crate::evidence::refuse_inside_output(evidence, &dir)?;
     }
     gate.refuse_inside(&dir)?;
-    let config = load_config(input.config.as_deref())?;
+    let config = config?;
     let unit = read_with(input, &config)?;
     let analysis = unit.analyse();
     let formats = formats_of(formats);
@@ -170,7 +173,7 @@ fn build_project(
             "no INPUT given, and {what} (units = \"towns/*\" or [[unit]] tables)"
         )));
     }
-    let templates = templates_of(docs)?;
+    let templates = templates_of(docs.templates.as_deref(), Some(&config))?;
     pipeline::labels(&templates, docs.lang.into())?;
     let period = input.period.as_deref().map(Period::parse).transpose()?;
     let units = project::resolve(

@@ -34,10 +34,15 @@ pub fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
             });
         }
     };
-    Config::parse(&text).map_err(|error| CliError::Config {
+    let mut config = Config::parse(&text).map_err(|error| CliError::Config {
         path: path.display().to_string(),
         error,
-    })
+    })?;
+    // `templates` is written relative to the config file; the commands open it from here.
+    if let Some(dir) = &config.templates {
+        config.templates = Some(crate::batch::project::base_of(&path).join(dir));
+    }
+    Ok(config)
 }
 
 /// The date judged against: the flag's, else the config's `as_of`, else today.
@@ -145,13 +150,10 @@ pub fn doc_options<'a>(
     }
 }
 
-/// The templates `--templates DIR` lays over the built-in ones, else the built-in ones.
-pub fn templates_of(docs: &DocArgs) -> Result<Templates, CliError> {
-    templates_in(docs.templates.as_deref())
-}
-
-/// The templates of folder `dir` laid over the built-in ones, else the built-in ones.
-pub fn templates_in(dir: Option<&Path>) -> Result<Templates, CliError> {
+/// The templates in force: those of the folder `--templates` names, else of the
+/// config's `templates`, laid over the built-in ones; else the built-in ones.
+pub fn templates_of(flag: Option<&Path>, config: Option<&Config>) -> Result<Templates, CliError> {
+    let dir = flag.or_else(|| config.and_then(|c| c.templates.as_deref()));
     Ok(match dir {
         Some(dir) => Templates::layered(dir)?,
         None => Templates::default(),

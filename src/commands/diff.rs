@@ -86,9 +86,12 @@ impl From<DiffFormat> for Format {
 pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let docs = &args.docs;
     no_official(docs, "diff")?;
-    let templates = templates_of(docs)?;
+    // Read first for its `templates`; a config that cannot be used still fails below,
+    // where it always has.
+    let config = load_config(args.config.as_deref());
+    let templates = templates_of(docs.templates.as_deref(), config.as_ref().ok())?;
     pipeline::labels(&templates, docs.lang.into())?;
-    let config = load_config(args.config.as_deref())?;
+    let config = config?;
     let dir = match &args.output {
         Some(dir) => dir.clone(),
         None => Path::new("out").join(format!("{}-diff", diff::output_stem(&args.new))),

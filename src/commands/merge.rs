@@ -2,10 +2,9 @@
 //! workbook cell by cell, with a log of every change and every refusal.
 
 use super::args::{LangArg, parse_date};
-use super::common::{as_of_or, load_config};
+use super::common::{as_of_or, load_config, templates_of};
 use super::error::CliError;
 use crate::pipeline;
-use crate::render::templates::Templates;
 use chrono::NaiveDate;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,9 +65,9 @@ pub fn run(args: &MergeArgs) -> Result<i32, CliError> {
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
-    let templates = Templates::default();
-    let labels = pipeline::labels(&templates, args.lang.into())?;
     let config = load_config(args.config.as_deref())?;
+    let templates = templates_of(None, Some(&config))?;
+    let labels = pipeline::labels(&templates, args.lang.into())?;
     let read = crate::ingest::ReadOptions {
         as_of: as_of_or(args.as_of, &config),
         vocabulary: config.vocabulary(),

@@ -65,7 +65,10 @@ pub fn run(args: &PackArgs) -> Result<i32, CliError> {
         )?),
         None => None,
     };
-    let templates = templates_of(docs)?;
+    // Read first for its `templates`; a config that cannot be used still fails below,
+    // where it always has.
+    let config = load_config(input.config.as_deref());
+    let templates = templates_of(docs.templates.as_deref(), config.as_ref().ok())?;
     pipeline::labels(&templates, docs.lang.into())?;
     let first_stem = pipeline::first_stem(&input.inputs);
     let zip_path = output
@@ -85,7 +88,7 @@ pub fn run(args: &PackArgs) -> Result<i32, CliError> {
     }
     let font = load_font(docs.font.as_deref(), docs.font_bold.as_deref())?;
     let official = OfficialFonts::load(docs)?;
-    let config = load_config(input.config.as_deref())?;
+    let config = config?;
     let unit = read_with(input, &config)?;
     if unit.evidence.is_none() {
         return Err(PackError::NoEvidence.into());

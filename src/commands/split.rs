@@ -2,7 +2,7 @@
 //! update unlocked, and its task sheet PDF, for the office to send out and merge back.
 
 use super::args::{LangArg, parse_date};
-use super::common::{as_of_or, load_config, templates_in, warn_missing_glyphs};
+use super::common::{as_of_or, load_config, templates_of, warn_missing_glyphs};
 use super::error::CliError;
 use super::fonts::load_font;
 use crate::pipeline::{self, UnitSpec};
@@ -47,7 +47,8 @@ pub struct SplitArgs {
     no_pdf: bool,
 
     /// A folder of templates laid over the built-in ones (the task sheets use
-    /// owner-tasks.md; the sheets' words come from i18n/<lang>.toml).
+    /// owner-tasks.md; the sheets' words come from i18n/<lang>.toml) [default: the
+    /// config's templates].
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
 
@@ -71,9 +72,12 @@ pub struct SplitArgs {
 
 /// Reads the inputs and writes the department sheets (written whole or not at all).
 pub fn run(args: &SplitArgs) -> Result<i32, CliError> {
-    let templates = templates_in(args.templates.as_deref())?;
+    // Read first for its `templates`; a config that cannot be used still fails below,
+    // where it always has.
+    let config = load_config(args.config.as_deref());
+    let templates = templates_of(args.templates.as_deref(), config.as_ref().ok())?;
     let labels = pipeline::labels(&templates, args.lang.into())?;
-    let mut config = load_config(args.config.as_deref())?;
+    let mut config = config?;
     // The departments update the workbook's own evidence column: the sheets show and
     // judge what the workbook says, not an evidence folder the config names.
     config.evidence.dir = None;

@@ -51,7 +51,7 @@ pub fn run(args: &SummaryArgs) -> Result<i32, CliError> {
         ));
     }
     let config = load_config(config.as_deref())?;
-    let templates = templates_of(docs)?;
+    let templates = templates_of(docs.templates.as_deref(), Some(&config))?;
     pipeline::labels(&templates, docs.lang.into())?;
     no_official(docs, "summary")?;
     let formats = formats_of(formats);
