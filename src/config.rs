@@ -31,6 +31,11 @@ pub struct Config {
     /// The project's units, as written (`units = "towns/*"` and `[[unit]]` tables);
     /// [`crate::batch::project`] resolves them against the config file's folder.
     pub units: UnitsConfig,
+    /// `templates = "DIR"`: the project's templates, laid over the built-in ones when
+    /// `--templates` is not given, so a project's edited templates need no flag. As
+    /// written, relative to the config file: whoever reads the file joins it to the
+    /// file's folder.
+    pub templates: Option<PathBuf>,
 }
 
 /// The units a project names: a folder pattern, tables, or both. Kept as written here
@@ -127,6 +132,8 @@ struct RawConfig {
     /// `[[unit]]` tables.
     #[serde(default)]
     unit: Vec<UnitTable>,
+    /// `templates = "templates"`.
+    templates: Option<String>,
 }
 
 /// A config that cannot be used.
@@ -226,6 +233,7 @@ impl Config {
                 pattern: raw.units,
                 tables: raw.unit,
             },
+            templates: raw.templates.map(PathBuf::from),
         })
     }
 
@@ -311,6 +319,14 @@ mod tests {
             err.ends_with("…\": name is 1000 characters, more than the 200 a unit's name may have"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn templates_is_kept_as_written() {
+        let c = Config::parse("templates = \"模板\"\n").unwrap();
+        assert_eq!(c.templates, Some(PathBuf::from("模板")));
+        assert_eq!(Config::parse("").unwrap().templates, None);
+        assert!(Config::parse("templates = 1\n").is_err());
     }
 
     #[test]

@@ -4,10 +4,13 @@
 //!
 //! Stages, each its own module: [`ingest`] (files → [`model`]), [`analysis`] (pure
 //! judgement), [`report`] (the JSON contract), and [`config`] (the project file).
+//! [`cli`] parses the command line and hands each command to its module in
+//! [`commands`]; nothing else in the library looks up at those two.
 
 pub mod analysis;
 pub mod batch;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod evidence;

@@ -1,15 +1,8 @@
 //! The `dossier` binary: parses the command line, runs it, and is the only place that exits.
 
 use clap::Parser;
-use dossier::cli::{Cli, run};
+use dossier::cli::{Cli, exit_code};
 
 fn main() {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => std::process::exit(code),
-        Err(e) => {
-            eprintln!("dossier: {e}");
-            std::process::exit(2);
-        }
-    }
+    std::process::exit(exit_code(Cli::parse()));
 }

@@ -1,9 +1,8 @@
-//! Shell completions and manual pages, generated from the clap definitions in
-//! [`crate::cli`], so they can never disagree with `--help`: people who live in a shell
-//! get tab completion and `man dossier` without anyone keeping a second copy of the flags.
-
-use crate::cli::Cli;
-use clap::CommandFactory;
+//! Shell completions and manual pages, generated from the clap definition of the
+//! command line (the caller builds it, as `Cli::command()`), so they can never disagree
+//! with `--help`: people who live in a shell get tab completion and `man dossier` without
+//! anyone keeping a second copy of the flags. Taking the definition as an argument keeps
+//! this module below the command line rather than beside it.
 
 /// Why a manual page could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -16,25 +15,26 @@ pub enum ManualError {
     Io(#[from] std::io::Error),
 }
 
-/// Writes the completion script for `shell` into `out`: what
-/// `dossier completions SHELL` prints.
-pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
-    let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "dossier", out);
+/// Writes the completion script of `root` (dossier's command line) for `shell` into
+/// `out`: what `dossier completions SHELL` prints.
+pub fn completions(
+    mut root: clap::Command,
+    shell: clap_complete::Shell,
+    out: &mut dyn std::io::Write,
+) {
+    clap_complete::generate(shell, &mut root, "dossier", out);
 }
 
-/// The names of the commands that have a page of their own, in `--help` order.
-pub fn commands() -> Vec<String> {
-    Cli::command()
-        .get_subcommands()
+/// The names of the commands of `root` that have a page of their own, in `--help` order.
+pub fn commands(root: &clap::Command) -> Vec<String> {
+    root.get_subcommands()
         .filter(|c| c.get_name() != "help")
         .map(|c| c.get_name().to_string())
         .collect()
 }
 
-/// The page of dossier itself (`None`) or of one command, as roff.
-pub fn page(command: Option<&str>) -> Result<Vec<u8>, ManualError> {
-    let mut root = Cli::command();
+/// The page of `root`, dossier itself (`None`), or of one of its commands, as roff.
+pub fn page(mut root: clap::Command, command: Option<&str>) -> Result<Vec<u8>, ManualError> {
     root.build();
     let cmd = match command {
         None => root,
@@ -43,13 +43,12 @@ pub fn page(command: Option<&str>) -> Result<Vec<u8>, ManualError> {
     render(cmd)
 }
 
-/// Every page as (file name, roff): `dossier.1` and `dossier-<command>.1`, the names
-/// `man` looks for.
-pub fn pages() -> Result<Vec<(String, Vec<u8>)>, ManualError> {
-    let mut root = Cli::command();
+/// Every page of `root` as (file name, roff): `dossier.1` and `dossier-<command>.1`,
+/// the names `man` looks for.
+pub fn pages(mut root: clap::Command) -> Result<Vec<(String, Vec<u8>)>, ManualError> {
     root.build();
     let mut out = vec![("dossier.1".to_string(), render(root.clone())?)];
-    for name in commands() {
+    for name in commands(&root) {
         let cmd = sub_page_command(&root, &name)?;
         out.push((format!("dossier-{name}.1"), render(cmd)?));
     }
@@ -71,6 +70,7 @@ fn sub_page_command(root: &clap::Command, name: &str) -> Result<clap::Command, M
         .version(env!("CARGO_PKG_VERSION")))
 }
 
+/// One page as roff, under the manual's name.
 fn render(cmd: clap::Command) -> Result<Vec<u8>, ManualError> {
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd)
@@ -82,21 +82,27 @@ fn render(cmd: clap::Command) -> Result<Vec<u8>, ManualError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::{Arg, Command};
+
+    /// A command line shaped like dossier's: a root with two commands and a flag.
+    fn root() -> Command {
+        Command::new("dossier")
+            .subcommand(Command::new("build").arg(Arg::new("as_of").long("as-of").help("The date")))
+            .subcommand(Command::new("check"))
+    }
 
     #[test]
     fn every_command_has_a_page_naming_its_flags() {
-        let pages = pages().unwrap();
-        assert!(pages.iter().any(|(n, _)| n == "dossier-build.1"));
-        let build = &pages
-            .iter()
-            .find(|(n, _)| n == "dossier-build.1")
-            .unwrap()
-            .1;
-        let text = String::from_utf8_lossy(build);
+        let pages = pages(root()).unwrap();
+        let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["dossier.1", "dossier-build.1", "dossier-check.1"]);
+        let text = String::from_utf8_lossy(&pages[1].1);
         assert!(text.contains("as\\-of"), "{text}");
+        assert!(text.contains("dossier\\-build"), "{text}");
         assert!(matches!(
-            page(Some("nope")),
+            page(root(), Some("nope")),
             Err(ManualError::NoSuchCommand(_))
         ));
+        assert_eq!(commands(&root()), ["build", "check"]);
     }
 }

@@ -104,6 +104,7 @@ fn unit_config(config: &Config) -> Config {
         },
         limits: config.limits,
         units: Default::default(),
+        templates: config.templates.clone(),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The documents (gap report, evidence checklist, owner task sheets) in Markdown and HTML:
-//! snapshots, numbers against report.json, hostile cells, templates and `init`.
+//! snapshots, numbers against report.json, hostile cells, templates.
 
 use crate::common::*;
 use scraper::{Html, Selector};
@@ -345,56 +345,6 @@ fn template_errors_name_the_file_and_line() {
             "gap-reprot.md: not a template dossier knows; the templates are gap-report.md"
         ),
         "{stderr}"
-    );
-}
-
-#[test]
-fn init_writes_a_starter_project_that_builds() {
-    let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("town");
-    dossier(tmp.path())
-        .arg("init")
-        .arg(&project)
-        .assert()
-        .success();
-    for f in [
-        "README.md",
-        "dossier.toml",
-        "inputs/qingxi-town.xlsx",
-        "templates/gap-report.md",
-        "templates/layout.html",
-        "templates/i18n/en.toml",
-    ] {
-        assert!(project.join(f).is_file(), "{f}");
-    }
-    // Edit a label, build with the copied templates: the edit shows.
-    let zh = project.join("templates/i18n/zh-CN.toml");
-    let text = std::fs::read_to_string(&zh).unwrap();
-    std::fs::write(&zh, text.replace("差距分析报告", "查漏补缺报告")).unwrap();
-    dossier(&project)
-        .args([
-            "build",
-            "inputs/qingxi-town.xlsx",
-            "--format",
-            "md",
-            "--templates",
-            "templates",
-        ])
-        .args(["--as-of", AS_OF])
-        .assert()
-        .success();
-    let md = read(&project.join("out/qingxi-town"), "gap-report.md");
-    assert!(md.starts_with("# 清溪镇 查漏补缺报告"));
-    // A second init keeps the edited file.
-    dossier(tmp.path())
-        .arg("init")
-        .arg(&project)
-        .assert()
-        .success();
-    assert!(
-        std::fs::read_to_string(&zh)
-            .unwrap()
-            .contains("查漏补缺报告")
     );
 }
 

@@ -13,6 +13,7 @@ mod evidence;
 mod evidence_rules;
 mod formats;
 mod gate;
+mod init;
 mod limits;
 mod manual;
 mod merge;

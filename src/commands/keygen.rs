@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::CliError;
+use super::error::CliError;
 use crate::signature;
 
 /// The flags of `dossier keygen`.
