@@ -6,7 +6,9 @@
 use crate::commands::{
     build, check, completions, diff, init, keygen, man, merge, pack, split, summary, verify,
 };
-use clap::{CommandFactory, Parser, Subcommand};
+use crate::messages::{LangSources, clap_text, errors};
+use crate::render::Lang;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// What every command fails with; named here too, beside [`run`] that returns it.
 pub use crate::commands::error::CliError;
@@ -29,6 +31,12 @@ pub struct Cli {
     /// The command to run, with its flags.
     #[command(subcommand)]
     pub command: Command,
+
+    /// Language of the messages and the documents: zh-CN, zh-TW or en (zh, zh-Hans,
+    /// zh_TW.UTF-8 … are understood) [default: messages follow DOSSIER_LANG, then the
+    /// system locale, then zh-CN; documents are zh-CN].
+    #[arg(long, global = true, value_name = "LANG", value_parser = crate::commands::args::parse_lang)]
+    pub lang: Option<crate::commands::args::LangArg>,
 }
 
 /// The subcommands; each documents itself for `--help`, and its flags are in its own
@@ -94,32 +102,80 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
-/// Runs the parsed command; returns the exit code.
+/// Runs the parsed command; returns the exit code. The documents' language is `--lang`
+/// alone (never the environment: the same inputs give the same files anywhere).
 pub fn run(cli: Cli) -> Result<i32, CliError> {
+    let lang = cli.lang.unwrap_or_default();
     match cli.command {
         Command::Check(args) => check::run(&args),
-        Command::Build(args) => build::run(&args),
-        Command::Summary(args) => summary::run(&args),
-        Command::Pack(args) => pack::run(&args),
-        Command::Diff(args) => diff::run(&args),
+        Command::Build(mut args) => {
+            args.docs.lang = lang;
+            build::run(&args)
+        }
+        Command::Summary(mut args) => {
+            args.docs.lang = lang;
+            summary::run(&args)
+        }
+        Command::Pack(mut args) => {
+            args.docs.lang = lang;
+            pack::run(&args)
+        }
+        Command::Diff(mut args) => {
+            args.docs.lang = lang;
+            diff::run(&args)
+        }
         Command::Verify(args) => verify::run(&args),
         Command::Keygen(args) => keygen::run(&args),
         Command::Init(args) => init::run(&args),
-        Command::Split(args) => split::run(&args),
-        Command::Merge(args) => merge::run(&args),
+        Command::Split(mut args) => {
+            args.lang = lang;
+            split::run(&args)
+        }
+        Command::Merge(mut args) => {
+            args.lang = lang;
+            merge::run(&args)
+        }
         Command::Completions(args) => completions::run(&args, Cli::command()),
         Command::Man(args) => man::run(&args, Cli::command()),
     }
 }
 
 /// Runs the parsed command and gives the process's exit code: the command's own, or 2
-/// after printing its error as one `dossier: …` line on stderr.
-pub fn exit_code(cli: Cli) -> i32 {
+/// after printing its error as one `dossier: …` line on stderr, in `lang`.
+pub fn exit_code(cli: Cli, lang: Lang) -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("dossier: {e}");
+            eprintln!("dossier: {}", e.localized(lang));
             2
+        }
+    }
+}
+
+/// The whole program on `args` (the process's arguments): the user's language found
+/// first (`--lang`, `DOSSIER_LANG`, the locale), so that clap's help and errors, the
+/// library's progress lines and the final error all come in it; then the command.
+pub fn start(args: Vec<std::ffi::OsString>) -> i32 {
+    let lang = LangSources::of_process(&args).resolve();
+    crate::model::say::set_translator(move |english| errors::translate(english, lang));
+    let command = clap_text::localize(Cli::command(), lang);
+    let parsed = command
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    match parsed {
+        Ok(cli) => exit_code(cli, lang),
+        Err(e) => {
+            let help = clap_text::help_command(&Cli::command(), &args);
+            match clap_text::error_text(&e, lang, &help) {
+                Some(text) => {
+                    eprintln!("{text}");
+                    2
+                }
+                None => {
+                    let _ = e.print();
+                    e.exit_code()
+                }
+            }
         }
     }
 }

@@ -1,8 +1,5 @@
-//! The `dossier` binary: parses the command line, runs it, and is the only place that exits.
-
-use clap::Parser;
-use dossier::cli::{Cli, exit_code};
+//! The `dossier` binary: runs the command line and is the only place that exits.
 
 fn main() {
-    std::process::exit(exit_code(Cli::parse()));
+    std::process::exit(dossier::cli::start(std::env::args_os().collect()));
 }

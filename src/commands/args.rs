@@ -135,18 +135,21 @@ impl GateArgs {
 }
 
 /// Reads `--fail-under`: a score from 0 to 100, refused by clap otherwise.
-fn parse_score(text: &str) -> Result<f64, String> {
+fn parse_score(text: &str) -> Result<f64, crate::messages::clap_text::ValueError> {
     match text.parse::<f64>() {
         Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
-        _ => Err(format!("{text:?} is not a score from 0 to 100")),
+        _ => Err(crate::messages::clap_text::ValueError {
+            key: "value.score",
+            args: vec![("value", text.to_string())],
+        }),
     }
 }
 
 /// Flags that shape the documents.
 #[derive(Debug, clap::Args)]
 pub struct DocArgs {
-    /// Language of the documents' labels.
-    #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
+    /// Language of the documents' labels: the global `--lang`, set by the dispatch.
+    #[arg(skip)]
     pub lang: LangArg,
 
     /// The unit the documents are for [default: named by the sheet titles (清溪镇落实… → 清溪镇), else the first input's stem].
@@ -211,8 +214,9 @@ pub enum StyleArg {
 }
 
 /// The languages the documents come in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum LangArg {
+    #[default]
     #[value(name = "zh-CN")]
     ZhCn,
     #[value(name = "zh-TW")]
@@ -286,7 +290,34 @@ pub enum PaperArg {
 }
 
 /// Reads a `YYYY-MM-DD` flag; clap prints the refusal.
-pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("{text:?} is not a date in the form YYYY-MM-DD"))
+pub fn parse_date(text: &str) -> Result<NaiveDate, crate::messages::clap_text::ValueError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        crate::messages::clap_text::ValueError {
+            key: "value.date",
+            args: vec![("value", text.to_string())],
+        }
+    })
+}
+
+/// `--lang`'s value: `zh-CN`, `zh-TW`, `en`, or any way people write them (`zh`,
+/// `zh-Hans`, `zh_TW.UTF-8`, `en-GB`); another language is refused, naming those three.
+pub fn parse_lang(text: &str) -> Result<LangArg, crate::messages::clap_text::ValueError> {
+    let language = text
+        .split(['-', '_', '.'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let lang = match language.as_str() {
+        "zh" | "en" => crate::messages::lang_of_tag(text),
+        _ => None,
+    };
+    match lang {
+        Some(Lang::ZhCn) => Ok(LangArg::ZhCn),
+        Some(Lang::ZhTw) => Ok(LangArg::ZhTw),
+        Some(Lang::En) => Ok(LangArg::En),
+        None => Err(crate::messages::clap_text::ValueError {
+            key: "value.lang",
+            args: Vec::new(),
+        }),
+    }
 }

@@ -31,7 +31,7 @@ pub struct BuildArgs {
     format: Vec<OutputFormat>,
 
     #[command(flatten)]
-    docs: DocArgs,
+    pub(crate) docs: DocArgs,
 
     #[command(flatten)]
     batch: BatchArgs,

@@ -55,7 +55,7 @@ pub struct DiffArgs {
     config: Option<PathBuf>,
 
     #[command(flatten)]
-    docs: DocArgs,
+    pub(crate) docs: DocArgs,
 }
 
 /// What `diff` can write: its own help, since its files are not a build's.

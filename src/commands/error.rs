@@ -80,3 +80,40 @@ pub enum CliError {
     #[error(transparent)]
     Signature(#[from] crate::signature::SignatureError),
 }
+
+impl CliError {
+    /// This error as the user reads it: in `lang` (the library's English matched back to
+    /// its template, see [`crate::messages::errors`]), and for a file that is not there,
+    /// the name in its folder it was probably meant to be.
+    pub fn localized(&self, lang: crate::render::Lang) -> String {
+        let mut text = crate::messages::errors::translate(&self.to_string(), lang);
+        let nearest = self
+            .missing_path()
+            .and_then(crate::messages::io::nearest_name);
+        if let Some(name) = nearest {
+            text.push_str(&crate::messages::text(
+                lang,
+                "hint.did_you_mean",
+                &[("name", &crate::model::visible(&name))],
+            ));
+        }
+        text
+    }
+
+    /// The path of a file or folder that was not found.
+    fn missing_path(&self) -> Option<&std::path::Path> {
+        let (path, error) = match self {
+            CliError::Input(ingest::FileError {
+                file,
+                error: ingest::InputError::Io(error),
+            })
+            | CliError::Pipeline(PipelineError::Input(ingest::FileError {
+                file,
+                error: ingest::InputError::Io(error),
+            })) => (file, error),
+            CliError::Io { path, error } => (path, error),
+            _ => return None,
+        };
+        (error.kind() == std::io::ErrorKind::NotFound).then(|| std::path::Path::new(path.as_str()))
+    }
+}

@@ -37,9 +37,10 @@ pub struct MergeArgs {
     #[arg(long, value_name = "DIR")]
     log_dir: Option<PathBuf>,
 
-    /// Language of added column headers, status words and the merge log.
-    #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
-    lang: LangArg,
+    /// Language of added column headers, status words and the merge log: the global
+    /// `--lang`, set by the dispatch.
+    #[arg(skip)]
+    pub(crate) lang: LangArg,
 
     /// The unit the log names [default: named by the sheet titles, else the master's stem].
     #[arg(long, value_name = "NAME")]

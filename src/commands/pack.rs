@@ -43,7 +43,7 @@ pub struct PackArgs {
     allow_changing: bool,
 
     #[command(flatten)]
-    docs: DocArgs,
+    pub(crate) docs: DocArgs,
 }
 
 /// Packs one unit with its evidence folder.

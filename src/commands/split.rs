@@ -34,9 +34,10 @@ pub struct SplitArgs {
     #[arg(long, value_name = "PW")]
     password: Option<String>,
 
-    /// Language of the sheets' headers, status terms and task sheets.
-    #[arg(long, value_enum, default_value_t = LangArg::ZhCn)]
-    lang: LangArg,
+    /// Language of the sheets' headers, status terms and task sheets: the global
+    /// `--lang`, set by the dispatch.
+    #[arg(skip)]
+    pub(crate) lang: LangArg,
 
     /// The unit the sheets are for [default: named by the sheet titles, else the first input's stem].
     #[arg(long, value_name = "NAME")]

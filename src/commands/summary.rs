@@ -32,7 +32,7 @@ pub struct SummaryArgs {
     previous: PreviousArgs,
 
     #[command(flatten)]
-    docs: DocArgs,
+    pub(crate) docs: DocArgs,
 }
 
 /// Joins the report.json files under the folders into the league table.

@@ -129,8 +129,10 @@ pub fn read_inputs(
     for path in paths {
         let path = path.as_ref();
         let name = display_name(path);
+        // A file that cannot be read is named as the user gave it, so they can find it;
+        // what is read is named by its file name, as in the reports.
         let fail = |error| FileError {
-            file: name.clone(),
+            file: path.display().to_string(),
             error,
         };
         let bytes = read_regular(path, options.limits.input_bytes).map_err(fail)?;

@@ -75,10 +75,17 @@ impl LangSources {
         }
     }
 
-    /// The language of the messages: the first source that names one, else zh-CN.
+    /// The language of the messages: the first source that names one, else zh-CN. A
+    /// `--lang` of another language is skipped here (clap refuses it, in the language
+    /// the other sources give).
     pub fn resolve(&self) -> Lang {
+        let spoken = |t: &&String| {
+            let language = t.split(['-', '_', '.']).next().unwrap_or("");
+            language.eq_ignore_ascii_case("zh") || language.eq_ignore_ascii_case("en")
+        };
         self.flag
             .iter()
+            .filter(spoken)
             .chain(&self.env)
             .chain(&self.system)
             .find_map(|t| lang_of_tag(t))
