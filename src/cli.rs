@@ -926,7 +926,7 @@ fn split(args: &SplitArgs) -> Result<i32, CliError> {
         .or(config.as_of)
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let dir = args.output.clone().unwrap_or_else(|| {
-        Path::new("out").join(format!("{}-split", pipeline::first_stem(&args.inputs)))
+        pipeline::default_output_named(&pipeline::first_stem(&args.inputs), "-split")
     });
     let inputs: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
     crate::output::refuse_clobbering(&dir, &inputs, None)?;
@@ -1341,7 +1341,7 @@ fn diff(
     let config = load_config(args.config.as_deref())?;
     let dir = match output {
         Some(dir) => dir,
-        None => Path::new("out").join(format!("{}-diff", diff::output_stem(&args.new))),
+        None => pipeline::default_output_named(&diff::output_stem(&args.new), "-diff"),
     };
     let mut sides: Vec<&Path> = vec![&args.old, &args.new];
     sides.extend(args.evidence.as_deref());
@@ -1428,7 +1428,7 @@ fn pack(
     let templates = templates_of(docs)?;
     pipeline::labels(&templates, docs.lang.into())?;
     let first_stem = pipeline::first_stem(&input.inputs);
-    let zip_path = output.unwrap_or_else(|| Path::new("out").join(format!("{first_stem}.zip")));
+    let zip_path = output.unwrap_or_else(|| pipeline::default_output_named(&first_stem, ".zip"));
     let target = match &folder {
         Some(dir) => Target::Folder(dir),
         None => Target::Zip(&zip_path),

@@ -3,6 +3,7 @@
 //! values built in memory.
 
 mod diagnostic;
+pub mod names;
 
 pub use diagnostic::{
     Diagnostic, DiagnosticJson, Location, Severity, cell_name, is_bidi_control,

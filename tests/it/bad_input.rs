@@ -20,16 +20,6 @@ fn garbage(len: usize, seed: u64) -> Vec<u8> {
     bytes
 }
 
-/// The names of the entries of a folder, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Runs `check` and `build` (with and without `-o`) on `input` from an empty working
 /// folder and asserts the failure contract; `expected` is the start of the one stderr
 /// line.

@@ -41,6 +41,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The names of the entries of a folder, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// A sample workbook in `inputs/`.
 pub fn sample(name: &str) -> PathBuf {
     root().join("inputs").join(name)

@@ -27,4 +27,5 @@ mod sign;
 mod split;
 mod tagged;
 mod typeset;
+mod windows_names;
 mod xls_writer;

@@ -1,7 +1,7 @@
 //! Outputs that are never mixed, templates that stay in their folder, and the render
 //! limits (issue 8, items 5 and 6, `output_bytes`, `template_seconds`).
 
-use crate::common::{AS_OF, dossier, sample};
+use crate::common::{AS_OF, dossier, listing, sample};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -19,16 +19,6 @@ fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             )
         })
         .collect()
-}
-
-/// The names in a folder, sorted.
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 /// The binary as a plain process, for running two at once.
@@ -167,7 +157,7 @@ fn two_builds_into_one_folder_at_once_leave_one_whole_build() {
         };
         assert!(gap.starts_with(&format!("# {unit} ")), "round {round}");
         // Nothing but the folder is left beside it: no temporary folder, no lock.
-        assert_eq!(names(&race), ["shared"], "round {round}");
+        assert_eq!(listing(&race), ["shared"], "round {round}");
     }
     eprintln!("{refusals} of 20 builds refused while the other wrote");
 }
@@ -211,7 +201,7 @@ fn a_failed_build_leaves_no_new_folder_and_the_old_one_unchanged() {
     let (code, stderr) = build_in(tmp.path(), &input, &under_file, &[]);
     assert_one_line_refusal(code, &stderr, "parent is a file");
     assert!(stderr.contains("a-file"), "{stderr}");
-    assert_eq!(names(tmp.path()), ["a-file", "old", "templates"]);
+    assert_eq!(listing(tmp.path()), ["a-file", "old", "templates"]);
 }
 
 #[test]
@@ -224,7 +214,7 @@ fn a_folder_with_files_dossier_did_not_write_is_never_replaced() {
     // Rebuilding with fewer formats replaces the folder whole: no stale documents.
     let (code, stderr) = build_in(tmp.path(), &input, &out, &["--format", "json"]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(names(&out), ["report.json"]);
+    assert_eq!(listing(&out), ["report.json"]);
     // A file of the user's makes the folder theirs: refused, kept as it was.
     std::fs::write(out.join("notes.txt"), b"mine").unwrap();
     let before = contents(&out);
