@@ -90,6 +90,8 @@ pub struct FolderRead {
     pub root: String,
     pub files: Vec<FileRead>,
     pub scan_outside: Vec<String>,
+    /// Windows shortcuts (`.lnk`), skipped with a warning.
+    pub scan_shortcuts: Vec<String>,
     pub scan_bad_names: Vec<String>,
     pub scan_unreadable: Vec<(String, String)>,
 }
@@ -215,6 +217,7 @@ pub fn read_folder(
         root,
         files,
         scan_outside: scanned.outside,
+        scan_shortcuts: scanned.shortcuts,
         scan_bad_names: scanned.bad_names,
         scan_unreadable: scanned.unreadable,
     })
