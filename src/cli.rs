@@ -772,7 +772,11 @@ pub enum CliError {
         error: config::ConfigError,
     },
     #[error("{path}: {error}")]
-    Io { path: String, error: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        error: std::io::Error,
+    },
     #[error(transparent)]
     Templates(#[from] TemplateError),
     #[error(transparent)]

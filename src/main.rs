@@ -8,7 +8,7 @@ fn main() {
     match run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("dossier: {e}");
+            eprintln!("dossier: {}", dossier::io_hint::line(&e));
             std::process::exit(2);
         }
     }

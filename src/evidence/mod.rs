@@ -100,7 +100,11 @@ pub struct FolderRead {
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
     #[error("{dir}: cannot read the evidence folder: {error}")]
-    Unreadable { dir: String, error: std::io::Error },
+    Unreadable {
+        dir: String,
+        #[source]
+        error: std::io::Error,
+    },
     #[error("{0}: the evidence folder is not a folder")]
     NotFolder(String),
     #[error(
