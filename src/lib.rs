@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod gate;
 pub mod hash;
 pub mod ingest;
+pub mod io_hint;
 pub mod limits;
 pub mod manual;
 pub mod merge;

@@ -60,6 +60,7 @@ pub enum OutputError {
         /// The path concerned (the target or its parent, never a temporary name).
         target: String,
         /// The underlying error.
+        #[source]
         error: std::io::Error,
     },
     /// Writing the new folder or swapping it in failed; the old one is untouched.
@@ -485,7 +486,7 @@ fn same_file(_file: &File, path: &Path) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn files(tag: &str) -> Vec<(String, Vec<u8>)> {
@@ -495,7 +496,8 @@ mod tests {
         ]
     }
 
-    fn listing(dir: &Path) -> Vec<String> {
+    /// The names in a folder, sorted (also for the swap's tests in `pack::archive`).
+    pub(crate) fn listing(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

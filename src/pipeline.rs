@@ -526,9 +526,17 @@ pub fn first_stem(inputs: &[PathBuf]) -> String {
         .unwrap_or_else(|| "report".into())
 }
 
-/// The default output folder of a unit: `out/<stem of the first input>`.
+/// The default output folder of a unit: `out/<stem of the first input>`, the stem made
+/// safe for Windows ([`default_output_named`]).
 pub fn default_output(unit_stem: &str) -> PathBuf {
-    Path::new("out").join(unit_stem)
+    default_output_named(unit_stem, "")
+}
+
+/// A default output path named after an input: `out/<stem><suffix>` (`suffix` such as
+/// `.zip` or `-split`), the stem made safe for Windows, since a name dossier derives
+/// must not fail there (`清溪:一.xlsx` → `out/清溪_一`, `CON.csv` → `out/_CON`).
+pub fn default_output_named(stem: &str, suffix: &str) -> PathBuf {
+    Path::new("out").join(crate::pack::names::safe_stem_with(stem, suffix))
 }
 
 /// Hands memory the allocator holds free back to the system: called before the

@@ -70,7 +70,11 @@ pub enum BatchError {
     #[error("cannot start {jobs} jobs: {error}")]
     Pool { jobs: usize, error: String },
     #[error("{path}: {error}")]
-    Io { path: String, error: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        error: std::io::Error,
+    },
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
     #[error(transparent)]
@@ -140,7 +144,7 @@ pub fn build(units: &[UnitDef], config: &Config, batch: &Batch<'_>) -> Result<Ou
             progress.start(&def.name);
             let result = build_unit(def, &config, batch, &progress).map_err(|e| Failed {
                 name: def.name.clone(),
-                reason: summary::one_line(&e.to_string()),
+                reason: summary::one_line(&crate::io_hint::line(&e)),
             });
             progress.finish(&def.name, &result);
             if let Ok(mut r) = results.lock() {

@@ -69,6 +69,25 @@ pub enum ProjectError {
         "{config}: unit name {name:?} cannot name an output folder (no /, \\, leading dot or control characters)"
     )]
     BadName { config: String, name: String },
+    /// A unit's name that Windows cannot give a folder (a device name, a refused
+    /// character, a trailing dot or space): refused on every platform, so a project
+    /// that builds on Linux builds on the office's Windows PCs too.
+    #[error("{config}: unit name {name:?} cannot name a folder on Windows: {rule}; rename it")]
+    WindowsName {
+        config: String,
+        name: String,
+        rule: crate::model::names::WindowsRule,
+    },
+    /// Two units whose names differ only in case: one folder on Windows and macOS, where
+    /// the second build would replace the first.
+    #[error(
+        "{config}: units {first:?} and {second:?} differ only in case, so they would share one output folder on Windows; give each unit a name of its own"
+    )]
+    CaseTwins {
+        config: String,
+        first: String,
+        second: String,
+    },
     /// Two units share a name, so would share an output folder.
     #[error("{config}: two units are named {name:?}; each unit needs a name of its own")]
     Duplicate { config: String, name: String },
@@ -320,6 +339,13 @@ pub fn resolve(
                 name: u.name.clone(),
             });
         }
+        if let Some(rule) = crate::model::names::windows_rule(&u.name) {
+            return Err(ProjectError::WindowsName {
+                config: config.to_string(),
+                name: u.name.clone(),
+                rule,
+            });
+        }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(w) = out.windows(2).find(|w| w[0].name == w[1].name) {
@@ -328,7 +354,24 @@ pub fn resolve(
             name: w[0].name.clone(),
         });
     }
+    refuse_case_twins(&out, config)?;
     Ok(out)
+}
+
+/// Refuses two units (sorted by name, no two the same) whose names differ only in case,
+/// naming the first such pair in name order.
+fn refuse_case_twins(units: &[UnitDef], config: &str) -> Result<(), ProjectError> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for u in units {
+        if let Some(first) = seen.insert(crate::model::names::case_key(&u.name), &u.name) {
+            return Err(ProjectError::CaseTwins {
+                config: config.to_string(),
+                first: first.to_string(),
+                second: u.name.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The units `--only` names (all when `only` is empty), in name order.

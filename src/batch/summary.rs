@@ -351,7 +351,11 @@ fn score_order(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
     #[error("{path}: {error}")]
-    Io { path: String, error: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        error: std::io::Error,
+    },
     #[error("{path}: not a dossier report or summary: {error}")]
     Json { path: String, error: String },
     /// A unit name in a `summary.json` that is no plain folder name (`../outside`, an

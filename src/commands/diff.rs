@@ -94,7 +94,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let config = config?;
     let dir = match &args.output {
         Some(dir) => dir.clone(),
-        None => Path::new("out").join(format!("{}-diff", diff::output_stem(&args.new))),
+        None => pipeline::default_output_named(&diff::output_stem(&args.new), "-diff"),
     };
     let mut sides: Vec<&Path> = vec![&args.old, &args.new];
     sides.extend(args.evidence.as_deref());

@@ -25,7 +25,8 @@ pub enum CliError {
     Io {
         /// The file or folder, as shown to the user.
         path: String,
-        /// What the system said.
+        /// What the system said; its source, so the hint after it can find it.
+        #[source]
         error: std::io::Error,
     },
     /// A template folder or template that cannot be used.
@@ -87,6 +88,10 @@ impl CliError {
     /// the name in its folder it was probably meant to be.
     pub fn localized(&self, lang: crate::render::Lang) -> String {
         let mut text = crate::messages::errors::translate(&self.to_string(), lang);
+        if let Some(hint) = crate::io_hint::hint_of(self) {
+            text.push_str(&crate::messages::text(lang, "hint.separator", &[]));
+            text.push_str(&crate::messages::errors::translate(hint, lang));
+        }
         let nearest = self
             .missing_path()
             .and_then(crate::messages::io::nearest_name);

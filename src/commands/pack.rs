@@ -12,7 +12,7 @@ use super::fonts::{OfficialFonts, load_font};
 use crate::pack::{PackError, Target};
 use crate::pipeline;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The flags of `pack`.
 #[derive(Debug, clap::Args)]
@@ -73,7 +73,7 @@ pub fn run(args: &PackArgs) -> Result<i32, CliError> {
     let first_stem = pipeline::first_stem(&input.inputs);
     let zip_path = output
         .clone()
-        .unwrap_or_else(|| Path::new("out").join(format!("{first_stem}.zip")));
+        .unwrap_or_else(|| pipeline::default_output_named(&first_stem, ".zip"));
     let target = match folder {
         Some(dir) => Target::Folder(dir),
         None => Target::Zip(&zip_path),

@@ -84,7 +84,7 @@ pub fn run(args: &SplitArgs) -> Result<i32, CliError> {
     config.evidence.dir = None;
     let as_of = as_of_or(args.as_of, &config);
     let dir = args.output.clone().unwrap_or_else(|| {
-        Path::new("out").join(format!("{}-split", pipeline::first_stem(&args.inputs)))
+        pipeline::default_output_named(&pipeline::first_stem(&args.inputs), "-split")
     });
     let inputs: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
     crate::output::refuse_clobbering(&dir, &inputs, None)?;

@@ -368,16 +368,27 @@ pub fn judge(read: FolderRead, measures: &[Measure], options: &EvidenceOptions) 
             ),
         );
     }
-    for path in &read.scan_outside {
-        diagnostics.push(
-            Diagnostic::new(
-                Severity::Warning,
-                at_file(path, next()),
-                "a link to outside the evidence folder (or to nothing), skipped",
-            )
-            .with_hint("copy the file into the folder instead of linking to it")
-            .coded("evidence_outside", vec![]),
-        );
+    // Links that cannot be followed and Windows shortcuts: pointers, not files.
+    let pointers = [
+        (
+            &read.scan_outside,
+            "a link to outside the evidence folder (or to nothing), skipped",
+            "evidence_outside",
+        ),
+        (
+            &read.scan_shortcuts,
+            "a Windows shortcut (.lnk), not the file it points to, skipped",
+            "evidence_shortcut",
+        ),
+    ];
+    for (paths, message, code) in pointers {
+        for path in paths {
+            diagnostics.push(
+                Diagnostic::new(Severity::Warning, at_file(path, next()), message)
+                    .with_hint("copy the file into the folder instead of linking to it")
+                    .coded(code, vec![]),
+            );
+        }
     }
     for path in &read.scan_bad_names {
         diagnostics.push(

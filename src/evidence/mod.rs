@@ -90,6 +90,8 @@ pub struct FolderRead {
     pub root: String,
     pub files: Vec<FileRead>,
     pub scan_outside: Vec<String>,
+    /// Windows shortcuts (`.lnk`), skipped with a warning.
+    pub scan_shortcuts: Vec<String>,
     pub scan_bad_names: Vec<String>,
     pub scan_unreadable: Vec<(String, String)>,
 }
@@ -98,7 +100,11 @@ pub struct FolderRead {
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
     #[error("{dir}: cannot read the evidence folder: {error}")]
-    Unreadable { dir: String, error: std::io::Error },
+    Unreadable {
+        dir: String,
+        #[source]
+        error: std::io::Error,
+    },
     #[error("{0}: the evidence folder is not a folder")]
     NotFolder(String),
     #[error(
@@ -215,6 +221,7 @@ pub fn read_folder(
         root,
         files,
         scan_outside: scanned.outside,
+        scan_shortcuts: scanned.shortcuts,
         scan_bad_names: scanned.bad_names,
         scan_unreadable: scanned.unreadable,
     })

@@ -24,6 +24,10 @@ pub struct Scan {
     pub entries: Vec<Entry>,
     /// Links that lead outside the folder or nowhere, by their own relative path.
     pub outside: Vec<String>,
+    /// Windows shortcuts (`.lnk`), skipped like links that cannot be followed: a
+    /// shortcut is a pointer, not the document, and an inspector opening the pack on
+    /// another machine gets nothing from it.
+    pub shortcuts: Vec<String>,
     /// Names that are not valid UTF-8, as shown (lossily).
     pub bad_names: Vec<String>,
     /// Entries that could not be read while walking (a folder without permission), with
@@ -47,6 +51,38 @@ pub fn is_ignored_file(name: &str) -> bool {
         || lower == "thumbs.db"
         || lower == "desktop.ini"
         || lower.ends_with(".tmp")
+}
+
+/// What every Windows shortcut file begins with: its header size (0x4C) and the shell
+/// link class id 00021401-0000-0000-C000-000000000046 (MS-SHLLINK 2.1).
+const SHORTCUT_MAGIC: [u8; 20] = [
+    0x4C, 0x00, 0x00, 0x00, 0x01, 0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x46,
+];
+
+/// The largest file looked into for [`SHORTCUT_MAGIC`]: a shortcut holds a header, an
+/// item list, paths and at most an icon's location, a few kilobytes; larger files are
+/// documents, and the walk does not open every one of them.
+const MAX_SHORTCUT: u64 = 64 * 1024;
+
+/// Whether the file `name` at `path` (`bytes` long) is a Windows shortcut: named `.lnk`
+/// (in any case, as Explorer treats every such file as one), or a small file beginning
+/// with the shell link header whatever its name (a shortcut renamed, or copied by a
+/// tool that dropped the extension).
+pub fn is_shortcut(name: &str, path: &Path, bytes: u64) -> bool {
+    let by_name = name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("lnk"));
+    if by_name {
+        return true;
+    }
+    if !(SHORTCUT_MAGIC.len() as u64..=MAX_SHORTCUT).contains(&bytes) {
+        return false;
+    }
+    let mut head = [0u8; SHORTCUT_MAGIC.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| head == SHORTCUT_MAGIC)
 }
 
 /// A folder being walked: its place in the evidence folder, its real path (for loop
@@ -136,6 +172,7 @@ pub fn scan(root: &Path, max_files: u64) -> Result<Scan, ScanError> {
     }
     scan.entries.sort_by(|a, b| a.rel.cmp(&b.rel));
     scan.outside.sort();
+    scan.shortcuts.sort();
     scan.bad_names.sort();
     Ok(scan)
 }
@@ -254,6 +291,10 @@ fn visit(
             scan.bad_names.push(rel.clone());
         }
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if is_shortcut(&name, &path, bytes) {
+            scan.shortcuts.push(rel);
+            return Ok(None);
+        }
         // A link that a copy turned into a small text file holding its target (as git
         // checks links out where they cannot be made) is still a link.
         let (path, bytes) = match link_stub(&path, bytes) {

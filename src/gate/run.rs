@@ -19,7 +19,11 @@ use std::sync::Mutex;
 pub enum GateError {
     /// The JUnit file (or its folder) could not be written.
     #[error("{path}: {error}")]
-    Io { path: String, error: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        error: std::io::Error,
+    },
     /// The JUnit file would be inside a folder a build replaces whole.
     #[error(
         "--junit {junit} is inside the output folder {dir}, which is replaced whole on every build; write it elsewhere"

@@ -88,6 +88,7 @@ pub fn size_text(bytes: u64) -> String {
 #[error("{file}: {error}")]
 pub struct FileError {
     pub file: String,
+    #[source]
     pub error: InputError,
 }
 

@@ -105,7 +105,7 @@ pub fn default_output(master: &Path) -> PathBuf {
         Some(e) if e.eq_ignore_ascii_case("xlsm") => "xlsm",
         _ => "xlsx",
     };
-    Path::new("out").join(format!("{stem}-merged.{ext}"))
+    crate::pipeline::default_output_named(&stem, &format!("-merged.{ext}"))
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -3,6 +3,7 @@
 //! values built in memory.
 
 mod diagnostic;
+pub mod names;
 pub mod say;
 
 pub use diagnostic::{

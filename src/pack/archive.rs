@@ -77,6 +77,36 @@ pub enum ArchiveError {
         /// The underlying error.
         source: zip::result::ZipError,
     },
+    /// An existing output folder could not be replaced: something in it could not be
+    /// moved (on Windows: a program holds a file in it open). It is left as it was.
+    #[error(
+        "cannot replace {}: {}{error}; close any program that has a file in it open and run again",
+        target.display(),
+        entry.as_ref().map(|e| format!("{e}: ")).unwrap_or_default()
+    )]
+    Replace {
+        /// The output folder, as the user gave it.
+        target: PathBuf,
+        /// What in it could not be moved, relative to it, when it was an entry of it.
+        entry: Option<String>,
+        /// The underlying error (not a source: the line already says what to do).
+        error: std::io::Error,
+    },
+    /// A failed replacement could not put the old folder back whole: what was moved is
+    /// kept in the holder rather than deleted, and the user is told where.
+    #[error(
+        "cannot replace {}, nor put the earlier folder back: {error}; it is kept in {} (its files under old/ and trash/), move it back by hand",
+        target.display(),
+        kept.display()
+    )]
+    Stranded {
+        /// The output folder, as the user gave it.
+        target: PathBuf,
+        /// The holder the earlier folder's entries are in now.
+        kept: PathBuf,
+        /// Why it could not be moved back.
+        error: std::io::Error,
+    },
     /// Zip timestamps only cover 1980–2107.
     #[error("cannot stamp {}: {stamp} is outside the zip date range (1980–2107)", path.display())]
     Stamp {
@@ -444,38 +474,155 @@ fn write_synced(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
-/// Puts the finished temporary folder at `target`, moving any old one aside first and
-/// back again if the swap fails. Errors name `shown`.
+/// Puts the finished temporary folder at `target`, replacing any old one. Errors name
+/// `shown`.
 fn replace_dir(tmp: tempfile::TempDir, target: &Path, shown: &Path) -> Result<(), ArchiveError> {
-    let werr = |path: &Path, source| ArchiveError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
+    replace_dir_with(&RealFs, tmp, target, shown)
+}
+
+/// The renames a swap makes, behind a trait so a test can make one fail as Windows makes
+/// it fail when a program (a PDF viewer, Excel, WPS) holds a file of the old folder open.
+pub(crate) trait SwapFs {
+    /// Renames `from` to `to`, as [`std::fs::rename`] does.
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()>;
+}
+
+/// The file system itself.
+struct RealFs;
+
+impl SwapFs for RealFs {
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        std::fs::rename(from, to)
+    }
+}
+
+/// [`replace_dir`] through `fs`. The old folder is moved into a hidden holder beside the
+/// target, then everything in it is moved out into the holder's trash, deepest first,
+/// before the new folder goes in: a file or folder another program holds open cannot be
+/// moved on Windows (as it cannot be deleted), so one that does not move stops the swap
+/// while the old folder can still be put back whole. On any failure the old folder is
+/// put back as it was, the new one and the holder are removed, and the error says why
+/// ([`ArchiveError::Replace`]); once the new folder is in, the holder (the old folder's
+/// files, all movable) is deleted.
+pub(crate) fn replace_dir_with(
+    fs: &dyn SwapFs,
+    tmp: tempfile::TempDir,
+    target: &Path,
+    shown: &Path,
+) -> Result<(), ArchiveError> {
     let exists = std::fs::symlink_metadata(target).is_ok();
     if !exists {
-        std::fs::rename(tmp.path(), target).map_err(|e| werr(shown, e))?;
+        fs.rename(tmp.path(), target)
+            .map_err(|source| ArchiveError::Write {
+                path: shown.to_path_buf(),
+                source,
+            })?;
         // Already moved: nothing left for the guard to delete.
         let _ = tmp.keep();
         return Ok(());
     }
     let parent = parent_of(target);
-    // The old pack goes into a fresh holder folder (a rename into an existing folder
+    // The old folder goes into a fresh holder folder (a rename into an existing folder
     // works everywhere, a rename onto one does not).
     let holder = tempfile::Builder::new()
         .prefix(&format!(".{}.old-", file_name(target)))
         .tempdir_in(&parent)
-        .map_err(|e| werr(&parent, plain(e)))?;
+        .map_err(|e| ArchiveError::Write {
+            path: parent.clone(),
+            source: plain(e),
+        })?;
+    let refused = |entry: Option<String>, error| ArchiveError::Replace {
+        target: shown.to_path_buf(),
+        entry,
+        error,
+    };
     let old = holder.path().join("old");
-    std::fs::rename(target, &old).map_err(|e| werr(shown, e))?;
-    if let Err(e) = std::fs::rename(tmp.path(), target) {
-        let _ = std::fs::rename(&old, target);
-        return Err(werr(shown, e));
+    fs.rename(target, &old).map_err(|e| refused(None, e))?;
+    let trash = holder.path().join("trash");
+    let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let emptied = std::fs::create_dir(&trash)
+        .map_err(|e| (None, e))
+        .and_then(|()| empty_into(fs, &old, &trash, &mut moved));
+    let swapped = emptied.and_then(|()| fs.rename(tmp.path(), target).map_err(|e| (None, e)));
+    if let Err((entry, error)) = swapped {
+        // Back as it was: every entry to its place (folders before what was in them),
+        // then the folder itself; the new folder and the holder go on drop.
+        let mut back = Ok(());
+        for (from, to) in moved.iter().rev() {
+            if let Err(e) = fs.rename(to, from) {
+                back = back.and(Err(e));
+            }
+        }
+        let back = back.and_then(|()| fs.rename(&old, target));
+        if let Err(stuck) = back {
+            // What is in the holder must not be deleted with it: say where it is.
+            return Err(ArchiveError::Stranded {
+                target: shown.to_path_buf(),
+                kept: holder.keep(),
+                error: stuck,
+            });
+        }
+        return Err(refused(entry, error));
     }
     let _ = tmp.keep();
-    // The new pack is in place; failing to delete the old copy is not worth failing
-    // for, and the holder's own cleanup tries again on drop.
-    let _ = std::fs::remove_dir_all(&old);
+    // The new folder is in place; everything in the holder moved, so it can go.
+    let _ = std::fs::remove_dir_all(holder.path());
     drop(holder);
+    Ok(())
+}
+
+/// Moves everything inside `dir` into `trash` under numbered names, each folder's
+/// contents before the folder, recording each move in `moved` so it can be undone.
+/// Links are moved, never followed. The first entry that cannot be moved or read stops
+/// it, named relative to `dir` (`/`-separated).
+fn empty_into(
+    fs: &dyn SwapFs,
+    dir: &Path,
+    trash: &Path,
+    moved: &mut Vec<(PathBuf, PathBuf)>,
+) -> Result<(), (Option<String>, std::io::Error)> {
+    let shown = |path: &Path| {
+        path.strip_prefix(dir)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    // Folders still to list, and folders listed whose contents are being moved: a
+    // folder is moved once everything in it has been (its own stack, so no nesting
+    // depth exhausts the thread's).
+    let mut todo: Vec<(PathBuf, bool)> = vec![(dir.to_path_buf(), false)];
+    while let Some((at, listed)) = todo.pop() {
+        if listed {
+            if at != dir {
+                let to = trash.join(moved.len().to_string());
+                fs.rename(&at, &to).map_err(|e| (Some(shown(&at)), e))?;
+                moved.push((at, to));
+            }
+            continue;
+        }
+        todo.push((at.clone(), true));
+        let entries = std::fs::read_dir(&at).map_err(|e| (Some(shown(&at)), e))?;
+        let mut entries: Vec<std::fs::DirEntry> = entries
+            .collect::<Result<_, _>>()
+            .map_err(|e| (Some(shown(&at)), e))?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let path = entry.path();
+            let is_dir = entry
+                .file_type()
+                .map_err(|e| (Some(shown(&path)), e))?
+                .is_dir();
+            if is_dir {
+                todo.push((path, false));
+            } else {
+                let to = trash.join(moved.len().to_string());
+                fs.rename(&path, &to).map_err(|e| (Some(shown(&path)), e))?;
+                moved.push((path, to));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -617,6 +764,7 @@ fn temp_prefix(target: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::tests::listing;
     use chrono::NaiveDate;
 
     fn stamp() -> NaiveDateTime {
@@ -841,6 +989,159 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["evidence.bin", "pack"]);
+    }
+
+    /// Renames as the file system does, except those `fails` picks, which fail as a
+    /// file held open on Windows does.
+    struct Failing<F: Fn(&Path, &Path) -> bool>(F);
+
+    impl<F: Fn(&Path, &Path) -> bool> SwapFs for Failing<F> {
+        fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+            if (self.0)(from, to) {
+                return Err(std::io::Error::other("held by another program"));
+            }
+            std::fs::rename(from, to)
+        }
+    }
+
+    /// Every file under `dir` with its bytes, and every folder (as `name/`).
+    fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut todo = vec![dir.to_path_buf()];
+        while let Some(at) = todo.pop() {
+            for e in std::fs::read_dir(&at).unwrap() {
+                let path = e.unwrap().path();
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if path.is_dir() {
+                    out.push((format!("{rel}/"), Vec::new()));
+                    todo.push(path);
+                } else {
+                    out.push((rel, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// An old output folder `out` (a.txt, sub/b.pdf, sub/deeper/c.txt) and a new one
+    /// staged beside it (new.txt).
+    fn old_and_new(dir: &Path) -> (PathBuf, tempfile::TempDir) {
+        let target = dir.join("out");
+        std::fs::create_dir_all(target.join("sub/deeper")).unwrap();
+        std::fs::write(target.join("a.txt"), b"a").unwrap();
+        std::fs::write(target.join("sub/b.pdf"), b"%PDF b").unwrap();
+        std::fs::write(target.join("sub/deeper/c.txt"), b"c").unwrap();
+        let tmp = staging_dir(&target).unwrap();
+        std::fs::write(tmp.path().join("new.txt"), b"new").unwrap();
+        (target, tmp)
+    }
+
+    #[test]
+    fn a_swap_replaces_the_old_folder_and_leaves_nothing_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, tmp) = old_and_new(dir.path());
+        replace_dir_with(&Failing(|_: &Path, _: &Path| false), tmp, &target, &target).unwrap();
+        assert_eq!(tree(&target), [("new.txt".to_string(), b"new".to_vec())]);
+        assert_eq!(listing(dir.path()), ["out"]);
+    }
+
+    /// Swaps a newly staged folder into `target` (the only entry of `dir`) through
+    /// `fs`, expecting a refusal that leaves the old folder as it was and nothing beside
+    /// it; returns the error.
+    fn refused_swap(dir: &Path, target: &Path, fs: &dyn SwapFs) -> ArchiveError {
+        let before = tree(target);
+        let tmp = staging_dir(target).unwrap();
+        std::fs::write(tmp.path().join("new.txt"), b"new").unwrap();
+        let err = replace_dir_with(fs, tmp, target, Path::new("out")).unwrap_err();
+        assert_eq!(tree(target), before, "{err}");
+        assert_eq!(listing(dir), ["out"], "{err}");
+        err
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_moved_leaves_the_old_folder_whole_and_nothing_new() {
+        // Issue 19: a PDF of the old output open in a viewer. The old folder is put back
+        // as it was, the new one and the holder go, and the line says why.
+        let dir = tempfile::tempdir().unwrap();
+        let (target, _) = old_and_new(dir.path());
+        let held = Failing(|from: &Path, _: &Path| from.ends_with("sub/b.pdf"));
+        assert_eq!(
+            refused_swap(dir.path(), &target, &held).to_string(),
+            "cannot replace out: sub/b.pdf: held by another program; close any program that has a file in it open and run again"
+        );
+        // A folder that cannot be moved (a shell's working folder) stops it too.
+        let held = Failing(|from: &Path, _: &Path| from.ends_with("sub/deeper"));
+        let err = refused_swap(dir.path(), &target, &held).to_string();
+        assert!(err.starts_with("cannot replace out: sub/deeper: "), "{err}");
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_moved_aside_or_replaced_is_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, _) = old_and_new(dir.path());
+        let t = target.clone();
+        let held = Failing(move |from: &Path, _: &Path| from == t);
+        assert_eq!(
+            refused_swap(dir.path(), &target, &held).to_string(),
+            "cannot replace out: held by another program; close any program that has a file in it open and run again"
+        );
+        // The old folder emptied, the new one cannot go in: all moved back.
+        let held = Failing(|from: &Path, _: &Path| {
+            from.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".out.tmp-"))
+        });
+        let err = refused_swap(dir.path(), &target, &held);
+        assert!(
+            matches!(err, ArchiveError::Replace { entry: None, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn an_old_folder_that_cannot_be_put_back_is_kept_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, tmp) = old_and_new(dir.path());
+        let before = tree(&target);
+        let t = target.clone();
+        let held = Failing(move |from: &Path, to: &Path| from.ends_with("a.txt") || to == t);
+        match replace_dir_with(&held, tmp, &target, Path::new("out")) {
+            Err(ArchiveError::Stranded { kept, .. }) => {
+                assert_eq!(tree(&kept.join("old")), before);
+                assert!(!target.exists());
+            }
+            other => panic!("{other:?}"),
+        }
+        // An entry that cannot be moved back: the holder is kept with it.
+        let dir = tempfile::tempdir().unwrap();
+        let (target, tmp) = old_and_new(dir.path());
+        let held = Failing(|from: &Path, to: &Path| {
+            from.ends_with("deeper/c.txt") || to.ends_with("old/a.txt")
+        });
+        match replace_dir_with(&held, tmp, &target, Path::new("out")) {
+            Err(e @ ArchiveError::Stranded { .. }) => {
+                let ArchiveError::Stranded { kept, .. } = &e else {
+                    unreachable!()
+                };
+                assert_eq!(
+                    e.to_string(),
+                    format!(
+                        "cannot replace out, nor put the earlier folder back: held by another program; it is kept in {} (its files under old/ and trash/), move it back by hand",
+                        kept.display()
+                    )
+                );
+                assert_eq!(std::fs::read(kept.join("trash/0")).unwrap(), b"a");
+                assert_eq!(
+                    std::fs::read(kept.join("old/sub/b.pdf")).unwrap(),
+                    b"%PDF b"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -65,7 +65,11 @@ pub enum PackError {
         error: binder::BinderError,
     },
     #[error("{path}: {error}")]
-    Io { path: String, error: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        error: std::io::Error,
+    },
     #[error("{0}: the pack target is inside the evidence folder; write it elsewhere")]
     InsideEvidence(String),
     #[error("{0}")]

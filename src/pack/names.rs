@@ -37,6 +37,19 @@ pub fn safe_component(name: &str) -> String {
     }
 }
 
+/// A default output name made from an input's stem (`out/<stem>`, `<stem>.zip`,
+/// `<stem>-split`): the stem made safe as [`safe_component`] makes a name, cut so that
+/// `suffix` (a fixed ending dossier adds, itself safe) still fits in the 80 characters,
+/// then `suffix` added. A workbook `清溪:一.xlsx` copied from a Linux share, or `CON.csv`,
+/// must not make a build fail on Windows with a raw OS error.
+pub fn safe_stem_with(stem: &str, suffix: &str) -> String {
+    let room = MAX_CHARS.saturating_sub(suffix.chars().count()).max(1);
+    let head = cut(&safe_component(stem), room);
+    let head = trim_trailing(&head);
+    let head = if head.is_empty() { "_" } else { head };
+    format!("{head}{suffix}")
+}
+
 /// Names that are not valid UTF-8 (old Linux archives, Windows-1252 or GBK bytes) still
 /// have to land in the pack under some readable, safe name rather than abort it.
 pub fn lossy_name(os: &OsStr) -> String {
@@ -81,15 +94,13 @@ impl NameSet {
 
 /// Case folding close to Windows' own (which upper-cases with a fixed table).
 fn fold(s: &str) -> String {
-    s.to_lowercase()
+    crate::model::names::case_key(s)
 }
 
 /// Characters Windows refuses in a name, plus every control character (which breaks
 /// terminals, manifests and some unzip tools).
 fn is_forbidden(c: char) -> bool {
-    matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*')
-        || c.is_control()
-        || crate::model::is_bidi_control(c)
+    crate::model::names::is_windows_forbidden(c) || crate::model::is_bidi_control(c)
 }
 
 /// Windows silently drops trailing dots and spaces, so a name ending in them would not
@@ -99,22 +110,9 @@ fn trim_trailing(s: &str) -> &str {
 }
 
 /// Device names Windows opens as devices instead of files, with any extension
-/// (`con.txt` is the console too). Beyond the spec's list, COM0/LPT0 and the
-/// superscript-digit forms Windows also reserves are included.
+/// (`con.txt` is the console too); the one list is [`crate::model::names::device_name`].
 fn is_device_name(name: &str) -> bool {
-    let base = name.split('.').next().unwrap_or("");
-    let base = base.trim_end_matches(' ').to_ascii_uppercase();
-    match base.as_str() {
-        "CON" | "PRN" | "AUX" | "NUL" => true,
-        _ => {
-            let mut chars = base.chars();
-            let prefix: String = chars.by_ref().take(3).collect();
-            let rest: Vec<char> = chars.collect();
-            (prefix == "COM" || prefix == "LPT")
-                && rest.len() == 1
-                && matches!(rest[0], '0'..='9' | '¹' | '²' | '³')
-        }
-    }
+    crate::model::names::device_name(name).is_some()
 }
 
 /// Splits off the extension (last dot, not a leading one, not absurdly long) so cuts and
@@ -177,6 +175,19 @@ mod tests {
         // A cut that would end in a dot or space drops it.
         let spacey = format!("{} {}", "a".repeat(79), "b".repeat(10));
         assert_eq!(safe_component(&spacey), "a".repeat(79));
+    }
+
+    #[test]
+    fn default_output_names_are_safe_stems_with_their_suffix() {
+        assert_eq!(safe_stem_with("清溪:一", ""), "清溪_一");
+        assert_eq!(safe_stem_with("CON", ".zip"), "_CON.zip");
+        assert_eq!(safe_stem_with("nul", "-split"), "_nul-split");
+        assert_eq!(safe_stem_with("台账.", "-diff"), "台账-diff");
+        assert_eq!(safe_stem_with("a?b", "-merged.xlsx"), "a_b-merged.xlsx");
+        assert_eq!(safe_stem_with("qingxi-town", ""), "qingxi-town");
+        let long = safe_stem_with(&"长".repeat(200), "-split");
+        assert_eq!(long, format!("{}-split", "长".repeat(74)));
+        assert_eq!(long.chars().count(), MAX_CHARS);
     }
 
     #[test]

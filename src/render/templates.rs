@@ -53,7 +53,7 @@ pub enum Origin {
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("{0}: {1}")]
-    Io(String, std::io::Error),
+    Io(String, #[source] std::io::Error),
     #[error(
         "{path}: not a template dossier knows; the templates are {known} (run `dossier init` to get copies to edit)"
     )]

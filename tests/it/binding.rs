@@ -25,6 +25,7 @@ fn evidence(tmp: &Path) -> PathBuf {
 fn capped(dir: &Path, kb: u64, args: &[&std::ffi::OsStr]) -> Output {
     let mut cmd = assert_cmd::Command::new("sh");
     cmd.current_dir(dir)
+        .env("DOSSIER_LANG", crate::common::MESSAGES_LANG)
         .arg("-c")
         .arg(format!(r#"ulimit -v {kb}; exec "$0" "$@""#))
         .arg(env!("CARGO_BIN_EXE_dossier"))

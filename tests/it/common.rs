@@ -10,12 +10,18 @@ use std::path::{Path, PathBuf};
 /// The as-of date the sample summaries were computed for.
 pub const AS_OF: &str = "2026-12-15";
 
+/// The language the tests' runs speak, unless a test says otherwise: the exact lines they
+/// assert are the English ones.
+pub const MESSAGES_LANG: &str = "en";
+
 /// The `dossier` binary, run in `dir` so no stray `dossier.toml` is picked up, and
 /// outside GitHub Actions whatever runs the tests (so no test prints workflow commands
 /// or appends to the real step summary; tests of that set the variables themselves).
+/// It speaks English ([`MESSAGES_LANG`]) whatever the machine's locale; the tests of
+/// the other languages set the language themselves (`language.rs`).
 pub fn dossier(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("dossier").expect("binary built");
-    cmd.current_dir(dir);
+    cmd.current_dir(dir).env("DOSSIER_LANG", MESSAGES_LANG);
     for var in ["GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE"] {
         cmd.env_remove(var);
     }

@@ -1574,6 +1574,63 @@ fn a_link_stored_as_a_text_file_of_its_target_is_still_a_link() {
     assert_eq!(outside, ["warning evidence_outside 链接.csv"]);
 }
 
+/// Issue 19, item 2: a Windows shortcut (`.lnk`, any case, or a small file that begins
+/// with the shell link header whatever its name) points to a file and is not one: it is
+/// skipped with a warning, as a link that cannot be followed is, and backs no item.
+#[test]
+fn windows_shortcuts_are_warned_about_and_not_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wb = book(
+        tmp.path(),
+        &[
+            ["市78条", "1", "已完成", "会议纪要", ""],
+            ["市78条", "2", "已完成", "现场照片", ""],
+            ["市78条", "3", "已完成", "检查记录", ""],
+        ],
+    );
+    let ev = tmp.path().join("ev");
+    let mut shortcut = vec![
+        0x4C, 0x00, 0x00, 0x00, 0x01, 0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x46,
+    ];
+    shortcut.extend("C:\\材料\\x.pdf".encode_utf16().flat_map(u16::to_le_bytes));
+    shortcut.resize(300, 0);
+    put(&ev, "市78条/1/会议纪要.lnk", b"not even a real shortcut");
+    put(&ev, "市78条/2/现场照片.JPG.LNK", &shortcut);
+    put(&ev, "市78条/3/检查记录.pdf", &shortcut);
+    text(&ev, "市78条/3/说明.txt");
+    let r = ev_report(&wb, &ev, &[]);
+    assert_eq!(r["evidence"]["files"], 1, "{:#}", r["evidence"]);
+    assert_eq!(paths(in_set(&r, "市78条", "3")), ["市78条/3/说明.txt"]);
+    for id in ["1", "2", "3"] {
+        assert!(
+            strings(&in_set(&r, "市78条", id)["evidence_found"]).is_empty(),
+            "{id}"
+        );
+    }
+    let shortcuts: Vec<String> = ev_diags(&r["diagnostics"])
+        .into_iter()
+        .filter(|l| l.contains("evidence_shortcut"))
+        .collect();
+    assert_eq!(
+        shortcuts,
+        [
+            "warning evidence_shortcut 市78条/1/会议纪要.lnk",
+            "warning evidence_shortcut 市78条/2/现场照片.JPG.LNK",
+            "warning evidence_shortcut 市78条/3/检查记录.pdf",
+        ]
+    );
+    let d = with_code(&r["diagnostics"], "evidence_shortcut")[0];
+    assert_eq!(
+        d["message"],
+        "a Windows shortcut (.lnk), not the file it points to, skipped"
+    );
+    assert_eq!(
+        d["hint"],
+        "copy the file into the folder instead of linking to it"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_name_that_is_not_utf8_is_a_warning_but_still_counted_and_hashed() {

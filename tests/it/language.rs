@@ -65,7 +65,7 @@ fn five_common_mistakes_are_told_in_chinese_naming_the_path() {
     assert_eq!(code, 2);
     assert_eq!(
         err.lines().next().unwrap(),
-        "dossier: --as-of <YYYY-MM-DD>：“2026/12/01”：不是“年-月-日”格式的日期（如 2026-12-31）",
+        "dossier: --as-of <YYYY-MM-DD>：“2026/12/01”不是“年-月-日”格式的日期（如 2026-12-31）",
         "{err}"
     );
     assert_eq!(err.lines().last().unwrap(), "详见：dossier check --help", "{err}");

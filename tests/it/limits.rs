@@ -13,6 +13,7 @@ use std::process::Output;
 fn capped(dir: &Path, args: &[&std::ffi::OsStr]) -> Output {
     let mut cmd = assert_cmd::Command::new("sh");
     cmd.current_dir(dir)
+        .env("DOSSIER_LANG", crate::common::MESSAGES_LANG)
         .arg("-c")
         .arg(r#"ulimit -v 2000000; exec "$0" "$@""#)
         .arg(env!("CARGO_BIN_EXE_dossier"))
@@ -799,6 +800,7 @@ fn an_evidence_pdf_claiming_a_billion_objects_is_checked_in_bounded_memory() {
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(&script)
+        .env("DOSSIER_LANG", crate::common::MESSAGES_LANG)
         .current_dir(dir.path())
         .output()
         .unwrap();

@@ -103,6 +103,7 @@ fn two_builds_into_one_folder_at_once_leave_one_whole_build() {
         let spawn = |input: &Path| {
             Command::new(binary())
                 .current_dir(tmp.path())
+                .env("DOSSIER_LANG", crate::common::MESSAGES_LANG)
                 .arg("build")
                 .arg(input)
                 .arg("-o")
@@ -340,6 +341,7 @@ fn build_capped(dir: &Path, extra: &[&str]) -> (Option<i32>, String, Duration) {
     let start = Instant::now();
     let output = Command::new("sh")
         .current_dir(dir)
+        .env("DOSSIER_LANG", crate::common::MESSAGES_LANG)
         .arg("-c")
         .arg(r#"ulimit -v 2000000; exec "$0" "$@""#)
         .arg(binary())
