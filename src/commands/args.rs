@@ -317,7 +317,7 @@ pub fn parse_lang(text: &str) -> Result<LangArg, crate::messages::clap_text::Val
         Some(Lang::En) => Ok(LangArg::En),
         None => Err(crate::messages::clap_text::ValueError {
             key: "value.lang",
-            args: Vec::new(),
+            args: vec![("value", text.to_string())],
         }),
     }
 }

@@ -125,7 +125,11 @@ fn build_unit(
         if let Some(e) = &unit.evidence {
             let _ = writeln!(err, "{}", e.summary_line());
         }
-        let _ = writeln!(err, "wrote {count} files to {}", dir.display());
+        let _ = writeln!(
+            err,
+            "{}",
+            crate::msg!("wrote {count} files to {}", dir.display())
+        );
     }
     let unit_name = docs.unit.as_deref();
     let failed = finish_gate(gate, input, &unit, &report, unit_name, &line, false)?;

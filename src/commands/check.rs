@@ -45,12 +45,14 @@ pub fn run(args: &CheckArgs) -> Result<i32, CliError> {
     let unit = read_with(input, &config)?;
     let book = &unit.book;
     let analysis = unit.analyse();
+    let said = Said::new(crate::messages::current())?;
     let mut out = std::io::stdout().lock();
     let text = match format {
         CheckFormat::Text => {
             let mut text = String::new();
             for d in &book.diagnostics {
-                text.push_str(&format!("{d}\n"));
+                text.push_str(&said.line(d));
+                text.push('\n');
             }
             text.push_str(&summary_line(book, &analysis));
             text.push('\n');
@@ -61,7 +63,19 @@ pub fn run(args: &CheckArgs) -> Result<i32, CliError> {
             text
         }
         CheckFormat::Json => {
-            let diagnostics: Vec<_> = book.diagnostics.iter().map(|d| d.to_json()).collect();
+            let words: Vec<(String, Option<String>)> =
+                book.diagnostics.iter().map(|d| said.words(d)).collect();
+            let diagnostics: Vec<_> = book
+                .diagnostics
+                .iter()
+                .zip(&words)
+                .map(|(d, (message, hint))| {
+                    let mut json = d.to_json();
+                    json.message = message.as_str();
+                    json.hint = hint.as_deref();
+                    json
+                })
+                .collect();
             let mut text =
                 serde_json::to_string_pretty(&diagnostics).expect("diagnostics serialise");
             text.push('\n');
@@ -86,4 +100,55 @@ pub fn run(args: &CheckArgs) -> Result<i32, CliError> {
     leave_to_exit(analysis);
     leave_to_exit(unit);
     Ok(code)
+}
+
+/// Diagnostics in the user's language: the documents' words for each code (the built-in
+/// labels of that language), the stable code unchanged; English as the library says it.
+struct Said {
+    labels: Option<crate::render::context::Labels>,
+}
+
+impl Said {
+    fn new(lang: crate::render::Lang) -> Result<Said, CliError> {
+        let labels = match lang {
+            crate::render::Lang::En => None,
+            other => Some(crate::render::labels(
+                &crate::render::templates::Templates::default(),
+                other,
+            )?),
+        };
+        Ok(Said { labels })
+    }
+
+    /// The message and hint of `d`.
+    fn words(&self, d: &crate::model::Diagnostic) -> (String, Option<String>) {
+        match &self.labels {
+            Some(labels) => crate::render::context::diagnostic_words(d, labels),
+            None => (d.message.clone(), d.hint.clone()),
+        }
+    }
+
+    /// `d` as one line: `FILE: SHEET!CELL: SEVERITY: MESSAGE; HINT`.
+    fn line(&self, d: &crate::model::Diagnostic) -> String {
+        let Some(labels) = &self.labels else {
+            return d.to_string();
+        };
+        let (message, hint) = crate::render::context::diagnostic_words(d, labels);
+        let severity = labels
+            .get("severity")
+            .and_then(|t| t.get(d.severity.to_string().as_str()))
+            .and_then(|v| v.as_str())
+            .map_or_else(|| d.severity.to_string(), str::to_string);
+        let location = d.location.to_string();
+        let mut line = format!(
+            "{}: {severity}：{}",
+            crate::model::visible(&location),
+            crate::model::visible(&message)
+        );
+        if let Some(h) = hint {
+            line.push('；');
+            line.push_str(&crate::model::visible(&h));
+        }
+        line
+    }
 }

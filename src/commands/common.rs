@@ -70,9 +70,9 @@ pub fn summary_line(book: &Workbook, analysis: &Analysis<'_>) -> String {
     let score = s.score().map_or("—".to_string(), |v| format!("{v:.1}"));
     let grade = analysis.grade.map_or("—", |g| g.zh());
     let veto = if analysis.veto.is_some() {
-        " (open veto item)"
+        crate::msg!(" (open veto item)")
     } else {
-        ""
+        String::new()
     };
     let count = |sev| {
         book.diagnostics
@@ -80,7 +80,7 @@ pub fn summary_line(book: &Workbook, analysis: &Analysis<'_>) -> String {
             .filter(|d| d.severity == sev)
             .count()
     };
-    format!(
+    crate::msg!(
         "{} measures ({} applicable), score {score}, grade {grade}{veto}; gaps: {} critical, {} major, {} minor; {} errors, {} warnings",
         s.measures,
         s.applicable,
@@ -195,7 +195,11 @@ pub fn report_outcome(
         summary_files.join(", ")
     );
     for f in failed {
-        let _ = writeln!(err, "dossier: unit {} failed: {}", f.name, f.reason);
+        let _ = writeln!(
+            err,
+            "{}",
+            crate::msg!("dossier: unit {} failed: {}", f.name, f.reason)
+        );
     }
     if failed.is_empty() { 0 } else { 2 }
 }

@@ -133,6 +133,10 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     crate::output::write_build(&dir, rendered.files)?;
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", compared.summary_line());
-    let _ = writeln!(err, "wrote {count} files to {}", dir.display());
+    let _ = writeln!(
+        err,
+        "{}",
+        crate::msg!("wrote {count} files to {}", dir.display())
+    );
     Ok(0)
 }

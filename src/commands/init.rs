@@ -81,7 +81,7 @@ pub fn run(args: &InitArgs) -> Result<i32, CliError> {
     for (path, bytes) in &files {
         // Anything at the path, even a link leading nowhere, is the user's: kept.
         if std::fs::symlink_metadata(path).is_ok() {
-            let _ = writeln!(err, "kept {} (exists)", path.display());
+            let _ = writeln!(err, "{}", crate::msg!("kept {} (exists)", path.display()));
             continue;
         }
         if let Some(parent) = path.parent() {
@@ -91,7 +91,7 @@ pub fn run(args: &InitArgs) -> Result<i32, CliError> {
             })?;
         }
         write_atomically(path, bytes)?;
-        let _ = writeln!(err, "wrote {}", path.display());
+        let _ = writeln!(err, "{}", crate::msg!("wrote {}", path.display()));
     }
     Ok(0)
 }

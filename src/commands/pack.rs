@@ -106,14 +106,21 @@ pub fn run(args: &PackArgs) -> Result<i32, CliError> {
     let analysis = unit.analyse();
     let mut err = std::io::stderr().lock();
     for c in &packed.changed {
-        let _ = writeln!(err, "dossier: warning: {c}; packed as it is now");
+        let _ = writeln!(
+            err,
+            "{}",
+            crate::msg!("dossier: warning: {c}; packed as it is now")
+        );
     }
     for (binder, path, reason) in &packed.unbound {
         let _ = writeln!(
             err,
-            "dossier: warning: {binder}: {} is packed but not bound: {}",
-            crate::model::visible(path),
-            crate::model::visible(reason)
+            "{}",
+            crate::msg!(
+                "dossier: warning: {binder}: {} is packed but not bound: {}",
+                crate::model::visible(path),
+                crate::model::visible(reason)
+            )
         );
     }
     let _ = writeln!(err, "{}", summary_line(&unit.book, &analysis));
@@ -124,13 +131,17 @@ pub fn run(args: &PackArgs) -> Result<i32, CliError> {
         Target::Folder(d) | Target::Zip(d) => d.display().to_string(),
     };
     let signed = match &packed.signed_by {
-        Some(id) => format!(", signed with key {id}"),
+        Some(id) => crate::msg!(", signed with key {id}"),
         None => String::new(),
     };
     let _ = writeln!(
         err,
-        "packed {} files ({} binders) into {shown}{signed}",
-        packed.files, packed.binders
+        "{}",
+        crate::msg!(
+            "packed {} files ({} binders) into {shown}{signed}",
+            packed.files,
+            packed.binders
+        )
     );
     Ok(0)
 }

@@ -295,7 +295,10 @@ pub fn error_text(e: &clap::Error, lang: Lang, help: &str) -> Option<String> {
                     None => s.to_string(),
                 })
                 .unwrap_or_default();
-            t("clap.value_validation", &[("arg", &arg), ("reason", &reason)])
+            t(
+                "clap.value_validation",
+                &[("arg", &arg), ("reason", &reason)],
+            )
         }
         ErrorKind::MissingRequiredArgument => t("clap.missing_argument", &[("args", &arg)]),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {

@@ -112,6 +112,20 @@ fn flag_value(args: &[std::ffi::OsString]) -> Option<String> {
     None
 }
 
+/// The language of this run's messages, once found ([`set_current`]).
+static CURRENT: OnceLock<Lang> = OnceLock::new();
+
+/// Sets the language of this run's messages, once, at start; later calls are ignored.
+pub fn set_current(lang: Lang) {
+    let _ = CURRENT.set(lang);
+}
+
+/// The language of this run's messages: what [`set_current`] set, else English (the
+/// library used on its own, as its tests do).
+pub fn current() -> Lang {
+    CURRENT.get().copied().unwrap_or(Lang::En)
+}
+
 /// One message in the three languages.
 #[derive(Debug, serde::Deserialize)]
 struct Entry {

@@ -68,6 +68,22 @@ fn localized(
     Some(fill(text, &values))
 }
 
+/// A diagnostic's message and hint in the labels' language, where the labels have words
+/// for its code (the English otherwise): what `check` prints in the user's language.
+pub fn diagnostic_words(d: &crate::model::Diagnostic, labels: &Labels) -> (String, Option<String>) {
+    let hint_code = if d.hint_code.is_empty() {
+        d.code
+    } else {
+        d.hint_code
+    };
+    let message = localized(labels, "diag", d.code, &d.args).unwrap_or_else(|| d.message.clone());
+    let hint = d
+        .hint
+        .as_ref()
+        .map(|h| localized(labels, "diag_hint", hint_code, &d.args).unwrap_or(h.clone()));
+    (message, hint)
+}
+
 /// A score as documents show it: one decimal, or "—" when nothing applies.
 pub fn score_text(score: Option<f64>) -> String {
     score.map_or("—".to_string(), |s| format!("{s:.1}"))

@@ -30,14 +30,23 @@ fn help_is_chinese_under_a_chinese_locale_and_english_with_lang_en() {
     let tmp = tempfile::tempdir().unwrap();
     let (code, out, _) = run_in(tmp.path(), ZH, &["check", "--help"]);
     assert_eq!(code, 0);
-    assert!(out.contains("\n用法：dossier check [OPTIONS] [INPUT]...\n"), "{out}");
+    assert!(
+        out.contains("\n用法：dossier check [OPTIONS] [INPUT]...\n"),
+        "{out}"
+    );
     assert!(out.contains("统计截至日期"), "{out}");
     assert!(out.contains("显示帮助"), "{out}");
     assert!(!out.contains("Print help"), "{out}");
     let (code, out, _) = run_in(tmp.path(), ZH, &["check", "--help", "--lang", "en"]);
     assert_eq!(code, 0);
-    assert!(out.contains("\nUsage: dossier check [OPTIONS] [INPUT]...\n"), "{out}");
-    assert!(out.contains("The date every judgement of time is made against"), "{out}");
+    assert!(
+        out.contains("\nUsage: dossier check [OPTIONS] [INPUT]...\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("The date every judgement of time is made against"),
+        "{out}"
+    );
     let (_, out, _) = run_in(
         tmp.path(),
         &[("DOSSIER_LANG", "zh-TW"), ("LANG", "en_US.UTF-8")],
@@ -68,7 +77,11 @@ fn five_common_mistakes_are_told_in_chinese_naming_the_path() {
         "dossier: --as-of <YYYY-MM-DD>：“2026/12/01”不是“年-月-日”格式的日期（如 2026-12-31）",
         "{err}"
     );
-    assert_eq!(err.lines().last().unwrap(), "详见：dossier check --help", "{err}");
+    assert_eq!(
+        err.lines().last().unwrap(),
+        "详见：dossier check --help",
+        "{err}"
+    );
 
     // A file that is not there: the path as given, and the name it was probably meant to be.
     let (code, _, err) = run_in(tmp.path(), ZH, &["check", "清溪镇台账.xlsx"]);
@@ -81,7 +94,10 @@ fn five_common_mistakes_are_told_in_chinese_naming_the_path() {
     // A folder given as an input.
     let (code, _, err) = run_in(tmp.path(), ZH, &["check", "材料 文件夹"]);
     assert_eq!(code, 2);
-    assert_eq!(err, "dossier: 材料 文件夹：无法读取该文件：它是文件夹，不是普通文件\n");
+    assert_eq!(
+        err,
+        "dossier: 材料 文件夹：无法读取该文件：它是文件夹，不是普通文件\n"
+    );
 
     // A format dossier does not write.
     let (code, _, err) = run_in(
@@ -129,7 +145,11 @@ fn the_same_mistakes_in_english_and_traditional_chinese() {
     }
     let (code, _, err) = run_in(tmp.path(), &[], &["check", "missing.xlsx", "--lang", "fr"]);
     assert_eq!(code, 2);
-    assert!(err.contains("fr"), "{err}");
+    assert_eq!(
+        err.lines().next().unwrap(),
+        "dossier: --lang <LANG>：dossier 不支持“fr”：可用 zh-CN、zh-TW 或 en（也接受 zh、zh-Hans、zh_TW.UTF-8 等写法）",
+        "{err}"
+    );
 }
 
 #[test]
@@ -142,7 +162,9 @@ fn diagnostics_keep_their_codes_in_every_language() {
         let (_, out, _) = run_in(
             tmp.path(),
             &[],
-            &["check", input, "--as-of", AS_OF, "--format", "json", "--lang", lang],
+            &[
+                "check", input, "--as-of", AS_OF, "--format", "json", "--lang", lang,
+            ],
         );
         let json: serde_json::Value = serde_json::from_str(&out).unwrap();
         let diags = json.as_array().expect("an array of diagnostics");
