@@ -165,32 +165,10 @@ pub fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
 }
 
 /// `template` with each `{name}` replaced by its value, in one pass: a value that holds
-/// `{other}` is shown as it is, never filled again.
+/// `{other}` is shown as it is, never filled again (the documents' own filler).
 pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let hit = after.find('}').and_then(|close| {
-            let name = &after[..close];
-            args.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (close, *v))
-        });
-        match hit {
-            Some((close, value)) => {
-                out.push_str(value);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    let values: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    crate::render::context::fill(template, &values)
 }
 
 /// The keys of the catalogue, for tests that every message the program uses is there.

@@ -212,9 +212,13 @@ fn a_folder_given_as_input() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("台账.xlsx");
     std::fs::create_dir(&folder).unwrap();
+    // Named as the user gave it (issue 19): the whole path, not the file name alone.
     assert_refused(
         &folder,
-        "dossier: 台账.xlsx: cannot read the file: it is a folder",
+        &format!(
+            "dossier: {}: cannot read the file: it is a folder",
+            folder.display()
+        ),
     );
 }
 
@@ -222,7 +226,10 @@ fn a_folder_given_as_input() {
 fn a_missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing.xlsx");
-    assert_refused(&path, "dossier: missing.xlsx: cannot read the file");
+    assert_refused(
+        &path,
+        &format!("dossier: {}: cannot read the file", path.display()),
+    );
     assert!(!path.exists());
 }
 
