@@ -251,29 +251,12 @@ fn pdfs_whose_object_streams_inflate_to_gigabytes_are_refused_in_bounded_memory(
         );
     }
     // Still packed, as they were.
-    let packed: Vec<Vec<u8>> = walk(&folder.join("材料"))
+    let packed: Vec<Vec<u8>> = crate::common::files_under(&folder.join("材料"))
         .iter()
         .map(|p| std::fs::read(p).unwrap())
         .filter(|b| bombs.contains(b))
         .collect();
     assert_eq!(packed.len(), 2);
-}
-
-/// Every file under `dir`.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                todo.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// A JPEG of a few hundred bytes whose frame header claims 65500×65500 pixels: `check`

@@ -57,6 +57,24 @@ pub fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Every file under `dir`, at any depth, sorted (folders themselves left out).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// A sample workbook in `inputs/`.
 pub fn sample(name: &str) -> PathBuf {
     root().join("inputs").join(name)

@@ -296,20 +296,10 @@ fn pack_while_written(dir: &Path, extra: &[&str]) -> assert_cmd::assert::Assert 
 }
 
 fn walk_pdfs(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "pdf") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::common::files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect()
 }
 
 #[test]
