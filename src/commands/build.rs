@@ -169,9 +169,9 @@ fn build_project(
     let shown = config_path.display().to_string();
     if config.units.pattern.is_none() && config.units.tables.is_empty() {
         let what = if config_path.exists() {
-            format!("{shown} names no units")
+            crate::msg!("{shown} names no units")
         } else {
-            format!("there is no {shown} here to name units")
+            crate::msg!("there is no {shown} here to name units")
         };
         return Err(CliError::Usage(format!(
             "no INPUT given, and {what} (units = \"towns/*\" or [[unit]] tables)"

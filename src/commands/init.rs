@@ -59,7 +59,7 @@ pub fn run(args: &InitArgs) -> Result<i32, CliError> {
     let dir = args.dir.as_path();
     if !args.force && !is_empty(dir)? {
         let shown = if dir == Path::new(".") {
-            "the current folder".to_string()
+            crate::msg!("the current folder")
         } else {
             dir.display().to_string()
         };

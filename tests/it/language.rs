@@ -177,3 +177,21 @@ fn diagnostics_keep_their_codes_in_every_language() {
     assert_eq!(seen[0].1, seen[2].1);
     assert_ne!(seen[0].2, seen[2].2, "the words follow the language");
 }
+
+#[test]
+fn usage_mistakes_of_the_commands_are_told_in_chinese_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+    let (code, _, err) = run_in(tmp.path(), ZH, &["init"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "dossier: 当前文件夹不是空的：init 只在新建或空的文件夹中生成起步项目（--force 可写入，已有文件一律保留）\n"
+    );
+    let (code, _, err) = run_in(tmp.path(), ZH, &["build"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "dossier: 没有给出 INPUT，且当前文件夹中没有列出单位的 dossier.toml（可写 units = \"towns/*\" 或 [[unit]] 表）\n"
+    );
+}
